@@ -1,0 +1,90 @@
+/**
+ * The events Baton publishes. They are the audit trail (who did what, why,
+ * and how long it took), they are committed with the session, and monitors
+ * read them from the `EventBus`.
+ *
+ * @since 0.1.0
+ */
+import * as Schema from "effect/Schema"
+import { HandoffMode, Initiator } from "./HandoffRequest.js"
+import { AgentId, SessionId, UserId } from "./Ids.js"
+
+const base = { sessionId: SessionId, at: Schema.Number }
+
+/** @since 0.1.0 @category schemas */
+export const TurnStarted = Schema.TaggedStruct("TurnStarted", { ...base, userId: UserId, text: Schema.String })
+
+/** @since 0.1.0 @category schemas */
+export const RouteDecided = Schema.TaggedStruct("RouteDecided", {
+  ...base,
+  agent: AgentId,
+  confidence: Schema.Number,
+  strategy: Schema.String,
+  reasoning: Schema.String,
+  sticky: Schema.Boolean,
+  fallback: Schema.Boolean,
+  durationMs: Schema.Number
+})
+
+/** @since 0.1.0 @category schemas */
+export const HandoffRequested = Schema.TaggedStruct("HandoffRequested", {
+  ...base,
+  handoffId: Schema.String,
+  from: AgentId,
+  to: AgentId,
+  mode: HandoffMode,
+  initiator: Initiator,
+  reason: Schema.String
+})
+
+/** @since 0.1.0 @category schemas */
+export const HandoffApproved = Schema.TaggedStruct("HandoffApproved", {
+  ...base,
+  handoffId: Schema.String,
+  /** The policy or approver that decided. */
+  by: Schema.String,
+  durationMs: Schema.Number
+})
+
+/** @since 0.1.0 @category schemas */
+export const HandoffRejectedEvent = Schema.TaggedStruct("HandoffRejected", {
+  ...base,
+  handoffId: Schema.String,
+  by: Schema.String,
+  stage: Schema.String,
+  reasons: Schema.Array(Schema.String),
+  durationMs: Schema.Number
+})
+
+/** @since 0.1.0 @category schemas */
+export const HandoffCompleted = Schema.TaggedStruct("HandoffCompleted", {
+  ...base,
+  handoffId: Schema.String,
+  from: AgentId,
+  to: AgentId,
+  mode: HandoffMode,
+  contextPreserved: Schema.Boolean,
+  durationMs: Schema.Number
+})
+
+/** @since 0.1.0 @category schemas */
+export const TurnCompleted = Schema.TaggedStruct("TurnCompleted", {
+  ...base,
+  agent: AgentId,
+  handoffs: Schema.Number,
+  durationMs: Schema.Number,
+  version: Schema.Number
+})
+
+/** @since 0.1.0 @category schemas */
+export const BatonEvent = Schema.Union(
+  TurnStarted,
+  RouteDecided,
+  HandoffRequested,
+  HandoffApproved,
+  HandoffRejectedEvent,
+  HandoffCompleted,
+  TurnCompleted
+)
+/** @since 0.1.0 @category models */
+export type BatonEvent = typeof BatonEvent.Type

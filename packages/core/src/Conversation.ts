@@ -1,0 +1,317 @@
+/**
+ * The conversation runtime. One `turn`:
+ *
+ * 1. restores the session from the `SessionStore` (or starts one) and checks
+ *    that it belongs to the user;
+ * 2. routes the message — the active agent keeps it while it can serve,
+ *    otherwise the router's choice takes over through a handoff;
+ * 3. runs agents until one replies, following handoffs (transfer, delegate,
+ *    return) through the handoff protocol; a refused handoff leaves the
+ *    current agent in charge and tells the user;
+ * 4. commits state and the turn's events in one versioned write — a
+ *    concurrent writer makes the turn run again on fresh state, never
+ *    overwrite — then publishes the events.
+ *
+ * @since 0.1.0
+ */
+import * as Clock from "effect/Clock"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as ParseResult from "effect/ParseResult"
+import * as Schema from "effect/Schema"
+import type * as Agent from "./Agent.js"
+import * as AgentRegistry from "./AgentRegistry.js"
+import * as AgentRouter from "./AgentRouter.js"
+import type { BatonEvent } from "./BatonEvent.js"
+import * as BatonMetrics from "./BatonMetrics.js"
+import { AgentFailed, Forbidden, InvalidTurn, SessionStoreError, type TurnError } from "./Errors.js"
+import * as EventBus from "./EventBus.js"
+import * as Handoff from "./Handoff.js"
+import type { HandoffContext } from "./HandoffContext.js"
+import type { HandoffMode, Initiator } from "./HandoffRequest.js"
+import type { HandoffResult } from "./HandoffResult.js"
+import { type AgentId, SessionId, UserId } from "./Ids.js"
+import * as Message from "./Message.js"
+import * as SessionState from "./SessionState.js"
+import { SessionStore } from "./SessionStore.js"
+
+/** @since 0.1.0 @category models */
+export interface Config<S, E, R> {
+  readonly agents: ReadonlyArray<Agent.Agent<S, E, R>>
+  /** The application's state schema; the stored state is its encoded form. */
+  readonly stateSchema: Schema.Schema<S, any, never>
+  readonly initialState: () => S
+  /** The agent that takes requests no agent matches, and greets new sessions. */
+  readonly entryAgent: AgentId
+  readonly routing?: Omit<AgentRouter.Options<R>, "fallback">
+  readonly handoff?: Omit<Handoff.Options<R>, "registry" | "stateSchema">
+  /** How often a turn runs again after a concurrent commit. Default 3. */
+  readonly commitRetries?: number
+}
+
+/** @since 0.1.0 @category models */
+export interface TurnResult {
+  readonly sessionId: SessionId
+  /** The last agent message of the turn. */
+  readonly reply: string
+  /** The agent holding the conversation after the turn. */
+  readonly agent: AgentId
+  /** Every message the agents wrote in this turn, in order. */
+  readonly messages: ReadonlyArray<Message.Message>
+  readonly route: AgentRouter.RouteDecision
+  /** Every handoff attempted in this turn, refused ones included (`success: false`). */
+  readonly handoffs: ReadonlyArray<HandoffResult>
+  readonly version: number
+  readonly durationMs: number
+}
+
+/** @since 0.1.0 @category models */
+export interface Service {
+  readonly turn: (sessionId: string, userId: string, text: string) => Effect.Effect<TurnResult, TurnError>
+  /** The session as stored, for its owner. */
+  readonly session: (
+    sessionId: string,
+    userId: string
+  ) => Effect.Effect<Option.Option<SessionState.SessionState>, InvalidTurn | Forbidden | SessionStoreError>
+  readonly agents: ReadonlyArray<{ readonly id: AgentId; readonly name: string; readonly description: string }>
+}
+
+/** @since 0.1.0 @category tags */
+export class Conversation extends Context.Tag("@baton/core/Conversation")<Conversation, Service>() {}
+
+const decodeIds = Schema.decodeUnknownEither(Schema.Struct({ sessionId: SessionId, userId: UserId }))
+
+const parseIds = (sessionId: string, userId: string) => {
+  const ids = decodeIds({ sessionId, userId })
+  return Either.isRight(ids)
+    ? Effect.succeed(ids.right)
+    : Effect.fail(new InvalidTurn({ reason: `bad session or user id: ${ParseResult.TreeFormatter.formatErrorSync(ids.left)}` }))
+}
+
+/** @since 0.1.0 @category constructors */
+export const make = <S, E, R>(config: Config<S, E, R>) =>
+  Effect.gen(function*() {
+    const store = yield* SessionStore
+    const context = yield* Effect.context<R>()
+    const registry = AgentRegistry.make(config.agents)
+    const router = yield* AgentRouter.make<R>(registry, { ...config.routing, fallback: config.entryAgent })
+    const handoff = Handoff.make<R>({ ...config.handoff, registry, stateSchema: config.stateSchema })
+    const decodeState = Schema.decodeUnknownEither(config.stateSchema)
+    const encodeState = Schema.encodeSync(config.stateSchema)
+    const retries = config.commitRetries ?? 3
+
+    const loadOwned = (sessionId: SessionId, userId: UserId) =>
+      Effect.flatMap(store.load(sessionId), (loaded) =>
+        Option.isSome(loaded) && loaded.value.userId !== userId
+          ? Effect.fail(new Forbidden({ sessionId, userId }))
+          : Effect.succeed(loaded))
+
+    const runTurn = (sessionId: SessionId, userId: UserId, text: string) =>
+      Effect.gen(function*() {
+        const started = yield* Clock.currentTimeNanos
+        const now = Number(started / 1_000_000n)
+        const loaded = yield* loadOwned(sessionId, userId)
+        const expectedVersion = Option.isSome(loaded) ? loaded.value.version : 0
+        let session = Option.getOrElse(loaded, () =>
+          SessionState.empty({ sessionId, userId, state: encodeState(config.initialState()), now }))
+        const events: Array<BatonEvent> = []
+        const audit: Handoff.Audit = (event) => Effect.sync(() => void events.push(event))
+        const written: Array<Message.Message> = []
+        const append = (message: Omit<Message.Message, "id" | "time">) => {
+          const full: Message.Message = {
+            ...message,
+            id: Message.idAt(sessionId, session.context.history.length),
+            time: now
+          }
+          if (full.role === "agent") written.push(full)
+          session = { ...session, context: { ...session.context, history: [...session.context.history, full] } }
+          return full
+        }
+
+        const userMessage = append({ role: "user", content: text, ...(session.currentAgent ? { agent: session.currentAgent } : {}) })
+        events.push({ _tag: "TurnStarted", sessionId, userId, text, at: now })
+
+        const active = session.currentAgent
+        const routeStarted = yield* Clock.currentTimeNanos
+        const route = yield* router.routeRequest({
+          text,
+          activeAgent: active,
+          ...(active === null ? {} : {
+            candidates: session.agentStack.length > 0
+              ? [active]
+              : [active, ...(registry.lookup(active)?.handoffTargets ?? [])]
+          })
+        }).pipe(Effect.withSpan("baton.route"))
+        const routeMs = Number((yield* Clock.currentTimeNanos) - routeStarted) / 1e6
+        yield* BatonMetrics.routeDuration(Effect.succeed(routeMs))
+        events.push({
+          _tag: "RouteDecided",
+          sessionId,
+          at: now,
+          agent: route.agent,
+          confidence: route.confidence,
+          strategy: route.strategy,
+          reasoning: route.reasoning,
+          sticky: route.sticky,
+          fallback: route.fallback,
+          durationMs: routeMs
+        })
+
+        const handoffs: Array<HandoffResult> = []
+        const chain: Array<AgentId> = []
+        let arrival = Option.none<HandoffContext>()
+        let returned = Option.none<Agent.Returned>()
+
+        // Runs one handoff; on refusal records it and leaves the session as it was.
+        const handOver = (to: AgentId, mode: HandoffMode, initiator: Initiator, reason: string) => {
+          const from = session.currentAgent!
+          return handoff.execute({ session, request: { from, to, mode, initiator, reason }, chain, attempt: handoffs.length }, audit).pipe(
+            Effect.map((done) => {
+              session = done.session
+              chain.push(to)
+              handoffs.push(done.result)
+              arrival = Option.some(done.context)
+              return true
+            }),
+            Effect.catchAll((error) =>
+              Effect.sync(() => {
+                handoffs.push({
+                  handoffId: `${sessionId}/v${session.version}/h${handoffs.length}`,
+                  success: false,
+                  from,
+                  newAgentId: from,
+                  mode,
+                  initiator,
+                  reason,
+                  contextPreserved: true,
+                  executionTimeMs: 0,
+                  errors: error._tag === "HandoffRejected" ? error.reasons : [error.message]
+                })
+                return false
+              })
+            )
+          )
+        }
+
+        if (active === null) {
+          session = { ...session, currentAgent: route.agent }
+        } else if (route.agent !== active) {
+          chain.push(active)
+          yield* handOver(route.agent, "transfer", "router", route.reasoning)
+        }
+        if (chain.length === 0) chain.push(session.currentAgent!)
+
+        while (true) {
+          const agent = yield* registry.get(session.currentAgent!)
+          const state = decodeState(session.context.state)
+          if (Either.isLeft(state)) {
+            return yield* new SessionStoreError({
+              operation: "restore",
+              reason: `the stored state of session "${sessionId}" does not decode: ${ParseResult.TreeFormatter.formatErrorSync(state.left)}`
+            })
+          }
+          const outcome = yield* agent.handle({
+            sessionId,
+            userId,
+            message: userMessage,
+            history: session.context.history,
+            state: state.right,
+            preferences: session.context.preferences,
+            agentStack: session.agentStack,
+            arrival,
+            returned
+          }).pipe(
+            Effect.mapError((cause) =>
+              new AgentFailed({
+                agentId: agent.id,
+                reason: cause instanceof Error ? cause.message : String(cause),
+                cause
+              })
+            ),
+            Effect.withSpan("baton.agent", { attributes: { agent: agent.id } })
+          )
+          if (outcome.state !== undefined || outcome.preferences !== undefined) {
+            session = {
+              ...session,
+              context: {
+                ...session.context,
+                state: outcome.state === undefined ? session.context.state : encodeState(outcome.state),
+                preferences: outcome.preferences === undefined
+                  ? session.context.preferences
+                  : { ...session.context.preferences, ...outcome.preferences }
+              }
+            }
+          }
+          if (outcome._tag === "Reply") {
+            append({ role: "agent", agent: agent.id, content: outcome.text })
+            break
+          }
+          if (outcome.text !== undefined) append({ role: "agent", agent: agent.id, content: outcome.text })
+          const to = outcome._tag === "Return" ? session.agentStack[session.agentStack.length - 1] : outcome.to
+          const mode = outcome._tag === "Return" ? "return" : outcome.mode
+          const moved = to !== undefined && (yield* handOver(to, mode, "agent", outcome.reason))
+          if (!moved) {
+            const refusal = handoffs[handoffs.length - 1]
+            const why = to === undefined ? "there is no agent to return to" : refusal?.errors.join("; ") ?? ""
+            append({
+              role: "agent",
+              agent: agent.id,
+              content: `I couldn't transfer you to ${to ?? "the previous agent"}: ${why}. I'll keep helping you here.`
+            })
+            break
+          }
+          returned = outcome._tag === "Return"
+            ? Option.some({ from: agent.id, reason: outcome.reason, text: outcome.text })
+            : Option.none()
+        }
+
+        const finished = yield* Clock.currentTimeNanos
+        const durationMs = Number(finished - started) / 1e6
+        const committed: SessionState.SessionState = { ...session, lastActivity: now, version: expectedVersion + 1 }
+        events.push({
+          _tag: "TurnCompleted",
+          sessionId,
+          at: now,
+          agent: committed.currentAgent!,
+          handoffs: handoffs.length,
+          durationMs,
+          version: committed.version
+        })
+        yield* store.commit({ state: committed, expectedVersion, events })
+        yield* Effect.forEach(events, EventBus.publish, { discard: true })
+        yield* BatonMetrics.turnDuration(Effect.succeed(durationMs))
+        return {
+          sessionId,
+          reply: written.length > 0 ? written[written.length - 1]!.content : "",
+          agent: committed.currentAgent!,
+          messages: written,
+          route,
+          handoffs,
+          version: committed.version,
+          durationMs
+        } satisfies TurnResult
+      })
+
+    const turn = (sessionId: string, userId: string, text: string) =>
+      Effect.gen(function*() {
+        const ids = yield* parseIds(sessionId, userId)
+        if (text.trim().length === 0) return yield* new InvalidTurn({ reason: "the message is empty" })
+        return yield* runTurn(ids.sessionId, ids.userId, text).pipe(
+          Effect.provide(context),
+          Effect.retry({ times: retries, while: (error) => error._tag === "SessionConflict" })
+        )
+      }).pipe(Effect.withSpan("baton.turn", { attributes: { sessionId, userId } }))
+
+    return {
+      turn,
+      session: (sessionId, userId) =>
+        Effect.flatMap(parseIds(sessionId, userId), (ids) => loadOwned(ids.sessionId, ids.userId)),
+      agents: config.agents.map(({ description, id, name }) => ({ id, name, description }))
+    } satisfies Service
+  })
+
+/** @since 0.1.0 @category layers */
+export const layer = <S, E, R>(config: Config<S, E, R>) => Layer.effect(Conversation, make(config))

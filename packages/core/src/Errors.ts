@@ -1,0 +1,137 @@
+/**
+ * The errors of `@baton/core`. Each is a `Schema.TaggedError`, so it can be
+ * stored, sent and matched with `Effect.catchTag`, and each has a message a
+ * person can act on.
+ *
+ * @since 0.1.0
+ */
+import * as Schema from "effect/Schema"
+import { AgentId, SessionId, UserId } from "./Ids.js"
+
+const list = (items: ReadonlyArray<string>) => items.map((item, i) => `${i + 1}) ${item}`).join("; ")
+
+/**
+ * A handoff was refused. `reasons` lists every reason found, not just the first.
+ *
+ * @since 0.1.0 @category errors
+ */
+export class HandoffRejected extends Schema.TaggedError<HandoffRejected>("@baton/core/HandoffRejected")(
+  "HandoffRejected",
+  {
+    from: AgentId,
+    to: AgentId,
+    stage: Schema.Literal("validation", "approval", "transfer"),
+    reasons: Schema.Array(Schema.String)
+  }
+) {
+  override get message() {
+    return `Handoff from "${this.from}" to "${this.to}" was rejected at ${this.stage}: ${list(this.reasons)}`
+  }
+}
+
+/**
+ * A chain of handoffs went deeper than the configured bound: a delegation
+ * stack too deep, or too many handoffs in one turn (a loop between agents).
+ *
+ * @since 0.1.0 @category errors
+ */
+export class HandoffDepthExceeded extends Schema.TaggedError<HandoffDepthExceeded>("@baton/core/HandoffDepthExceeded")(
+  "HandoffDepthExceeded",
+  {
+    bound: Schema.Literal("stack", "turn"),
+    limit: Schema.Number,
+    chain: Schema.Array(AgentId)
+  }
+) {
+  override get message() {
+    const what = this.bound === "stack" ? "delegation stack depth" : "handoffs in one turn"
+    return `Handoff stopped: ${what} would exceed ${this.limit} (chain: ${this.chain.join(" → ")}). ` +
+      `This usually means two agents keep handing the conversation to each other.`
+  }
+}
+
+/** @since 0.1.0 @category errors */
+export class UnknownAgent extends Schema.TaggedError<UnknownAgent>("@baton/core/UnknownAgent")("UnknownAgent", {
+  agentId: Schema.String,
+  known: Schema.Array(Schema.String)
+}) {
+  override get message() {
+    return `Unknown agent "${this.agentId}". Registered agents: ${this.known.join(", ") || "(none)"}.`
+  }
+}
+
+/**
+ * An agent's handler failed. The turn is not committed, so the user's message
+ * can be sent again.
+ *
+ * @since 0.1.0 @category errors
+ */
+export class AgentFailed extends Schema.TaggedError<AgentFailed>("@baton/core/AgentFailed")("AgentFailed", {
+  agentId: AgentId,
+  reason: Schema.String,
+  cause: Schema.optional(Schema.Unknown)
+}) {
+  override get message() {
+    return `Agent "${this.agentId}" failed: ${this.reason}`
+  }
+}
+
+/** @since 0.1.0 @category errors */
+export class InvalidTurn extends Schema.TaggedError<InvalidTurn>("@baton/core/InvalidTurn")("InvalidTurn", {
+  reason: Schema.String
+}) {
+  override get message() {
+    return `Invalid turn: ${this.reason}`
+  }
+}
+
+/**
+ * Another writer committed the session first. Callers retry on fresh state;
+ * nothing is overwritten.
+ *
+ * @since 0.1.0 @category errors
+ */
+export class SessionConflict extends Schema.TaggedError<SessionConflict>("@baton/core/SessionConflict")(
+  "SessionConflict",
+  {
+    sessionId: SessionId,
+    expectedVersion: Schema.Number,
+    actualVersion: Schema.Number
+  }
+) {
+  override get message() {
+    return `Session "${this.sessionId}" changed concurrently: expected version ${this.expectedVersion}, ` +
+      `found ${this.actualVersion}. Retry on the fresh state.`
+  }
+}
+
+/** @since 0.1.0 @category errors */
+export class Forbidden extends Schema.TaggedError<Forbidden>("@baton/core/Forbidden")("Forbidden", {
+  sessionId: SessionId,
+  userId: UserId
+}) {
+  override get message() {
+    return `User "${this.userId}" may not access session "${this.sessionId}": it belongs to another user.`
+  }
+}
+
+/** @since 0.1.0 @category errors */
+export class SessionStoreError extends Schema.TaggedError<SessionStoreError>("@baton/core/SessionStoreError")(
+  "SessionStoreError",
+  {
+    operation: Schema.String,
+    reason: Schema.String,
+    cause: Schema.optional(Schema.Unknown)
+  }
+) {
+  override get message() {
+    return `Session store ${this.operation} failed: ${this.reason}`
+  }
+}
+
+/**
+ * The errors a turn can end in.
+ *
+ * @since 0.1.0 @category errors
+ */
+export type TurnError = AgentFailed | InvalidTurn | SessionConflict | Forbidden | SessionStoreError | UnknownAgent
