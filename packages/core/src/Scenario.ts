@@ -1,0 +1,36 @@
+/**
+ * A scripted conversation: the turns a user sends and, per turn, what is
+ * expected (the agent that answers, the handoffs, words in the reply). The
+ * TripSage demo is a scenario; `baton run` plays scenario files.
+ *
+ * @since 0.1.0
+ */
+import * as Schema from "effect/Schema"
+
+/** @since 0.1.0 @category schemas */
+export const Expectation = Schema.Struct({
+  agent: Schema.optional(Schema.String),
+  /** Handoffs in the turn as `"from->to"`, in order. */
+  handoffs: Schema.optional(Schema.Array(Schema.String)),
+  replyContains: Schema.optional(Schema.Array(Schema.String))
+})
+/** @since 0.1.0 @category models */
+export type Expectation = typeof Expectation.Type
+
+/** @since 0.1.0 @category schemas */
+export const Turn = Schema.Struct({
+  text: Schema.String.pipe(Schema.nonEmptyString()),
+  expect: Schema.optional(Expectation)
+})
+/** @since 0.1.0 @category models */
+export type Turn = typeof Turn.Type
+
+/** @since 0.1.0 @category schemas */
+export const Scenario = Schema.Struct({
+  name: Schema.String,
+  userId: Schema.String.pipe(Schema.nonEmptyString()),
+  sessionId: Schema.String.pipe(Schema.nonEmptyString()),
+  turns: Schema.NonEmptyArray(Turn)
+})
+/** @since 0.1.0 @category models */
+export type Scenario = typeof Scenario.Type
