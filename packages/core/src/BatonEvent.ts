@@ -76,6 +76,36 @@ export const TurnCompleted = Schema.TaggedStruct("TurnCompleted", {
   version: Schema.Number
 })
 
+/**
+ * A tool call finished, successfully or not.
+ *
+ * @since 0.1.0 @category schemas
+ */
+export const ToolCalled = Schema.TaggedStruct("ToolCalled", {
+  at: Schema.Number,
+  service: Schema.String,
+  tool: Schema.String,
+  /** The instance (process or URL) that served the call. */
+  instance: Schema.String,
+  outcome: Schema.Literal("ok", "error", "timeout", "cancelled", "cached", "coalesced"),
+  durationMs: Schema.Number,
+  error: Schema.optional(Schema.String)
+})
+
+/**
+ * A progress notification from a long-running tool.
+ *
+ * @since 0.1.0 @category schemas
+ */
+export const ToolProgress = Schema.TaggedStruct("ToolProgress", {
+  at: Schema.Number,
+  service: Schema.String,
+  tool: Schema.String,
+  progress: Schema.Number,
+  total: Schema.optional(Schema.Number),
+  message: Schema.optional(Schema.String)
+})
+
 /** @since 0.1.0 @category schemas */
 export const BatonEvent = Schema.Union(
   TurnStarted,
@@ -84,7 +114,9 @@ export const BatonEvent = Schema.Union(
   HandoffApproved,
   HandoffRejectedEvent,
   HandoffCompleted,
-  TurnCompleted
+  TurnCompleted,
+  ToolCalled,
+  ToolProgress
 )
 /** @since 0.1.0 @category models */
 export type BatonEvent = typeof BatonEvent.Type
