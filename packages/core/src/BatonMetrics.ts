@@ -21,6 +21,11 @@ export const handoffDuration = Metric.histogram(
 )
 /** @since 0.1.0 @category metrics */
 export const handoffs = Metric.counter("baton_handoffs_total", { description: "Handoffs by outcome" })
+// Tagging builds a new metric key, so the tagged counters are made once here.
+/** @since 0.1.0 @category metrics */
+export const handoffsCompleted = Metric.tagged(handoffs, "outcome", "completed")
+/** @since 0.1.0 @category metrics */
+export const handoffsRejected = Metric.tagged(handoffs, "outcome", "rejected")
 /** @since 0.1.0 @category metrics */
 export const contextViolations = Metric.counter("baton_context_preservation_violations_total", {
   description: "Handoffs whose checksum did not match after transfer"

@@ -33,7 +33,7 @@ import { HandoffContext } from "./HandoffContext.js"
 import type { HandoffRequest } from "./HandoffRequest.js"
 import type { HandoffResult } from "./HandoffResult.js"
 import type { AgentId } from "./Ids.js"
-import { checksumOf } from "./internal/checksum.js"
+import { checksumOf, digestOfItems, hash64 } from "./internal/checksum.js"
 import type { Message } from "./Message.js"
 import type { SessionState } from "./SessionState.js"
 import * as Summariser from "./Summariser.js"
@@ -88,7 +88,8 @@ export interface Handoff<R = never> {
  *
  * @since 0.1.0 @category accessors
  */
-export const checksum = (state: unknown, history: ReadonlyArray<Message>): string => checksumOf([state, history])
+export const checksum = (state: unknown, history: ReadonlyArray<Message>): string =>
+  hash64(`${checksumOf(state)}:${history.length}:${digestOfItems(history)}`)
 
 const decodeWire = Schema.decodeUnknownEither(Schema.parseJson(HandoffContext))
 const encodeWire = Schema.encodeSync(Schema.parseJson(HandoffContext))
@@ -122,7 +123,7 @@ export const make = <R = never>(options: Options<R>): Handoff<R> => {
         Effect.flatMap(elapsed, (durationMs) =>
           Effect.zipRight(
             audit({ _tag: "HandoffRejected", ...base, at: now, by, stage, reasons, durationMs }),
-            Metric.increment(Metric.tagged(BatonMetrics.handoffs, "outcome", "rejected"))
+            Metric.increment(BatonMetrics.handoffsRejected)
           ))
 
       yield* audit({ _tag: "HandoffRequested", ...base, at: now, ...request })
@@ -236,7 +237,7 @@ export const make = <R = never>(options: Options<R>): Handoff<R> => {
         durationMs: executionTimeMs
       })
       yield* BatonMetrics.handoffDuration(Effect.succeed(executionTimeMs))
-      yield* Metric.increment(Metric.tagged(BatonMetrics.handoffs, "outcome", "completed"))
+      yield* Metric.increment(BatonMetrics.handoffsCompleted)
       if (!contextPreserved) {
         yield* Metric.increment(BatonMetrics.contextViolations)
         const reason = "the context checksum did not match after transfer"

@@ -15,12 +15,27 @@ export interface Summariser {
   readonly summarise: (messages: ReadonlyArray<Message>, maxTokens: number) => Effect.Effect<string>
 }
 
-const sentencesOf = (message: Message) =>
-  message.content
+interface Sentence {
+  readonly text: string
+  readonly words: ReadonlyArray<string>
+}
+
+// Messages are immutable, so each is split and tokenised once per process
+// however many handoffs summarise it.
+const sentenceCache = new WeakMap<Message, ReadonlyArray<Sentence>>()
+
+const sentencesOf = (message: Message): ReadonlyArray<Sentence> => {
+  const cached = sentenceCache.get(message)
+  if (cached !== undefined) return cached
+  const speaker = message.role === "user" ? "User" : message.agent ?? message.role
+  const sentences = message.content
     .split(/(?<=[.!?])\s+/)
     .map((sentence) => sentence.trim())
     .filter((sentence) => sentence.length > 0)
-    .map((sentence) => `${message.role === "user" ? "User" : message.agent ?? message.role}: ${sentence}`)
+    .map((sentence) => ({ text: `${speaker}: ${sentence}`, words: tokenize(sentence) }))
+  sentenceCache.set(message, sentences)
+  return sentences
+}
 
 /** @since 0.1.0 @category constructors */
 export const extractive: Summariser = {
@@ -29,16 +44,13 @@ export const extractive: Summariser = {
       if (maxTokens <= 0) return ""
       const sentences = messages.flatMap(sentencesOf)
       const frequency = new Map<string, number>()
-      const tokens = sentences.map((sentence) => {
-        const words = tokenize(sentence)
+      for (const { words } of sentences) {
         for (const word of words) frequency.set(word, (frequency.get(word) ?? 0) + 1)
-        return words
-      })
+      }
       const ranked = sentences
-        .map((sentence, index) => {
-          const words = tokens[index]!
+        .map(({ text, words }, index) => {
           const weight = words.reduce((sum, word) => sum + frequency.get(word)!, 0)
-          return { index, sentence, score: weight / Math.sqrt(words.length + 1) }
+          return { index, sentence: text, score: weight / Math.sqrt(words.length + 1) }
         })
         .sort((a, b) => b.score - a.score || a.index - b.index)
       const chosen: Array<{ index: number; sentence: string }> = []

@@ -1,12 +1,27 @@
 /**
- * A canonical JSON form (object keys sorted) and a 64-bit hash of it. This is
- * an integrity check for handoffs, not a security boundary.
+ * A canonical JSON form (object keys sorted, undefined members dropped) and a
+ * 64-bit hash of it. This is an integrity check for handoffs, not a security
+ * boundary.
  */
 
+// Printable ASCII without `"` and `\` needs no escaping; anything else goes
+// through JSON.stringify. The fast path matters: histories are mostly prose.
+const PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/
+const quote = (text: string): string => (PLAIN.test(text) ? `"${text}"` : JSON.stringify(text))
+
 export const canonicalJson = (value: unknown): string => {
-  if (value === null || typeof value !== "object") {
-    return value === undefined ? "null" : JSON.stringify(value)
+  switch (typeof value) {
+    case "string":
+      return quote(value)
+    case "number":
+    case "boolean":
+      return JSON.stringify(value)
+    case "object":
+      break
+    default:
+      return "null"
   }
+  if (value === null) return "null"
   if (Array.isArray(value)) {
     let out = "["
     for (let i = 0; i < value.length; i++) {
@@ -16,12 +31,14 @@ export const canonicalJson = (value: unknown): string => {
     return out + "]"
   }
   const record = value as Record<string, unknown>
-  const keys = Object.keys(record).filter((key) => record[key] !== undefined).sort()
+  const keys = Object.keys(record).sort()
   let out = "{"
-  for (let i = 0; i < keys.length; i++) {
-    const key = keys[i]!
-    if (i > 0) out += ","
-    out += JSON.stringify(key) + ":" + canonicalJson(record[key])
+  let first = true
+  for (const key of keys) {
+    const member = record[key]
+    if (member === undefined) continue
+    out += (first ? "" : ",") + quote(key) + ":" + canonicalJson(member)
+    first = false
   }
   return out + "}"
 }
@@ -41,3 +58,21 @@ export const hash64 = (text: string): string => {
 }
 
 export const checksumOf = (value: unknown): string => hash64(canonicalJson(value))
+
+// Messages are immutable values, so each one's digest is computed once per
+// process, the way a hash code is cached; a history's digest then costs one
+// short hash over the digests of its messages.
+const messageDigests = new WeakMap<object, string>()
+
+export const digestOfItems = (items: ReadonlyArray<object>): string => {
+  let joined = ""
+  for (const item of items) {
+    let digest = messageDigests.get(item)
+    if (digest === undefined) {
+      digest = checksumOf(item)
+      messageDigests.set(item, digest)
+    }
+    joined += digest
+  }
+  return hash64(joined)
+}

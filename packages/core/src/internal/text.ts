@@ -8,18 +8,28 @@ const STOPWORDS = new Set(
 
 // A light suffix stripper: enough to match "flights"/"flight" and "booking"/"book".
 const stem = (word: string): string => {
-  if (word.length > 5 && word.endsWith("ing")) return word.slice(0, -3)
-  if (word.length > 4 && word.endsWith("ies")) return word.slice(0, -3) + "y"
-  if (word.length > 4 && word.endsWith("es") && /(sh|ch|x|ss)es$/.test(word)) return word.slice(0, -2)
-  if (word.length > 3 && word.endsWith("s") && !word.endsWith("ss")) return word.slice(0, -1)
-  if (word.length > 4 && word.endsWith("ed")) return word.slice(0, -2)
+  const n = word.length
+  if (n > 5 && word.endsWith("ing")) return word.slice(0, -3)
+  if (n > 4 && word.endsWith("ies")) return word.slice(0, -3) + "y"
+  if (n > 4 && (word.endsWith("shes") || word.endsWith("ches") || word.endsWith("xes") || word.endsWith("sses"))) {
+    return word.slice(0, -2)
+  }
+  if (n > 3 && word.endsWith("s") && !word.endsWith("ss")) return word.slice(0, -1)
+  if (n > 4 && word.endsWith("ed")) return word.slice(0, -2)
   return word
 }
 
+// Splitting on a Unicode class is several times slower than on ASCII, so the
+// Unicode pattern is used only for text that needs it.
+const ASCII = /^[\x00-\x7f]*$/
+const ASCII_SEPARATORS = /[^a-z0-9']+/
+const UNICODE_SEPARATORS = /[^\p{L}\p{N}']+/u
+
 export const tokenize = (text: string): Array<string> => {
+  const lower = text.toLowerCase()
   const out: Array<string> = []
-  for (const raw of text.toLowerCase().split(/[^\p{L}\p{N}']+/u)) {
-    const word = raw.replace(/^'+|'+$/g, "")
+  for (const raw of lower.split(ASCII.test(lower) ? ASCII_SEPARATORS : UNICODE_SEPARATORS)) {
+    const word = raw.includes("'") ? raw.replace(/^'+|'+$/g, "") : raw
     if (word.length < 2 || STOPWORDS.has(word)) continue
     out.push(stem(word))
   }
