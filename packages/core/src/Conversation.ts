@@ -109,6 +109,19 @@ export const make = <S, E, R>(config: Config<S, E, R>) =>
           ? Effect.fail(new Forbidden({ sessionId, userId }))
           : Effect.succeed(loaded))
 
+    const ready = (state: unknown) => (agent: AgentId) =>
+      Handoff.missingContext(state, registry.lookup(agent)?.requiredContext ?? []).length === 0
+
+    // The router may start a session only with an agent whose required
+    // context is present, move it only along the active agent's edges to such
+    // agents, and not at all while a delegated agent owes its caller a return.
+    const routable = (session: SessionState.SessionState): ReadonlyArray<AgentId> => {
+      const active = session.currentAgent
+      if (active === null) return registry.ids.filter(ready(session.context.state))
+      if (session.agentStack.length > 0) return [active]
+      return [active, ...(registry.lookup(active)?.handoffTargets ?? []).filter(ready(session.context.state))]
+    }
+
     const runTurn = (sessionId: SessionId, userId: UserId, text: string) =>
       Effect.gen(function*() {
         const started = yield* Clock.currentTimeNanos
@@ -139,11 +152,7 @@ export const make = <S, E, R>(config: Config<S, E, R>) =>
         const route = yield* router.routeRequest({
           text,
           activeAgent: active,
-          ...(active === null ? {} : {
-            candidates: session.agentStack.length > 0
-              ? [active]
-              : [active, ...(registry.lookup(active)?.handoffTargets ?? [])]
-          })
+          candidates: routable(session)
         }).pipe(Effect.withSpan("baton.route"))
         const routeMs = Number((yield* Clock.currentTimeNanos) - routeStarted) / 1e6
         yield* BatonMetrics.routeDuration(Effect.succeed(routeMs))

@@ -92,9 +92,15 @@ export const checksum = (state: unknown, history: ReadonlyArray<Message>): strin
   hash64(`${checksumOf(state)}:${history.length}:${digestOfItems(history)}`)
 
 const decodeWire = Schema.decodeUnknownEither(Schema.parseJson(HandoffContext))
-const encodeWire = Schema.encodeSync(Schema.parseJson(HandoffContext))
+// Either, not Sync: a state JSON cannot carry (a bigint, say) is a rejection, not a defect.
+const encodeWire = Schema.encodeEither(Schema.parseJson(HandoffContext))
 
-const missingKeys = (state: unknown, keys: ReadonlyArray<string>) =>
+/**
+ * The keys among `keys` that the application state lacks (absent or null).
+ *
+ * @since 0.1.0 @category accessors
+ */
+export const missingContext = (state: unknown, keys: ReadonlyArray<string>): ReadonlyArray<string> =>
   keys.filter((key) =>
     state === null || typeof state !== "object" || (state as Record<string, unknown>)[key] == null
   )
@@ -156,7 +162,7 @@ export const make = <R = never>(options: Options<R>): Handoff<R> => {
       const position = AgentStack.apply({ active: request.from, stack: session.agentStack }, request.mode, request.to)
       if (typeof position === "string") reasons.push(position)
       if (target !== undefined) {
-        for (const key of missingKeys(session.context.state, target.requiredContext)) {
+        for (const key of missingContext(session.context.state, target.requiredContext)) {
           reasons.push(`"${request.to}" needs "${key}" in the conversation state, and it is missing`)
         }
       }
@@ -184,9 +190,11 @@ export const make = <R = never>(options: Options<R>): Handoff<R> => {
         createdAt: now
       }
       // The wire: what the receiver gets is what survives JSON and decoding.
-      const received = decodeWire(encodeWire(sent))
+      const received = Either.flatMap(encodeWire(sent), decodeWire)
       if (Either.isLeft(received)) {
-        reasons.push(`the handoff context does not decode: ${ParseResult.TreeFormatter.formatErrorSync(received.left)}`)
+        reasons.push(
+          `the handoff context does not survive its JSON wire form: ${ParseResult.TreeFormatter.formatErrorSync(received.left)}`
+        )
       } else if (validateState !== undefined) {
         const state = validateState(received.right.currentState)
         if (Either.isLeft(state)) {
@@ -225,6 +233,12 @@ export const make = <R = never>(options: Options<R>): Handoff<R> => {
         checksum(after.context.state, after.context.history) === sent.checksum &&
         context.conversationHistory.totalMessages === history.length &&
         context.conversationHistory.lastMessageId === lastId
+      if (!contextPreserved) {
+        yield* Metric.increment(BatonMetrics.contextViolations)
+        const reason = "the context checksum did not match after transfer"
+        yield* reject("transfer", "protocol", [reason])
+        return yield* new HandoffRejected({ from: request.from, to: request.to, stage: "transfer", reasons: [reason] })
+      }
       const executionTimeMs = yield* elapsed
       yield* audit({
         _tag: "HandoffCompleted",
@@ -238,11 +252,6 @@ export const make = <R = never>(options: Options<R>): Handoff<R> => {
       })
       yield* BatonMetrics.handoffDuration(Effect.succeed(executionTimeMs))
       yield* Metric.increment(BatonMetrics.handoffsCompleted)
-      if (!contextPreserved) {
-        yield* Metric.increment(BatonMetrics.contextViolations)
-        const reason = "the context checksum did not match after transfer"
-        return yield* new HandoffRejected({ from: request.from, to: request.to, stage: "transfer", reasons: [reason] })
-      }
       const result: HandoffResult = {
         handoffId,
         success: true,
