@@ -44,7 +44,7 @@ export interface Config<S, E, R> {
   /** The application's state schema; the stored state is its encoded form. */
   readonly stateSchema: Schema.Schema<S, any, never>
   readonly initialState: () => S
-  /** The agent that takes requests no agent matches, and greets new sessions. */
+  /** The router's fallback: the agent that takes requests no agent matches. */
   readonly entryAgent: AgentId
   readonly routing?: Omit<AgentRouter.Options<R>, "fallback">
   readonly handoff?: Omit<Handoff.Options<R>, "registry" | "stateSchema">
@@ -61,12 +61,19 @@ export interface TurnResult {
   readonly agent: AgentId
   /** Every message the agents wrote in this turn, in order. */
   readonly messages: ReadonlyArray<Message.Message>
+  /** The agents' messages and the handoffs, interleaved in the order they happened. */
+  readonly timeline: ReadonlyArray<TimelineEntry>
   readonly route: AgentRouter.RouteDecision
   /** Every handoff attempted in this turn, refused ones included (`success: false`). */
   readonly handoffs: ReadonlyArray<HandoffResult>
   readonly version: number
   readonly durationMs: number
 }
+
+/** @since 0.1.0 @category models */
+export type TimelineEntry =
+  | { readonly _tag: "Message"; readonly message: Message.Message }
+  | { readonly _tag: "Handoff"; readonly handoff: HandoffResult }
 
 /** @since 0.1.0 @category models */
 export interface Service {
@@ -133,13 +140,17 @@ export const make = <S, E, R>(config: Config<S, E, R>) =>
         const events: Array<BatonEvent> = []
         const audit: Handoff.Audit = (event) => Effect.sync(() => void events.push(event))
         const written: Array<Message.Message> = []
+        const timeline: Array<TimelineEntry> = []
         const append = (message: Omit<Message.Message, "id" | "time">) => {
           const full: Message.Message = {
             ...message,
             id: Message.idAt(sessionId, session.context.history.length),
             time: now
           }
-          if (full.role === "agent") written.push(full)
+          if (full.role === "agent") {
+            written.push(full)
+            timeline.push({ _tag: "Message", message: full })
+          }
           session = { ...session, context: { ...session.context, history: [...session.context.history, full] } }
           return full
         }
@@ -182,23 +193,29 @@ export const make = <S, E, R>(config: Config<S, E, R>) =>
               session = done.session
               chain.push(to)
               handoffs.push(done.result)
+              timeline.push({ _tag: "Handoff", handoff: done.result })
               arrival = Option.some(done.context)
               return true
             }),
             Effect.catchAll((error) =>
               Effect.sync(() => {
-                handoffs.push({
+                const refused: HandoffResult = {
                   handoffId: `${sessionId}/v${session.version}/h${handoffs.length}`,
                   success: false,
                   from,
+                  to,
                   newAgentId: from,
                   mode,
                   initiator,
                   reason,
-                  contextPreserved: true,
+                  // Only a refusal at transfer means the context did not arrive intact;
+                  // earlier refusals leave the session as it was.
+                  contextPreserved: !(error._tag === "HandoffRejected" && error.stage === "transfer"),
                   executionTimeMs: 0,
                   errors: error._tag === "HandoffRejected" ? error.reasons : [error.message]
-                })
+                }
+                handoffs.push(refused)
+                timeline.push({ _tag: "Handoff", handoff: refused })
                 return false
               })
             )
@@ -297,6 +314,7 @@ export const make = <S, E, R>(config: Config<S, E, R>) =>
           reply: written.length > 0 ? written[written.length - 1]!.content : "",
           agent: committed.currentAgent!,
           messages: written,
+          timeline,
           route,
           handoffs,
           version: committed.version,

@@ -256,6 +256,7 @@ export const make = <R = never>(options: Options<R>): Handoff<R> => {
         handoffId,
         success: true,
         from: request.from,
+        to: request.to,
         newAgentId: position.active,
         mode: request.mode,
         initiator: request.initiator,

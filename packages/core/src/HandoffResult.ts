@@ -10,6 +10,8 @@ export const HandoffResult = Schema.Struct({
   handoffId: Schema.String,
   success: Schema.Boolean,
   from: AgentId,
+  /** The requested target, whether or not the handoff succeeded. */
+  to: AgentId,
   /** The agent active after the handoff: the target on success, the caller otherwise. */
   newAgentId: AgentId,
   mode: HandoffMode,

@@ -1,0 +1,82 @@
+/**
+ * Destination research: the forecast for the travel dates and things to do,
+ * fetched from the weather and activities services in parallel.
+ *
+ * @since 0.1.0
+ */
+import { Agent } from "@baton/core"
+import type { ToolGateway } from "@baton/core"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Format from "../Format.js"
+import * as Tools from "../Tools.js"
+import * as TripRequest from "../TripRequest.js"
+import type { TripState } from "../TripState.js"
+import * as Roster from "./Roster.js"
+
+type Destination = NonNullable<TripState["destination"]>
+
+const outlook = (state: TripState, destination: Destination) => {
+  const { departDate, returnDate } = state
+  if (departDate === undefined) return Effect.succeed("tell me your dates and I'll add the forecast.")
+  return Effect.map(
+    Tools.call(Tools.forecast, { city: destination.name, from: departDate, to: returnDate ?? departDate }),
+    (weather) =>
+      `${Format.day(departDate)}${returnDate ? ` to ${Format.day(returnDate)}` : ""}: ${weather.summary}, ` +
+      `highs around ${weather.highC}°C and lows of ${weather.lowC}°C, ${weather.rainChance}% chance of rain.`
+  )
+}
+
+const research = (state: TripState, destination: Destination) =>
+  Effect.map(
+    Effect.all([outlook(state, destination), Tools.call(Tools.searchActivities, { city: destination.name, limit: 3 })], {
+      concurrency: "unbounded"
+    }),
+    ([when, things]) =>
+      Agent.reply<TripState>(
+        `${Format.place(destination)}, ${when}\nThings to do:\n${Format.numbered(things.activities)}\n` +
+          "When you're ready, ask me to find flights.",
+        { state }
+      )
+  )
+
+/** @since 0.1.0 @category agents */
+export const agent = Agent.make<TripState, Tools.TripError, ToolGateway.ToolGateway>({
+  id: Roster.destination,
+  name: "Destination",
+  description: "Researches a destination: the weather forecast for the travel dates and the best things to do there",
+  capabilities: [
+    {
+      intent: "research-destination",
+      description: "Weather forecast and climate at the destination for the travel dates",
+      keywords: ["weather", "forecast", "climate", "temperature", "rain", "destination"],
+      examples: ["What's the weather like in Lisbon in December?", "Will it rain in Rome?"]
+    },
+    {
+      intent: "things-to-do",
+      description: "Sights, activities and attractions worth seeing at the destination",
+      keywords: ["activities", "sightseeing", "attractions", "sights", "explore", "museums", "tours"],
+      examples: ["What is there to do in Barcelona?", "Tell me about Tokyo"]
+    }
+  ],
+  handoffTargets: [Roster.flights, Roster.accommodations, Roster.triage],
+  requiredServices: ["weather", "activities"],
+  requiredContext: Roster.needs.destination,
+  handle: (input) => {
+    const state = TripRequest.applyTo(input.state, TripRequest.read(input.message.content))
+    const topics = TripRequest.topics(input.message.content)
+    // Asked for flights or a stay while researching: pass the conversation on,
+    // unless this agent has just been handed the conversation for research.
+    if (Option.isNone(input.arrival) && topics.flights) {
+      return Effect.succeed(Roster.transferOrAsk(state, "flights", "the traveller asked for flights", "Over to Flights."))
+    }
+    if (Option.isNone(input.arrival) && topics.stay) {
+      return Effect.succeed(
+        Roster.transferOrAsk(state, "accommodations", "the traveller asked for a place to stay", "Over to Accommodations.")
+      )
+    }
+    return state.destination === undefined
+      ? Effect.succeed(Agent.reply("Which city would you like to know about?", { state }))
+      : research(state, state.destination)
+  }
+})

@@ -1,0 +1,56 @@
+/**
+ * TripSage as a Baton app: its agents, state and routing in a conversation
+ * layer, tools served by the interim in-process gateway, and the demo
+ * scenario. `baton demo` loads this module and plays `app.demo`.
+ *
+ * @since 0.1.0
+ */
+import { type BatonApp, Conversation, RoutingStrategy } from "@baton/core"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Accommodations from "./agents/Accommodations.js"
+import * as Booking from "./agents/Booking.js"
+import * as Budget from "./agents/Budget.js"
+import * as Destination from "./agents/Destination.js"
+import * as Flights from "./agents/Flights.js"
+import * as Roster from "./agents/Roster.js"
+import * as Triage from "./agents/Triage.js"
+import { demo } from "./Demo.js"
+import * as InProcessGateway from "./InProcessGateway.js"
+import * as TripState from "./TripState.js"
+
+/**
+ * New sessions start with Triage, which notes the trip before anyone else
+ * speaks; afterwards the capability match routes.
+ *
+ * @since 0.1.0 @category routing
+ */
+export const welcomeNewSessions: RoutingStrategy.RoutingStrategy = {
+  name: "welcome",
+  rank: (request) =>
+    Effect.succeed(
+      request.activeAgent === null
+        ? [{ agent: Roster.triage, confidence: 1, reasoning: "new sessions start with triage" }]
+        : []
+    )
+}
+
+/** @since 0.1.0 @category agents */
+export const agents = [Triage.agent, Destination.agent, Flights.agent, Accommodations.agent, Budget.agent, Booking.agent]
+
+/** @since 0.1.0 @category layers */
+export const layer = Conversation.layer({
+  agents,
+  stateSchema: TripState.TripState,
+  initialState: TripState.initial,
+  entryAgent: Roster.triage,
+  routing: { strategies: [welcomeNewSessions, RoutingStrategy.capability()] }
+}).pipe(Layer.provide(InProcessGateway.layer))
+
+/** @since 0.1.0 @category apps */
+export const app: BatonApp.BatonApp = {
+  name: "TripSage",
+  description: "A travel planner: destination research, flights, stays, budget and booking",
+  layer,
+  demo
+}

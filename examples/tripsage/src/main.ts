@@ -1,0 +1,35 @@
+/**
+ * `pnpm start`: plays the demo scenario with plain console output. The `baton
+ * demo` command plays the same scenario with a richer transcript and checks
+ * its expectations.
+ *
+ * @since 0.1.0
+ */
+import { Conversation, SessionStore } from "@baton/core"
+import * as Console from "effect/Console"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import { layer } from "./app.js"
+import { demo } from "./Demo.js"
+
+const play = Effect.gen(function*() {
+  const conversation = yield* Conversation.Conversation
+  yield* Console.log(`TripSage — ${demo.name}`)
+  for (const turn of demo.turns) {
+    const result = yield* conversation.turn(demo.sessionId, demo.userId, turn.text)
+    yield* Console.log(`\nyou: ${turn.text}`)
+    for (const handoff of result.handoffs) {
+      const outcome = handoff.success ? `context preserved ${handoff.contextPreserved ? "✓" : "✗"}` : `refused: ${handoff.errors.join("; ")}`
+      yield* Console.log(`  ↪ ${handoff.from} → ${handoff.to} (${handoff.mode}) — ${outcome}`)
+    }
+    for (const message of result.messages) yield* Console.log(`${message.agent}: ${message.content}`)
+  }
+})
+
+play.pipe(
+  Effect.provide(Layer.provide(layer, SessionStore.layerMemory)),
+  Effect.runPromise
+).catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error)
+  process.exitCode = 1
+})

@@ -1,0 +1,49 @@
+import { describe, expect, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import * as Struct from "effect/Struct"
+import * as Flights from "../src/agents/Flights.js"
+import { arrivedFrom, handle, inputFor, lisbonTrip, stateOf } from "./fixtures.js"
+
+describe("Flights", () => {
+  it.effect("lists three options for the route and dates and remembers them", () =>
+    Effect.gen(function*() {
+      const outcome = yield* handle(Flights.agent, inputFor("Please find us flights.", lisbonTrip))
+      expect(outcome).toMatchObject({
+        _tag: "Reply",
+        text: expect.stringContaining("Flights London (LHR) → Lisbon (LIS) on 10 Dec 2026, returning 17 Dec 2026, for 2:")
+      })
+      expect(stateOf(outcome).flightOptions).toHaveLength(3)
+    }))
+
+  it.effect("takes 'option 2' from its list and hands over to find a stay", () =>
+    Effect.gen(function*() {
+      const listed = stateOf(yield* handle(Flights.agent, inputFor("flights please", lisbonTrip)))
+      const outcome = yield* handle(Flights.agent, inputFor("Option 2, please.", listed))
+      expect(outcome).toMatchObject({ _tag: "Handoff", to: "accommodations", mode: "transfer" })
+      expect(stateOf(outcome).selectedFlight).toEqual(listed.flightOptions![1])
+    }))
+
+  it.effect("searches rather than picks on the turn it is handed the conversation", () =>
+    Effect.gen(function*() {
+      const listed = stateOf(yield* handle(Flights.agent, inputFor("flights please", lisbonTrip)))
+      const outcome = yield* handle(
+        Flights.agent,
+        inputFor("Option 2, please.", listed, { arrival: arrivedFrom("destination", "flights", listed) })
+      )
+      expect(outcome._tag).toBe("Reply")
+      expect(stateOf(outcome).selectedFlight).toBeUndefined()
+    }))
+
+  it.effect("says so when the option does not exist", () =>
+    Effect.gen(function*() {
+      const listed = stateOf(yield* handle(Flights.agent, inputFor("flights please", lisbonTrip)))
+      const outcome = yield* handle(Flights.agent, inputFor("option 7", listed))
+      expect(outcome).toMatchObject({ _tag: "Reply", text: "There is no option 7; choose 1 to 3." })
+    }))
+
+  it.effect("asks for the departure date before searching", () =>
+    Effect.gen(function*() {
+      const outcome = yield* handle(Flights.agent, inputFor("flights please", Struct.omit(lisbonTrip, "departDate", "returnDate")))
+      expect(outcome).toMatchObject({ _tag: "Reply", text: "To search flights I need your departure date (like 2026-12-10)." })
+    }))
+})

@@ -1,0 +1,87 @@
+/**
+ * Finds and loads the host application: a module exporting `app`, core's
+ * `BatonApp`. The module is imported at run time, so the CLI depends on no
+ * app; `--app` wins, then `"app"` in `baton.config.json`, then the TripSage
+ * example's path.
+ *
+ * @since 0.1.0
+ */
+import { type BatonApp, type Conversation, Scenario, type SessionStore } from "@baton/core"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as ParseResult from "effect/ParseResult"
+import * as Schema from "effect/Schema"
+import { existsSync } from "node:fs"
+import * as Path from "node:path"
+import { pathToFileURL } from "node:url"
+import * as BatonConfig from "./BatonConfig.js"
+
+/** @since 0.1.0 @category constants */
+export const DEFAULT_APP = "examples/tripsage/src/app.ts"
+
+/** @since 0.1.0 @category errors */
+export class AppLoadError extends Schema.TaggedError<AppLoadError>("@baton/cli/AppLoadError")("AppLoadError", {
+  module: Schema.String,
+  reason: Schema.String
+}) {
+  override get message() {
+    return `cannot load the app from ${this.module}: ${this.reason}`
+  }
+}
+
+const ConversationLayer = Schema.declare(
+  (input): input is Layer.Layer<Conversation.Conversation, unknown, SessionStore.SessionStore> => Layer.isLayer(input),
+  { identifier: "Layer" }
+)
+
+/**
+ * What the CLI needs from the `app` export. The layer can only be checked to
+ * be a layer; what it provides shows when it is built.
+ *
+ * @since 0.1.0 @category schemas
+ */
+export const App = Schema.Struct({
+  name: Schema.String,
+  description: Schema.String,
+  layer: ConversationLayer,
+  demo: Schema.optionalWith(Scenario.Scenario, { exact: true })
+})
+
+const decodeApp = Schema.decodeUnknown(App)
+
+/**
+ * The app module's absolute path.
+ *
+ * @since 0.1.0 @category accessors
+ */
+export const resolve = (options: {
+  readonly cwd: string
+  readonly app?: string | undefined
+  readonly config?: string | undefined
+}): Effect.Effect<string, BatonConfig.ConfigError> => {
+  if (options.app !== undefined) return Effect.succeed(Path.resolve(options.cwd, options.app))
+  const configPath = BatonConfig.pathFor(options.cwd, options.config)
+  return Effect.map(BatonConfig.load(configPath), (config) => {
+    const app = Option.flatMapNullable(config, (config) => config.app)
+    // A path in the config file is relative to the file, wherever the CLI runs.
+    return Option.isSome(app) ? Path.resolve(Path.dirname(configPath), app.value) : Path.resolve(options.cwd, DEFAULT_APP)
+  })
+}
+
+/** @since 0.1.0 @category constructors */
+export const load = (module: string): Effect.Effect<BatonApp.BatonApp, AppLoadError> =>
+  Effect.gen(function*() {
+    const fail = (reason: string) => new AppLoadError({ module, reason })
+    if (!existsSync(module)) return yield* fail("the file does not exist")
+    const exports: unknown = yield* Effect.tryPromise({
+      try: () => import(pathToFileURL(module).href),
+      catch: (cause) => fail(cause instanceof Error ? cause.message.split("\n")[0]! : String(cause))
+    })
+    if (typeof exports !== "object" || exports === null || !("app" in exports)) {
+      return yield* fail("the module has no `app` export")
+    }
+    return yield* decodeApp(exports.app).pipe(
+      Effect.mapError((error) => fail(`its \`app\` export is not a Baton app: ${ParseResult.TreeFormatter.formatErrorSync(error)}`))
+    )
+  })

@@ -1,0 +1,63 @@
+/**
+ * The `baton` command line: commander with its exits turned into codes, so a
+ * usage error is exit 2 with a one-line reason, and the program can run in a
+ * test without ending the process.
+ *
+ * @since 0.1.0
+ */
+import { Command, CommanderError } from "commander"
+import * as Schema from "effect/Schema"
+import { createRequire } from "node:module"
+import * as Demo from "./commands/Demo.js"
+import { ExitCode, type Io } from "./Io.js"
+
+const versionOf = () =>
+  Schema.decodeUnknownSync(Schema.Struct({ version: Schema.String }))(createRequire(import.meta.url)("../package.json")).version
+
+/**
+ * The program; a command's exit code goes to `exit`.
+ *
+ * @since 0.1.0 @category constructors
+ */
+export const make = (io: Io, exit: (code: number) => void): Command => {
+  const program = new Command("baton")
+    .description("Baton: AI agents that hand a conversation to each other without losing context")
+    .version(versionOf(), "-v, --version")
+    .configureOutput({ writeOut: io.write, writeErr: io.writeError })
+    .exitOverride()
+    .showHelpAfterError("(run baton --help for usage)")
+    .addHelpText(
+      "after",
+      `
+Examples:
+  $ baton demo                                      play the TripSage demo (or the app in baton.config.json)
+  $ baton demo --app path/to/app.ts                 play another app's demo
+  $ baton help demo                                 options of a command
+
+From the repository root, \`pnpm baton <args>\` runs this CLI and \`pnpm demo\` is \`baton demo\`.`
+    )
+  Demo.register(program, io, exit)
+  return program
+}
+
+/**
+ * Runs the program on `argv` (the arguments after the program name) and
+ * returns the exit code.
+ *
+ * @since 0.1.0 @category constructors
+ */
+export const run = async (argv: ReadonlyArray<string>, io: Io): Promise<number> => {
+  let code: number = ExitCode.ok
+  const program = make(io, (exitCode) => {
+    code = exitCode
+  })
+  try {
+    await program.parseAsync([...argv], { from: "user" })
+  } catch (error) {
+    // Commander has already printed its message. It exits 0 after showing help
+    // or the version and non-zero on any usage error, which is ours to number.
+    if (error instanceof CommanderError) return error.exitCode === 0 ? ExitCode.ok : ExitCode.usage
+    throw error
+  }
+  return code
+}

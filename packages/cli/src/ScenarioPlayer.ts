@@ -1,0 +1,163 @@
+/**
+ * Plays a `Scenario` against a `Conversation`: sends each turn, checks the
+ * turn's expectations, and returns what happened as data for printers and
+ * tests. A turn that fails stops the play; the result says where and why.
+ *
+ * @example
+ * ```ts
+ * import { Conversation, type Scenario } from "@baton/core"
+ * import { ScenarioPlayer } from "@baton/cli"
+ * import * as Effect from "effect/Effect"
+ *
+ * declare const scenario: Scenario.Scenario
+ * const played: Effect.Effect<ScenarioPlayer.Played, never, Conversation.Conversation> = ScenarioPlayer.play(scenario)
+ * ```
+ *
+ * @since 0.1.0
+ */
+import { Conversation, type Errors, type HandoffResult, type Scenario } from "@baton/core"
+import * as Clock from "effect/Clock"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+
+/** @since 0.1.0 @category models */
+export interface Check {
+  readonly expectation: "agent" | "handoffs" | "replyContains"
+  readonly expected: string
+  readonly actual: string
+  readonly met: boolean
+}
+
+/** @since 0.1.0 @category models */
+export interface PlayedTurn {
+  /** 1-based. */
+  readonly index: number
+  readonly text: string
+  readonly result: Conversation.TurnResult
+  readonly checks: ReadonlyArray<Check>
+}
+
+/** @since 0.1.0 @category models */
+export interface FailedTurn {
+  readonly index: number
+  readonly text: string
+  readonly error: Errors.TurnError
+}
+
+/** @since 0.1.0 @category models */
+export interface Summary {
+  readonly turns: number
+  /** Handoffs that completed. */
+  readonly handoffs: number
+  readonly refused: number
+  /** Delegations: handoffs that pushed the caller on the agent stack. */
+  readonly nested: number
+  readonly contextsPreserved: boolean
+  readonly expectationsMet: number
+  readonly expectations: number
+  readonly durationMs: number
+  /** Every expectation met, every handoff's context preserved, no turn failed. */
+  readonly passed: boolean
+}
+
+/** @since 0.1.0 @category models */
+export interface Played {
+  readonly scenario: Scenario.Scenario
+  /** Agent names by id, for printing. */
+  readonly agentNames: ReadonlyMap<string, string>
+  readonly turns: ReadonlyArray<PlayedTurn>
+  readonly failure: Option.Option<FailedTurn>
+  readonly summary: Summary
+}
+
+/** @since 0.1.0 @category models */
+export interface Options {
+  /** Called as each turn completes, to print while the scenario plays. */
+  readonly onTurn?: (turn: PlayedTurn) => Effect.Effect<void>
+}
+
+/**
+ * A handoff as scenarios write it, `"from->to"`; a refused one is written
+ * `"from->to (refused)"`.
+ *
+ * @since 0.1.0 @category accessors
+ */
+export const edgeOf = (handoff: HandoffResult.HandoffResult): string =>
+  `${handoff.from}->${handoff.to}${handoff.success ? "" : " (refused)"}`
+
+/**
+ * The turn's expectations, each checked against the result. Words expected in
+ * the reply match case-insensitively in the turn's last agent message.
+ *
+ * @since 0.1.0 @category checks
+ */
+export const check = (expect: Scenario.Expectation | undefined, result: Conversation.TurnResult): Array<Check> => {
+  const checks: Array<Check> = []
+  if (expect?.agent !== undefined) {
+    checks.push({ expectation: "agent", expected: expect.agent, actual: result.agent, met: expect.agent === result.agent })
+  }
+  if (expect?.handoffs !== undefined) {
+    const expected = expect.handoffs.join(", ")
+    const actual = result.handoffs.map(edgeOf).join(", ")
+    checks.push({ expectation: "handoffs", expected: expected || "none", actual: actual || "none", met: expected === actual })
+  }
+  const reply = result.reply.toLowerCase()
+  for (const words of expect?.replyContains ?? []) {
+    checks.push({ expectation: "replyContains", expected: words, actual: result.reply, met: reply.includes(words.toLowerCase()) })
+  }
+  return checks
+}
+
+/** @since 0.1.0 @category checks */
+export const summarise = (
+  turns: ReadonlyArray<PlayedTurn>,
+  failure: Option.Option<FailedTurn>,
+  durationMs: number
+): Summary => {
+  const handoffs = turns.flatMap((turn) => turn.result.handoffs)
+  const completed = handoffs.filter((handoff) => handoff.success)
+  const checks = turns.flatMap((turn) => turn.checks)
+  const expectationsMet = checks.filter((check) => check.met).length
+  const contextsPreserved = handoffs.every((handoff) => handoff.contextPreserved)
+  return {
+    turns: turns.length,
+    handoffs: completed.length,
+    refused: handoffs.length - completed.length,
+    nested: completed.filter((handoff) => handoff.mode === "delegate").length,
+    contextsPreserved,
+    expectationsMet,
+    expectations: checks.length,
+    durationMs,
+    passed: Option.isNone(failure) && contextsPreserved && expectationsMet === checks.length
+  }
+}
+
+/** @since 0.1.0 @category constructors */
+export const play = (
+  scenario: Scenario.Scenario,
+  options: Options = {}
+): Effect.Effect<Played, never, Conversation.Conversation> =>
+  Effect.gen(function*() {
+    const conversation = yield* Conversation.Conversation
+    const started = yield* Clock.currentTimeNanos
+    const turns: Array<PlayedTurn> = []
+    let failure = Option.none<FailedTurn>()
+    for (const [i, turn] of scenario.turns.entries()) {
+      const outcome = yield* Effect.either(conversation.turn(scenario.sessionId, scenario.userId, turn.text))
+      if (outcome._tag === "Left") {
+        failure = Option.some({ index: i + 1, text: turn.text, error: outcome.left })
+        break
+      }
+      const played: PlayedTurn = { index: i + 1, text: turn.text, result: outcome.right, checks: check(turn.expect, outcome.right) }
+      turns.push(played)
+      if (options.onTurn) yield* options.onTurn(played)
+    }
+    const durationMs = Number((yield* Clock.currentTimeNanos) - started) / 1e6
+    return {
+      scenario,
+      agentNames: new Map(conversation.agents.map((agent) => [agent.id, agent.name])),
+      turns,
+      failure,
+      summary: summarise(turns, failure, durationMs)
+    }
+  }).pipe(Effect.withSpan("baton.cli.scenario", { attributes: { scenario: scenario.name } }))

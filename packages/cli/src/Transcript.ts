@@ -1,0 +1,135 @@
+/**
+ * Prints a played scenario as a transcript: the user's lines, each agent's
+ * lines labelled with the agent's name, one line per handoff (with its mode,
+ * reason, time and whether the context was preserved), the checks of each
+ * turn and a summary. Every function returns lines, so the printer is tested
+ * on strings and the caller decides where they go.
+ *
+ * @since 0.1.0
+ */
+import type { HandoffResult, Scenario } from "@baton/core"
+import * as Option from "effect/Option"
+import type { Check, FailedTurn, PlayedTurn, Summary } from "./ScenarioPlayer.js"
+import * as Style from "./Style.js"
+
+/** @since 0.1.0 @category models */
+export interface Options {
+  readonly style?: Style.Style
+  /** Agent names by id; ids label agents that have none. */
+  readonly agentNames?: ReadonlyMap<string, string>
+  /** Wrap text to this many columns; no wrapping when absent. */
+  readonly width?: number
+}
+
+const wrap = (text: string, width: number | undefined): Array<string> => {
+  if (width === undefined) return text.split("\n")
+  return text.split("\n").flatMap((paragraph) => {
+    const lines: Array<string> = []
+    let line = ""
+    for (const word of paragraph.split(" ")) {
+      if (line.length > 0 && line.length + 1 + word.length > width) {
+        lines.push(line)
+        line = word
+      } else {
+        line = line.length > 0 ? `${line} ${word}` : word
+      }
+    }
+    return [...lines, line]
+  })
+}
+
+const labelled = (label: string, labelWidth: number, text: string, colour: (text: string) => string, width?: number) => {
+  const indent = 2 + labelWidth + 2
+  const [first = "", ...rest] = wrap(text, width === undefined ? undefined : Math.max(20, width - indent))
+  return [`  ${colour(label.padEnd(labelWidth))}  ${first}`, ...rest.map((line) => `${" ".repeat(indent)}${line}`)]
+}
+
+/**
+ * `↪ handoff triage → destination (transfer) — reason — 0.123 ms — context preserved ✓`
+ *
+ * @since 0.1.0 @category printing
+ */
+export const handoffLine = (handoff: HandoffResult.HandoffResult, style: Style.Style = Style.plain): string => {
+  // The router's reasons read as scores; saying who decided makes them legible.
+  const reason = handoff.initiator === "router" ? `router: ${handoff.reason}` : handoff.reason
+  if (!handoff.success) {
+    return `  ${style.yellow("↪ handoff")} ${handoff.from} → ${handoff.to} (${handoff.mode}) — ${reason} — ` +
+      `${style.red(`refused ✗: ${handoff.errors.join("; ")}`)}`
+  }
+  const preserved = handoff.contextPreserved ? style.green("context preserved ✓") : style.red("context NOT preserved ✗")
+  return `  ${style.yellow("↪ handoff")} ${handoff.from} → ${handoff.to} (${handoff.mode}) — ${reason} — ` +
+    `${handoff.executionTimeMs.toFixed(3)} ms — ${preserved}`
+}
+
+const quoted = (words: ReadonlyArray<string>) => words.map((word) => `"${word}"`).join(", ")
+
+const checkLines = (checks: ReadonlyArray<Check>, style: Style.Style): Array<string> => {
+  if (checks.length === 0) return []
+  const failed = checks.filter((check) => !check.met)
+  if (failed.length === 0) {
+    const parts = [
+      ...checks.filter((check) => check.expectation === "agent").map((check) => `agent ${check.expected}`),
+      ...checks.filter((check) => check.expectation === "handoffs").map((check) => `handoffs ${check.expected}`)
+    ]
+    const words = checks.filter((check) => check.expectation === "replyContains").map((check) => check.expected)
+    if (words.length > 0) parts.push(`reply mentions ${quoted(words)}`)
+    return [`  ${style.green("✓")} ${style.dim(parts.join(" · "))}`]
+  }
+  return failed.map((check) =>
+    `  ${style.red("✗")} ` +
+    (check.expectation === "replyContains"
+      ? `expected the reply to mention "${check.expected}"`
+      : `expected ${check.expectation} ${check.expected}, got ${check.actual}`)
+  )
+}
+
+/** @since 0.1.0 @category printing */
+export const header = (appName: string, scenario: Scenario.Scenario, style: Style.Style = Style.plain): Array<string> => [
+  style.bold(`${appName} — ${scenario.name}`),
+  style.dim(`session ${scenario.sessionId} · user ${scenario.userId} · ${scenario.turns.length} turns`)
+]
+
+/** @since 0.1.0 @category printing */
+export const turn = (played: PlayedTurn, options: Options = {}): Array<string> => {
+  const style = options.style ?? Style.plain
+  const names = options.agentNames ?? new Map<string, string>()
+  const nameOf = (id: string | undefined) => (id === undefined ? "agent" : names.get(id) ?? id)
+  const labelWidth = Math.max(3, ...[...names.values()].map((name) => name.length))
+  const lines = [
+    "",
+    `${style.bold(`Turn ${played.index}`)} ${style.dim(`· ${played.result.durationMs.toFixed(2)} ms`)}`,
+    ...labelled("you", labelWidth, played.text, (text) => style.bold(style.cyan(text)), options.width)
+  ]
+  for (const entry of played.result.timeline) {
+    if (entry._tag === "Handoff") lines.push(handoffLine(entry.handoff, style))
+    else lines.push(...labelled(nameOf(entry.message.agent), labelWidth, entry.message.content, style.magenta, options.width))
+  }
+  return [...lines, ...checkLines(played.checks, style)]
+}
+
+/** @since 0.1.0 @category printing */
+export const failure = (failed: FailedTurn, style: Style.Style = Style.plain): Array<string> => [
+  "",
+  `${style.bold(`Turn ${failed.index}`)}`,
+  `  you  ${failed.text}`,
+  `  ${style.red("✗")} the turn failed: ${failed.error.message}`
+]
+
+const mark = (ok: boolean, style: Style.Style) => (ok ? style.green("✓") : style.red("✗"))
+
+/** @since 0.1.0 @category printing */
+export const summary = (summary: Summary, failed: Option.Option<FailedTurn>, style: Style.Style = Style.plain): Array<string> => {
+  const handoffs = `${summary.handoffs} (${summary.nested} nested)${summary.refused > 0 ? `, ${summary.refused} refused` : ""}`
+  const rows: Array<readonly [string, string]> = [
+    ["turns", Option.isSome(failed) ? `${summary.turns} (failed at turn ${failed.value.index})` : `${summary.turns}`],
+    ["handoffs", handoffs],
+    ["contexts preserved", `${summary.contextsPreserved ? "yes" : "no"} ${mark(summary.contextsPreserved, style)}`],
+    [
+      "expectations",
+      `${summary.expectationsMet} of ${summary.expectations} met ${mark(summary.expectationsMet === summary.expectations, style)}`
+    ],
+    ["total time", `${summary.durationMs.toFixed(1)} ms`],
+    ["result", summary.passed ? style.bold(style.green("PASS")) : style.bold(style.red("FAIL"))]
+  ]
+  return ["", style.bold("Summary"), ...rows.map(([name, value]) => `  ${name.padEnd(20)}${value}`)]
+}

@@ -1,0 +1,103 @@
+/**
+ * `baton demo`: loads the app, plays its demo scenario against an in-memory
+ * session store, prints the transcript as it plays, and exits 0 when every
+ * expectation is met and every handoff preserved its context, 1 otherwise,
+ * 2 when there is no app or demo to play.
+ *
+ * @since 0.1.0
+ */
+import { Conversation, SessionStore } from "@baton/core"
+import type { Command } from "commander"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Schema from "effect/Schema"
+import * as AppLoader from "../AppLoader.js"
+import { ExitCode, type Io } from "../Io.js"
+import * as ScenarioPlayer from "../ScenarioPlayer.js"
+import * as Style from "../Style.js"
+import * as Transcript from "../Transcript.js"
+
+/** @since 0.1.0 @category models */
+export const Options = Schema.Struct({
+  app: Schema.optionalWith(Schema.String, { exact: true }),
+  config: Schema.optionalWith(Schema.String, { exact: true }),
+  color: Schema.Boolean
+})
+/** @since 0.1.0 @category models */
+export type Options = typeof Options.Type
+
+const describe = (error: unknown) => (error instanceof Error ? error.message : String(error))
+
+/** @since 0.1.0 @category commands */
+export const run = (options: Options, io: Io): Effect.Effect<number> => {
+  const style = Style.detect({ isTTY: io.isTTY, env: io.env, color: options.color })
+  const width = io.isTTY ? io.columns : undefined
+  const print = (lines: ReadonlyArray<string>) => Effect.sync(() => io.write(`${lines.join("\n")}\n`))
+  const usage = (error: { readonly message: string }) =>
+    Effect.sync(() => {
+      io.writeError(`error: ${error.message}\n`)
+      return ExitCode.usage
+    })
+
+  return Effect.gen(function*() {
+    const module = yield* AppLoader.resolve({ cwd: io.cwd, app: options.app, config: options.config })
+    const app = yield* AppLoader.load(module)
+    if (app.demo === undefined) return yield* new AppLoader.AppLoadError({ module, reason: "the app has no demo scenario" })
+    const scenario = app.demo
+
+    return yield* Effect.gen(function*() {
+      const conversation = yield* Conversation.Conversation
+      const agentNames = new Map(conversation.agents.map((agent) => [agent.id, agent.name]))
+      yield* print(Transcript.header(app.name, scenario, style))
+      const played = yield* ScenarioPlayer.play(scenario, {
+        onTurn: (turn) => print(Transcript.turn(turn, { style, agentNames, ...(width === undefined ? {} : { width }) }))
+      })
+      if (Option.isSome(played.failure)) yield* print(Transcript.failure(played.failure.value, style))
+      yield* print(Transcript.summary(played.summary, played.failure, style))
+      return played.summary.passed ? ExitCode.ok : ExitCode.failed
+    }).pipe(
+      Effect.provide(Layer.provide(app.layer, SessionStore.layerMemory)),
+      Effect.catchAll((error) =>
+        Effect.sync(() => {
+          io.writeError(`error: the app "${app.name}" failed to start: ${describe(error)}\n`)
+          return ExitCode.failed
+        })
+      )
+    )
+  }).pipe(
+    Effect.catchTags({ ConfigError: usage, AppLoadError: usage }),
+    Effect.catchAllDefect((defect) =>
+      Effect.sync(() => {
+        io.writeError(`error: the demo crashed: ${describe(defect)}\n`)
+        return ExitCode.failed
+      })
+    )
+  )
+}
+
+const decodeOptions = Schema.decodeUnknownSync(Options)
+
+/**
+ * Adds the command to `program`; its exit code goes to `exit`.
+ *
+ * @since 0.1.0 @category commands
+ */
+export const register = (program: Command, io: Io, exit: (code: number) => void): Command =>
+  program
+    .command("demo")
+    .description("play the app's demo scenario and print the transcript, handoffs and a self-check")
+    .option("--app <module>", "module exporting `app` (default: \"app\" in baton.config.json, else examples/tripsage/src/app.ts)")
+    .option("--config <file>", "config file to read the app from", "baton.config.json")
+    .option("--no-color", "plain output even on a terminal (NO_COLOR also works)")
+    .addHelpText(
+      "after",
+      `
+Examples:
+  $ baton demo                                      play the demo of the app in baton.config.json
+  $ baton demo --app examples/tripsage/src/app.ts   play a given app's demo
+  $ NO_COLOR=1 baton demo > transcript.txt          save a plain transcript
+
+Exit codes: 0 all expectations met and every context preserved, 1 otherwise, 2 usage error.`
+    )
+    .action(async (options: unknown) => exit(await Effect.runPromise(run(decodeOptions(options), io))))

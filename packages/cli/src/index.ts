@@ -1,0 +1,11 @@
+/**
+ * @since 0.1.0
+ */
+export * as AppLoader from "./AppLoader.js"
+export * as BatonConfig from "./BatonConfig.js"
+export * as Demo from "./commands/Demo.js"
+export * as Io from "./Io.js"
+export * as Program from "./Program.js"
+export * as ScenarioPlayer from "./ScenarioPlayer.js"
+export * as Style from "./Style.js"
+export * as Transcript from "./Transcript.js"

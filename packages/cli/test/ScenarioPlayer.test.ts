@@ -1,0 +1,65 @@
+import { Conversation, Ids, SessionStore } from "@baton/core"
+import { describe, expect, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as ScenarioPlayer from "../src/ScenarioPlayer.js"
+import { app } from "./fixtures/misjudgedApp.js"
+
+const conversation = Layer.provide(app.layer, SessionStore.layerMemory)
+
+describe("ScenarioPlayer.play", () => {
+  it.effect("checks every expectation and fails the play on a missed one", () =>
+    Effect.gen(function*() {
+      const seen: Array<number> = []
+      const played = yield* ScenarioPlayer.play(app.demo!, { onTurn: (turn) => Effect.sync(() => void seen.push(turn.index)) })
+      expect(seen).toEqual([1, 2])
+      expect(played.turns[0]!.checks.every((check) => check.met)).toBe(true)
+      expect(played.turns[1]!.checks).toEqual([
+        { expectation: "agent", expected: "greeter", actual: "helper", met: false },
+        { expectation: "handoffs", expected: "none", actual: "greeter->helper", met: false }
+      ])
+      expect(played.summary).toMatchObject({
+        turns: 2,
+        handoffs: 1,
+        nested: 0,
+        contextsPreserved: true,
+        expectationsMet: 2,
+        expectations: 4,
+        passed: false
+      })
+      expect(played.agentNames.get("helper")).toBe("Helper")
+    }).pipe(Effect.provide(conversation)))
+
+  it.effect("stops at a failed turn and says which", () =>
+    Effect.gen(function*() {
+      // The session belongs to another user, so the first turn is refused.
+      const service = yield* Conversation.Conversation
+      yield* service.turn("taken", "owner", "hello")
+      const played = yield* ScenarioPlayer.play({ name: "intruder", userId: "intruder", sessionId: "taken", turns: [{ text: "hello" }] })
+      expect(Option.map(played.failure, (failure) => [failure.index, failure.error._tag])).toEqual(Option.some([1, "Forbidden"]))
+      expect(played.summary.passed).toBe(false)
+    }).pipe(Effect.provide(conversation)))
+})
+
+describe("ScenarioPlayer.check", () => {
+  const base = {
+    sessionId: Ids.sessionId("s"),
+    reply: "Booked! Reservation PNR-1",
+    agent: Ids.agentId("booking"),
+    messages: [],
+    timeline: [],
+    route: { agent: Ids.agentId("booking"), confidence: 1, reasoning: "", alternatives: [], strategy: "t", sticky: true, fallback: false },
+    handoffs: [],
+    version: 1,
+    durationMs: 1
+  } satisfies Conversation.TurnResult
+
+  it("matches words in the reply regardless of case", () => {
+    expect(ScenarioPlayer.check({ replyContains: ["booked", "pnr-"] }, base).every((check) => check.met)).toBe(true)
+  })
+
+  it("has nothing to check without expectations", () => {
+    expect(ScenarioPlayer.check(undefined, base)).toEqual([])
+  })
+})

@@ -1,0 +1,181 @@
+import { type Conversation, type HandoffResult, Ids, Message } from "@baton/core"
+import { describe, expect, it } from "@effect/vitest"
+import * as Option from "effect/Option"
+import type { PlayedTurn, Summary } from "../src/ScenarioPlayer.js"
+import * as Style from "../src/Style.js"
+import * as Transcript from "../src/Transcript.js"
+
+const sessionId = Ids.sessionId("s")
+
+const said = (index: number, agent: string, content: string): Message.Message => ({
+  id: Message.idAt(sessionId, index),
+  role: "agent",
+  agent: Ids.agentId(agent),
+  content,
+  time: 0
+})
+
+const handoff = (
+  from: string,
+  to: string,
+  options: Partial<Pick<HandoffResult.HandoffResult, "mode" | "initiator" | "success" | "contextPreserved" | "errors">> = {}
+): HandoffResult.HandoffResult => ({
+  handoffId: `s/v0/h-${from}-${to}`,
+  success: options.success ?? true,
+  from: Ids.agentId(from),
+  to: Ids.agentId(to),
+  newAgentId: Ids.agentId(options.success === false ? from : to),
+  mode: options.mode ?? "transfer",
+  initiator: options.initiator ?? "agent",
+  reason: `${from} wants ${to}`,
+  contextPreserved: options.contextPreserved ?? true,
+  executionTimeMs: 0.1234,
+  errors: options.errors ?? []
+})
+
+// A turn result from its timeline, in the order things happened.
+const result = (timeline: ReadonlyArray<Message.Message | HandoffResult.HandoffResult>): Conversation.TurnResult => {
+  const messages = timeline.filter((entry): entry is Message.Message => "content" in entry)
+  return {
+    sessionId,
+    reply: messages[messages.length - 1]?.content ?? "",
+    agent: messages[messages.length - 1]?.agent ?? Ids.agentId("booking"),
+    messages,
+    timeline: timeline.map((entry) =>
+      "content" in entry ? { _tag: "Message", message: entry } : { _tag: "Handoff", handoff: entry }
+    ),
+    route: { agent: Ids.agentId("booking"), confidence: 1, reasoning: "", alternatives: [], strategy: "test", sticky: true, fallback: false },
+    handoffs: timeline.filter((entry): entry is HandoffResult.HandoffResult => "handoffId" in entry),
+    version: 1,
+    durationMs: 1.5
+  }
+}
+
+// The demo's nested turn: the router moves to booking, booking delegates to budget, budget returns.
+const nested = result([
+  handoff("accommodations", "booking", { initiator: "router" }),
+  said(1, "booking", "Let me check the budget."),
+  handoff("booking", "budget", { mode: "delegate" }),
+  said(2, "budget", "Within budget."),
+  handoff("budget", "booking", { mode: "return" }),
+  said(3, "booking", "Booked!")
+])
+
+const names = new Map([["booking", "Booking"], ["budget", "Budget"], ["accommodations", "Accommodations"]])
+
+describe("Transcript.handoffLine", () => {
+  it("shows direction, mode, reason, time and a preserved context", () => {
+    expect(Transcript.handoffLine(handoff("booking", "budget", { mode: "delegate" }))).toBe(
+      "  ↪ handoff booking → budget (delegate) — booking wants budget — 0.123 ms — context preserved ✓"
+    )
+  })
+
+  it("says who decided when the router moved the conversation", () => {
+    expect(Transcript.handoffLine(handoff("a", "b", { initiator: "router" }))).toContain("— router: a wants b —")
+  })
+
+  it("marks a lost context and a refused handoff", () => {
+    expect(Transcript.handoffLine(handoff("a", "b", { contextPreserved: false }))).toMatch(/— context NOT preserved ✗$/)
+    expect(Transcript.handoffLine(handoff("a", "b", { success: false, errors: ["b needs x", "b needs y"] }))).toBe(
+      "  ↪ handoff a → b (transfer) — a wants b — refused ✗: b needs x; b needs y"
+    )
+  })
+})
+
+describe("Transcript.turn", () => {
+  const played: PlayedTurn = {
+    index: 5,
+    text: "Book it",
+    result: nested,
+    checks: [
+      { expectation: "agent", expected: "booking", actual: "booking", met: true },
+      { expectation: "replyContains", expected: "Booked!", actual: "Booked!", met: true }
+    ]
+  }
+
+  it("labels the user and each agent by name, aligned", () => {
+    const lines = Transcript.turn(played, { agentNames: names })
+    expect(lines.slice(0, 5)).toEqual([
+      "",
+      "Turn 5 · 1.50 ms",
+      "  you             Book it",
+      "  ↪ handoff accommodations → booking (transfer) — router: accommodations wants booking — 0.123 ms — context preserved ✓",
+      "  Booking         Let me check the budget."
+    ])
+    expect(lines[lines.length - 1]).toBe("  ✓ agent booking · reply mentions \"Booked!\"")
+  })
+
+  it("lists each unmet expectation", () => {
+    const lines = Transcript.turn({
+      ...played,
+      checks: [
+        { expectation: "agent", expected: "budget", actual: "booking", met: false },
+        { expectation: "replyContains", expected: "Lisbon", actual: "Booked!", met: false }
+      ]
+    })
+    expect(lines.slice(-2)).toEqual(["  ✗ expected agent budget, got booking", "  ✗ expected the reply to mention \"Lisbon\""])
+  })
+
+  it("indents the continuation lines of a message under its first line, and wraps to a width", () => {
+    const lines = Transcript.turn(
+      { ...played, result: result([said(1, "booking", "1) one\n2) two")]), checks: [] },
+      { agentNames: names }
+    )
+    expect(lines.slice(-2)).toEqual(["  Booking         1) one", "                  2) two"])
+    // 30 columns less the 7 of the label column leave 23 for the text.
+    const wrapped = Transcript.turn({ ...played, text: "one two three four five six", checks: [] }, { width: 30 })
+    expect(wrapped.slice(2, 4)).toEqual(["  you  one two three four five", "       six"])
+  })
+
+  it("colours only when asked to", () => {
+    expect(Transcript.turn(played, { style: Style.plain }).join("\n")).not.toContain("\u001b[")
+    expect(Transcript.turn(played, { style: Style.ansi }).join("\n")).toContain("\u001b[32mcontext preserved ✓\u001b[39m")
+  })
+})
+
+describe("Transcript.summary", () => {
+  const summary: Summary = {
+    turns: 5,
+    handoffs: 6,
+    refused: 0,
+    nested: 1,
+    contextsPreserved: true,
+    expectationsMet: 23,
+    expectations: 23,
+    durationMs: 12.345,
+    passed: true
+  }
+
+  it("counts turns, handoffs, nested ones, preserved contexts, met expectations and time", () => {
+    expect(Transcript.summary(summary, Option.none())).toEqual([
+      "",
+      "Summary",
+      "  turns               5",
+      "  handoffs            6 (1 nested)",
+      "  contexts preserved  yes ✓",
+      "  expectations        23 of 23 met ✓",
+      "  total time          12.3 ms",
+      "  result              PASS"
+    ])
+  })
+
+  it("fails on a lost context or a missed expectation", () => {
+    const failed = Transcript.summary(
+      { ...summary, refused: 1, contextsPreserved: false, expectationsMet: 22, passed: false },
+      Option.none()
+    )
+    expect(failed).toContain("  handoffs            6 (1 nested), 1 refused")
+    expect(failed).toContain("  contexts preserved  no ✗")
+    expect(failed).toContain("  expectations        22 of 23 met ✗")
+    expect(failed).toContain("  result              FAIL")
+  })
+})
+
+describe("Style.detect", () => {
+  it("colours a terminal unless NO_COLOR or --no-color says otherwise", () => {
+    expect(Style.detect({ isTTY: true, env: {} })).toBe(Style.ansi)
+    expect(Style.detect({ isTTY: true, env: { NO_COLOR: "1" } })).toBe(Style.plain)
+    expect(Style.detect({ isTTY: true, env: {}, color: false })).toBe(Style.plain)
+    expect(Style.detect({ isTTY: false, env: {} })).toBe(Style.plain)
+  })
+})

@@ -1,0 +1,110 @@
+import { describe, expect, it } from "@effect/vitest"
+import { spawn } from "node:child_process"
+import { fileURLToPath } from "node:url"
+
+const root = fileURLToPath(new URL("../../../", import.meta.url))
+
+interface Ran {
+  readonly code: number | null
+  readonly stdout: string
+  readonly stderr: string
+}
+
+/** Runs the real CLI from the repository root, as `pnpm baton` does. */
+const baton = (...args: ReadonlyArray<string>) =>
+  new Promise<Ran>((resolve, reject) => {
+    const child = spawn(process.execPath, ["--conditions=@baton/source", "--import", "tsx", "packages/cli/src/bin.ts", ...args], {
+      cwd: root,
+      env: { ...process.env, NO_COLOR: "1" }
+    })
+    let stdout = ""
+    let stderr = ""
+    child.stdout.on("data", (chunk) => (stdout += chunk))
+    child.stderr.on("data", (chunk) => (stderr += chunk))
+    child.on("error", reject)
+    child.on("close", (code) => resolve({ code, stdout, stderr }))
+  })
+
+const handoffLine = /^ {2}↪ handoff (\S+) → (\S+) \((transfer|delegate|return)\) — .+ — \d+\.\d{3} ms — context preserved ✓$/
+
+describe("baton demo", () => {
+  it("plays the TripSage demo, prints every handoff with its context preserved, and exits 0", async () => {
+    const { code, stderr, stdout } = await baton("demo")
+    expect(stderr).toBe("")
+    expect(code).toBe(0)
+    const lines = stdout.split("\n")
+    expect(lines[0]).toBe("TripSage — A week in Lisbon: destination → flights → hotel → booking")
+    const handoffs = lines.filter((line) => line.startsWith("  ↪ handoff"))
+    expect(handoffs.map((line) => line.replace(handoffLine, "$1->$2 ($3)"))).toEqual([
+      "triage->destination (transfer)",
+      "destination->flights (transfer)",
+      "flights->accommodations (transfer)",
+      "accommodations->booking (transfer)",
+      "booking->budget (delegate)",
+      "budget->booking (return)"
+    ])
+    expect(stdout).toMatch(
+      /^ {2}↪ handoff booking → budget \(delegate\) — check the total against the traveller's budget before taking payment — \d+\.\d{3} ms — context preserved ✓$/m
+    )
+    expect(lines.some((line) => /^ {2}Booking +Booked! /.test(line))).toBe(true)
+    expect(lines).toEqual(expect.arrayContaining([
+      "Summary",
+      "  turns               5",
+      "  handoffs            6 (1 nested)",
+      "  contexts preserved  yes ✓",
+      "  result              PASS"
+    ]))
+    expect(stdout).toMatch(/^ {2}expectations {8}(\d+) of \1 met ✓$/m)
+    expect(stdout).toMatch(/^ {2}total time {10}\d+\.\d ms$/m)
+    expect(stdout).not.toContain("\u001b[")
+  })
+
+  it("reports unmet expectations and exits 1", async () => {
+    const { code, stdout } = await baton("demo", "--app", "packages/cli/test/fixtures/misjudgedApp.ts")
+    expect(code).toBe(1)
+    expect(stdout).toContain("  ✗ expected agent greeter, got helper")
+    expect(stdout).toContain("  ✗ expected handoffs none, got greeter->helper")
+    expect(stdout).toContain("  result              FAIL")
+  })
+
+  it("shows examples and exit codes in its help, however help is asked for", async () => {
+    const { code, stdout } = await baton("demo", "--help")
+    expect(code).toBe(0)
+    expect(stdout).toContain("Examples:\n  $ baton demo ")
+    expect(stdout).toContain("Exit codes: 0")
+    const viaHelp = await baton("help", "demo")
+    expect(viaHelp.code).toBe(0)
+    expect(viaHelp.stdout).toBe(stdout)
+  })
+})
+
+describe("baton usage errors", () => {
+  it("exits 2 with a one-line reason on an unknown command", async () => {
+    const { code, stderr, stdout } = await baton("tour")
+    expect(code).toBe(2)
+    expect(stdout).toBe("")
+    expect(stderr).toBe("error: unknown command 'tour'\n(run baton --help for usage)\n")
+  })
+
+  it("exits 2 with the help on stderr when no command is given", async () => {
+    const { code, stderr, stdout } = await baton()
+    expect(code).toBe(2)
+    expect(stdout).toBe("")
+    expect(stderr).toContain("Usage: baton [options] [command]")
+  })
+
+  it("exits 2 on an unknown option", async () => {
+    const { code, stderr } = await baton("demo", "--fast")
+    expect(code).toBe(2)
+    expect(stderr.split("\n")[0]).toBe("error: unknown option '--fast'")
+  })
+
+  it("exits 2 when the app module does not exist or has no demo", async () => {
+    const missing = await baton("demo", "--app", "nowhere/app.ts")
+    expect(missing.code).toBe(2)
+    expect(missing.stderr).toMatch(/^error: cannot load the app from .*nowhere\/app\.ts: the file does not exist\n$/)
+    const noDemo = await baton("demo", "--app", "packages/cli/test/fixtures/noDemoApp.ts")
+    expect(noDemo.code).toBe(2)
+    expect(noDemo.stderr).toMatch(/the app has no demo scenario\n$/)
+  })
+})
