@@ -1,0 +1,69 @@
+/**
+ * `baton mock-server <service> (--stdio | --http PORT) [--faults SPEC] [--seed N]`:
+ * serves one of the testkit's mock MCP services as a process, so any MCP
+ * client — `baton mcp`, an `mcpServers` config, another tool — can use it.
+ * With `--stdio` nothing but JSON-RPC is written to standard output.
+ *
+ * @since 0.1.0
+ */
+import { MockServerCommand } from "@baton/testkit"
+import type { Command } from "commander"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import { ExitCode, type Io } from "../Io.js"
+
+/** @since 0.1.0 @category commands */
+export const run = (argv: ReadonlyArray<string>, io: Io): Effect.Effect<number> => {
+  const options = MockServerCommand.parseArgs(argv)
+  if (Either.isLeft(options)) {
+    return Effect.sync(() => {
+      io.writeError(`error: ${options.left.reason}\n`)
+      return ExitCode.usage
+    })
+  }
+  return MockServerCommand.runMockServer({ ...options.right, announce: (line) => io.write(`${line}\n`) }).pipe(
+    Effect.as(ExitCode.ok),
+    Effect.catchAll((error) =>
+      Effect.sync(() => {
+        io.writeError(`error: ${error.message}\n`)
+        return ExitCode.failed
+      })
+    )
+  )
+}
+
+/**
+ * Adds the command to `program`; its exit code goes to `exit`.
+ *
+ * @since 0.1.0 @category commands
+ */
+export const register = (program: Command, io: Io, exit: (code: number) => void): Command =>
+  program
+    .command("mock-server")
+    .description("serve a mock MCP service (flights, accommodations, weather, maps, activities, payments)")
+    .argument("<service>", "the mock service to serve")
+    .option("--stdio", "speak MCP over standard input and output")
+    .option("--http <port>", "serve MCP over Streamable HTTP on 127.0.0.1:PORT (0 picks a free port)")
+    .option("--faults <spec>", "inject faults, e.g. 'latency:normal(50,10)@0.3;tool=reserve:error:rate-limit(2s)@0.1'")
+    .option("--seed <n>", "seed of the mock's data and of the fault dice")
+    .addHelpText(
+      "after",
+      `
+Examples:
+  $ baton mock-server flights --stdio                         for an mcpServers "command" entry
+  $ baton mock-server weather --http 7001                     then POST http://127.0.0.1:7001/mcp
+  $ baton mock-server payments --http 0 --faults 'error:tool@0.2#7'
+
+Faults change at run time through the '_control' tool or POST /control (HTTP).
+The fault grammar is documented in packages/testkit/README.md.`
+    )
+    .action(async (service: string, options: { stdio?: true; http?: string; faults?: string; seed?: string }) => {
+      const argv = [
+        service,
+        ...(options.stdio ? ["--stdio"] : []),
+        ...(options.http === undefined ? [] : ["--http", options.http]),
+        ...(options.faults === undefined ? [] : ["--faults", options.faults]),
+        ...(options.seed === undefined ? [] : ["--seed", options.seed])
+      ]
+      exit(await Effect.runPromise(run(argv, io)))
+    })
