@@ -1,0 +1,222 @@
+/**
+ * Which MCP services Baton talks to, in the shape the ecosystem already uses
+ * (`{"mcpServers": {"name": {"command": …} | {"url": …}}}`), extended per
+ * server with instances, a resilience policy, fallbacks and caching hints.
+ *
+ * @example
+ * ```ts
+ * import { McpConfig } from "@baton/mcp"
+ * import * as Effect from "effect/Effect"
+ *
+ * const program = Effect.gen(function*() {
+ *   const config = yield* McpConfig.load("baton.config.json")
+ *   return Object.keys(config.mcpServers)
+ * })
+ *
+ * // A server defined in code, e.g. an in-process mock:
+ * declare const connectMock: McpConfig.InMemoryServer["inMemory"]
+ * const inline: McpConfig.McpConfig = { mcpServers: { weather: { inMemory: connectMock, readOnlyTools: ["forecast"] } } }
+ * ```
+ *
+ * @since 0.1.0
+ */
+import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js"
+import type * as Effect from "effect/Effect"
+import * as Schema from "effect/Schema"
+import type { McpConfigError } from "./Errors.js"
+import * as internal from "./internal/config.js"
+
+const Millis = Schema.Number.pipe(Schema.finite(), Schema.nonNegative())
+const PositiveMillis = Schema.Number.pipe(Schema.finite(), Schema.positive())
+const Count = Schema.Int.pipe(Schema.greaterThanOrEqualTo(1))
+
+/**
+ * Retries with backoff. Carried here; applied by the resilience policies.
+ *
+ * @since 0.1.0 @category schemas
+ */
+export const RetryPolicy = Schema.Struct({
+  maxAttempts: Schema.optional(Count),
+  baseDelayMs: Schema.optional(Millis),
+  maxDelayMs: Schema.optional(Millis),
+  jitter: Schema.optional(Schema.Boolean),
+  /** Share of calls that may be retries, so retries cannot multiply an outage. */
+  budget: Schema.optional(Schema.Number.pipe(Schema.between(0, 1)))
+})
+
+/**
+ * A circuit breaker. Carried here; applied by the resilience policies.
+ *
+ * @since 0.1.0 @category schemas
+ */
+export const BreakerPolicy = Schema.Struct({
+  failureThreshold: Schema.optional(Count),
+  windowMs: Schema.optional(PositiveMillis),
+  openMs: Schema.optional(PositiveMillis),
+  halfOpenCalls: Schema.optional(Count)
+})
+
+/**
+ * A bulkhead. Carried here; applied by the resilience policies.
+ *
+ * @since 0.1.0 @category schemas
+ */
+export const BulkheadPolicy = Schema.Struct({
+  maxConcurrent: Count,
+  maxQueue: Schema.optional(Schema.Int.pipe(Schema.nonNegative()))
+})
+
+/**
+ * A service's call policy. The gateway applies `timeoutMs`; the rest is
+ * read by the resilience policies that wrap the gateway.
+ *
+ * @since 0.1.0 @category schemas
+ */
+export const Policy = Schema.Struct({
+  timeoutMs: Schema.optional(PositiveMillis),
+  /** A progress notification restarts the timeout, for long tools that report progress. */
+  resetTimeoutOnProgress: Schema.optional(Schema.Boolean),
+  retry: Schema.optional(RetryPolicy),
+  breaker: Schema.optional(BreakerPolicy),
+  bulkhead: Schema.optional(BulkheadPolicy)
+})
+
+/**
+ * How a call picks one of a service's instances.
+ *
+ * - `round-robin`: in turn.
+ * - `least-outstanding`: the instance with the fewest calls in flight.
+ * - `power-of-two`: the better of two random instances, by health over load.
+ *
+ * @since 0.1.0 @category schemas
+ */
+export const LoadBalancing = Schema.Literal("round-robin", "least-outstanding", "power-of-two")
+
+/** @since 0.1.0 @category models */
+export type LoadBalancing = typeof LoadBalancing.Type
+
+/**
+ * Backoff between reconnection attempts: doubling from `initialDelayMs` up
+ * to `maxDelayMs`, with jitter.
+ *
+ * @since 0.1.0 @category schemas
+ */
+export const Reconnect = Schema.Struct({
+  initialDelayMs: Schema.optional(Millis),
+  maxDelayMs: Schema.optional(Millis)
+})
+
+const serverOptions = {
+  /** Accepted for compatibility with other clients' files; the other keys decide the transport. */
+  type: Schema.optional(Schema.Literal("stdio", "http", "streamable-http")),
+  policy: Schema.optional(Policy),
+  /** Services to try when this one fails, in order. */
+  fallback: Schema.optional(Schema.Array(Schema.String)),
+  /**
+   * Which tools have no side effects, overriding their `readOnlyHint`: a list
+   * of read-only tools, or `{tool: boolean}` to mark either way. Read-only
+   * calls are coalesced and may be cached.
+   */
+  readOnlyTools: Schema.optional(
+    Schema.Union(Schema.Array(Schema.String), Schema.Record({ key: Schema.String, value: Schema.Boolean }))
+  ),
+  /** How long a read-only tool's result is reused; 0 (the default) disables the cache. */
+  cacheTtlMs: Schema.optional(Millis),
+  loadBalancing: Schema.optional(LoadBalancing),
+  /** How often each connected instance is pinged; default 10 s. */
+  healthCheckIntervalMs: Schema.optional(PositiveMillis),
+  reconnect: Schema.optional(Reconnect)
+}
+
+/**
+ * What every kind of server accepts besides its address.
+ *
+ * @since 0.1.0 @category models
+ */
+export interface ServerOptions extends Schema.Struct.Type<typeof serverOptions> {}
+
+/**
+ * A server Baton spawns and talks to over stdio; `instances` processes of it.
+ *
+ * @since 0.1.0 @category schemas
+ */
+export const CommandServer = Schema.Struct({
+  command: Schema.NonEmptyString,
+  args: Schema.optional(Schema.Array(Schema.String)),
+  env: Schema.optional(Schema.Record({ key: Schema.String, value: Schema.String })),
+  /** Relative to the configuration file when loaded from one. */
+  cwd: Schema.optional(Schema.String),
+  instances: Schema.optional(Count),
+  ...serverOptions
+})
+
+/** @since 0.1.0 @category models */
+export interface CommandServer extends Schema.Schema.Type<typeof CommandServer> {}
+
+const HttpUrl = Schema.String.pipe(
+  Schema.filter((url) => URL.canParse(url) && /^https?:$/.test(new URL(url).protocol), {
+    message: () => "must be an http:// or https:// URL"
+  })
+)
+
+/**
+ * A Streamable HTTP server. `instances`, when given, is the full list of
+ * URLs to balance over; otherwise `url` is the only instance.
+ *
+ * @since 0.1.0 @category schemas
+ */
+export const UrlServer = Schema.Struct({
+  url: HttpUrl,
+  instances: Schema.optional(Schema.NonEmptyArray(HttpUrl)),
+  headers: Schema.optional(Schema.Record({ key: Schema.String, value: Schema.String })),
+  ...serverOptions
+})
+
+/** @since 0.1.0 @category models */
+export interface UrlServer extends Schema.Schema.Type<typeof UrlServer> {}
+
+/**
+ * A server reached through a transport made in code (an in-process mock, an
+ * SDK `McpServer` over `InMemoryTransport`). Never read from a file.
+ * `connect` is called once per instance and again on every reconnection.
+ *
+ * @since 0.1.0 @category models
+ */
+export interface InMemoryServer extends ServerOptions {
+  readonly inMemory: () => Promise<Transport>
+  readonly instances?: number
+}
+
+/** @since 0.1.0 @category models */
+export type ServerConfig = CommandServer | UrlServer | InMemoryServer
+
+/** @since 0.1.0 @category models */
+export interface McpConfig {
+  readonly mcpServers: Readonly<Record<string, ServerConfig>>
+}
+
+/**
+ * Decode configuration from unknown input (parsed JSON). `source` names it
+ * in errors.
+ *
+ * @since 0.1.0 @category decoding
+ */
+export const decode: (input: unknown, source?: string) => Effect.Effect<McpConfig, McpConfigError> = internal.decode
+
+/**
+ * Read and decode a JSON configuration file. Relative `cwd`s are resolved
+ * against the file's directory.
+ *
+ * @since 0.1.0 @category decoding
+ */
+export const load: (path: string) => Effect.Effect<McpConfig, McpConfigError> = internal.load
+
+/**
+ * An in-memory server entry.
+ *
+ * @since 0.1.0 @category constructors
+ */
+export const inMemory = (
+  connect: () => Promise<Transport>,
+  options: ServerOptions & { readonly instances?: number } = {}
+): InMemoryServer => ({ ...options, inMemory: connect })

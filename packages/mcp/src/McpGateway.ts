@@ -1,0 +1,129 @@
+/**
+ * Core's `ToolGateway` over MCP. A call names a service and a tool; the
+ * gateway checks the arguments against the tool's input schema before
+ * sending, picks a connected instance, applies the service's timeout, maps
+ * every failure to core's typed tool errors, shares identical concurrent
+ * read-only calls, caches read-only results when configured, and publishes
+ * `ToolCalled` (every call) and `ToolProgress` events on the `EventBus` of
+ * the calling fiber, when one is provided.
+ *
+ * A successful call returns the tool's `structuredContent` when it gives one,
+ * its `content` blocks otherwise.
+ *
+ * Ending a call early: interrupting the calling fiber aborts the request (the
+ * SDK sends `notifications/cancelled`) and publishes `ToolCalled` with outcome
+ * `cancelled`; a call that outlives its service's `timeoutMs` fails with
+ * `ToolTimeout` (the server is told to stop too); a call cut short by the
+ * gateway's own shutdown fails with `ToolCancelled`; a call whose connection
+ * breaks fails with `TransportClosed`, and the next call uses another
+ * instance or the new connection.
+ *
+ * @example
+ * ```ts
+ * import { ToolGateway } from "@baton/core"
+ * import { McpGateway } from "@baton/mcp"
+ * import * as Effect from "effect/Effect"
+ *
+ * const program = Effect.gen(function*() {
+ *   const tools = yield* ToolGateway.ToolGateway
+ *   return yield* tools.invoke({ service: "weather", tool: "forecast", args: { city: "Lisbon" } })
+ * })
+ *
+ * Effect.runPromise(Effect.provide(program, McpGateway.layerConfigFile("baton.config.json")))
+ * ```
+ *
+ * @since 0.1.0
+ */
+import { ServiceHealth, ToolGateway } from "@baton/core"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import type * as Scope from "effect/Scope"
+import type { McpConfigError } from "./Errors.js"
+import * as gateway from "./internal/gateway.js"
+import * as pool from "./internal/pool.js"
+import { makeServices } from "./internal/services.js"
+import * as McpConfig from "./McpConfig.js"
+import { McpServices } from "./McpServices.js"
+
+/** @since 0.1.0 @category models */
+export interface Options {
+  /** The call timeout of services whose policy sets none; default 30 s. */
+  readonly defaultTimeoutMs?: number
+  /** Bounds each connection attempt's handshake; default 10 s. */
+  readonly connectTimeoutMs?: number
+  /** Read-only results kept at most, across services; default 1,000. */
+  readonly cacheMaxEntries?: number
+  /** How Baton introduces itself to servers. */
+  readonly clientInfo?: { readonly name: string; readonly version: string }
+}
+
+/** @since 0.1.0 @category models */
+export interface McpGateway {
+  readonly gateway: Context.Tag.Service<ToolGateway.ToolGateway>
+  readonly services: McpServices.Service
+}
+
+/**
+ * Start a pool per configured service (waiting for each instance's first
+ * connection attempt) and the gateway over them. Closing the scope closes
+ * every connection and stops every spawned process.
+ *
+ * @since 0.1.0 @category constructors
+ */
+export const make = (config: McpConfig.McpConfig, options: Options = {}): Effect.Effect<McpGateway, never, Scope.Scope> =>
+  Effect.gen(function*() {
+    const poolOptions = {
+      defaultTimeoutMs: options.defaultTimeoutMs ?? 30_000,
+      connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
+      ...(options.clientInfo === undefined ? {} : { clientInfo: options.clientInfo })
+    }
+    const pools = new Map(
+      yield* Effect.forEach(
+        Object.entries(config.mcpServers),
+        ([name, server]) => Effect.map(pool.make(name, server, poolOptions), (started) => [name, started] as const),
+        { concurrency: "unbounded" }
+      )
+    )
+    const tools = yield* gateway.make(pools, { cacheMaxEntries: options.cacheMaxEntries ?? 1_000 })
+    return { gateway: tools, services: makeServices(pools) }
+  })
+
+/**
+ * Provides core's `ToolGateway` and `ServiceHealth` (fed by instance health)
+ * and this package's `McpServices`.
+ *
+ * @since 0.1.0 @category layers
+ */
+export const layer = (
+  config: McpConfig.McpConfig,
+  options?: Options
+): Layer.Layer<ToolGateway.ToolGateway | McpServices | ServiceHealth.ServiceHealth> =>
+  Layer.scopedContext(
+    Effect.map(make(config, options), ({ gateway: tools, services }) =>
+      Context.make(ToolGateway.ToolGateway, tools).pipe(
+        Context.add(McpServices, services),
+        Context.add(ServiceHealth.ServiceHealth, { score: services.health })
+      ))
+  )
+
+/**
+ * `layer` over a JSON configuration file (see `McpConfig.load`).
+ *
+ * @since 0.1.0 @category layers
+ */
+export const layerConfigFile = (
+  path: string,
+  options?: Options
+): Layer.Layer<ToolGateway.ToolGateway | McpServices | ServiceHealth.ServiceHealth, McpConfigError> =>
+  Layer.unwrapEffect(Effect.map(McpConfig.load(path), (config) => layer(config, options)))
+
+/**
+ * Core's `ServiceHealth` from an `McpServices` provided elsewhere.
+ *
+ * @since 0.1.0 @category layers
+ */
+export const layerServiceHealth: Layer.Layer<ServiceHealth.ServiceHealth, never, McpServices> = Layer.effect(
+  ServiceHealth.ServiceHealth,
+  Effect.map(McpServices, (services) => ({ score: services.health }))
+)

@@ -1,0 +1,101 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import * as Path from "node:path"
+import { afterAll, describe, expect, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import { McpConfig } from "../src/index.js"
+
+const directory = mkdtempSync(Path.join(tmpdir(), "baton-mcp-config-"))
+afterAll(() => rmSync(directory, { recursive: true, force: true }))
+
+let files = 0
+const file = (text: string) => {
+  const path = Path.join(directory, `config-${files++}.json`)
+  writeFileSync(path, text)
+  return path
+}
+
+const reasonOf = (path: string) => Effect.map(Effect.flip(McpConfig.load(path)), (error) => error.reason)
+
+describe("McpConfig", () => {
+  it.effect("loads the ecosystem's shape with Baton's extensions", () =>
+    Effect.gen(function*() {
+      const path = file(JSON.stringify({
+        mcpServers: {
+          flights: {
+            command: "node",
+            args: ["flights.js"],
+            env: { API_KEY: "x" },
+            cwd: "servers",
+            instances: 3,
+            policy: { timeoutMs: 5_000, retry: { maxAttempts: 3 }, breaker: { failureThreshold: 5 }, bulkhead: { maxConcurrent: 8 } },
+            fallback: ["hotels"],
+            readOnlyTools: ["search_flights"],
+            cacheTtlMs: 30_000,
+            loadBalancing: "power-of-two"
+          },
+          hotels: { url: "http://127.0.0.1:9000/mcp", instances: ["http://127.0.0.1:9000/mcp", "http://127.0.0.1:9001/mcp"] }
+        }
+      }))
+      const config = yield* McpConfig.load(path)
+      expect(config.mcpServers.flights).toMatchObject({
+        command: "node",
+        instances: 3,
+        cwd: Path.join(directory, "servers"),
+        policy: { timeoutMs: 5_000 },
+        loadBalancing: "power-of-two"
+      })
+      expect(config.mcpServers.hotels).toMatchObject({ url: "http://127.0.0.1:9000/mcp" })
+    }))
+
+  it.effect("names a missing file", () =>
+    Effect.gen(function*() {
+      const path = Path.join(directory, "absent.json")
+      const error = yield* Effect.flip(McpConfig.load(path))
+      expect(error).toMatchObject({ _tag: "McpConfigError", path, reason: "file not found" })
+      expect(error.message).toBe(`Invalid MCP configuration (${path}): file not found`)
+    }))
+
+  it.effect("gives the line and column of bad JSON", () =>
+    Effect.gen(function*() {
+      expect(yield* reasonOf(file(`{\n  "mcpServers": {\n    "a": { "command": "x", }\n  }\n}`))).toMatch(
+        /^invalid JSON at line 3, column 28: /
+      )
+      // V8 states no position for this one; it is found anyway.
+      expect(yield* reasonOf(file(`{"mcpServers": }`))).toMatch(/^invalid JSON at line 1, column 16: /)
+      expect(yield* reasonOf(file(`{"mcpServers": {`))).toMatch(/^invalid JSON at line 1, column 17: /)
+    }))
+
+  it.effect("names the field of each schema issue", () =>
+    Effect.gen(function*() {
+      const reason = yield* reasonOf(file(JSON.stringify({
+        mcpServers: {
+          a: { command: "x", instances: 0 },
+          b: { url: "ftp://example.com" },
+          c: { command: "x", policy: { timeoutMs: "fast" } },
+          d: { args: ["x"] },
+          e: { command: "x", instanse: 2 },
+          f: { command: "x", url: "http://example.com" },
+          g: { command: "x", fallback: ["nobody", "g"] }
+        }
+      })))
+      const issues = reason.split("; ")
+      expect(issues).toContain("mcpServers.a.instances: Expected a number greater than or equal to 1, actual 0")
+      expect(issues).toContain("mcpServers.b.url: must be an http:// or https:// URL")
+      expect(issues).toContain(`mcpServers.c.policy.timeoutMs: Expected number, actual "fast"`)
+      expect(issues).toContain(
+        `mcpServers.d: needs "command" (a process to spawn over stdio) or "url" (a Streamable HTTP endpoint)`
+      )
+      expect(issues).toContain("mcpServers.e.instanse: unknown key")
+      expect(issues).toContain(`mcpServers.f: has both "command" and "url", but a server is one or the other`)
+      expect(issues).toContain(`mcpServers.g.fallback: no server is named "nobody"`)
+      expect(issues).toContain("mcpServers.g.fallback: a server cannot fall back to itself")
+      expect(issues).toHaveLength(8)
+    }))
+
+  it.effect("wants an object of servers", () =>
+    Effect.gen(function*() {
+      expect(yield* reasonOf(file(`{"servers": {}}`))).toBe(`expected an object with "mcpServers"`)
+      expect(yield* reasonOf(file(`{"mcpServers": []}`))).toBe("mcpServers: must be an object of servers by name")
+    }))
+})
