@@ -30,9 +30,18 @@ export const layer = (options?: { readonly bufferPerSubscriber?: number }): Laye
         PubSub.sliding<BatonEvent>(options?.bufferPerSubscriber ?? 4096),
         PubSub.shutdown
       )
+      // Most processes have no live subscriber most of the time; counting
+      // them lets a publish with nobody listening cost nothing.
+      let subscribers = 0
       return {
-        publish: (event) => Effect.asVoid(PubSub.publish(hub, event)),
-        subscribe: Effect.map(PubSub.subscribe(hub), Stream.fromQueue)
+        publish: (event) => (subscribers === 0 ? Effect.void : Effect.asVoid(PubSub.publish(hub, event))),
+        subscribe: Effect.acquireRelease(
+          Effect.map(PubSub.subscribe(hub), (queue) => {
+            subscribers++
+            return Stream.fromQueue(queue)
+          }),
+          () => Effect.sync(() => void subscribers--)
+        )
       }
     })
   )
