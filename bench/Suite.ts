@@ -8,6 +8,12 @@ export interface Case {
   readonly teardown?: () => Promise<void> | void
   /** Targets in milliseconds; reported, never asserted. */
   readonly target?: { readonly mean?: number; readonly p50?: number; readonly p99?: number }
+  /**
+   * Calls made by one run of `fn`. The reported figures are per call: each
+   * run's duration divided by `batch`, so p50/p99 are percentiles of batch
+   * averages, not of single calls.
+   */
+  readonly batch?: number
 }
 
 export interface Suite {
@@ -54,14 +60,15 @@ export const runSuite = async (suite: Suite, options: { readonly time: number })
       if (result.state !== "completed") {
         throw new Error(`benchmark "${benchCase.name}" did not complete: ${result.state === "errored" ? result.error.message : result.state}`)
       }
+      const batch = benchCase.batch ?? 1
       const base = {
         suite: suite.name,
         name: benchCase.name,
         samples: result.latency.samplesCount,
-        mean: result.latency.mean,
-        p50: result.latency.p50,
-        p99: result.latency.p99,
-        max: result.latency.max
+        mean: result.latency.mean / batch,
+        p50: result.latency.p50 / batch,
+        p99: result.latency.p99 / batch,
+        max: result.latency.max / batch
       }
       rows.push({ ...base, verdict: verdict(base, benchCase.target) })
     }

@@ -4,9 +4,11 @@
  */
 import * as os from "node:os"
 import { suite as core } from "./core.js"
+import { suite as policies } from "./policies.js"
+import { suite as sessions } from "./sessions.js"
 import { markdownTable, type Row, runSuite, type Suite } from "./Suite.js"
 
-const suites: ReadonlyArray<Suite> = [core]
+const suites: ReadonlyArray<Suite> = [core, policies, sessions]
 const filter = process.argv[2]?.toLowerCase()
 const time = Number(process.env.BENCH_TIME_MS ?? 2000)
 

@@ -106,6 +106,81 @@ export const ToolProgress = Schema.TaggedStruct("ToolProgress", {
   message: Schema.optional(Schema.String)
 })
 
+const policyBase = { at: Schema.Number, service: Schema.String }
+
+/**
+ * The states of a circuit breaker.
+ *
+ * @since 0.1.0 @category schemas
+ */
+export const BreakerState = Schema.Literal("closed", "open", "half-open")
+/** @since 0.1.0 @category models */
+export type BreakerState = typeof BreakerState.Type
+
+/**
+ * A service's circuit breaker changed state: closed→open (tripped),
+ * open→half-open (probing), half-open→closed or half-open→open.
+ *
+ * @since 0.1.0 @category schemas
+ */
+export const BreakerTransition = Schema.TaggedStruct("BreakerTransition", {
+  ...policyBase,
+  from: BreakerState,
+  to: BreakerState,
+  reason: Schema.String
+})
+
+/**
+ * A failed call is tried again after `delayMs`; `attempt` counts retries from 1.
+ *
+ * @since 0.1.0 @category schemas
+ */
+export const RetryAttempted = Schema.TaggedStruct("RetryAttempted", {
+  ...policyBase,
+  attempt: Schema.Number,
+  delayMs: Schema.Number,
+  error: Schema.String
+})
+
+/**
+ * A call that was retried at least once, or whose retry was refused, fails for good.
+ *
+ * @since 0.1.0 @category schemas
+ */
+export const RetryGaveUp = Schema.TaggedStruct("RetryGaveUp", {
+  ...policyBase,
+  retries: Schema.Number,
+  reason: Schema.Literal("not-retryable", "schedule-exhausted", "budget-exhausted", "retry-after-too-long"),
+  error: Schema.String
+})
+
+/** @since 0.1.0 @category schemas */
+export const BulkheadRejectedEvent = Schema.TaggedStruct("BulkheadRejected", {
+  ...policyBase,
+  maxConcurrent: Schema.Number,
+  maxQueued: Schema.Number
+})
+
+/** @since 0.1.0 @category schemas */
+export const RateLimitedEvent = Schema.TaggedStruct("RateLimited", { ...policyBase, retryAfterMs: Schema.Number })
+
+/** @since 0.1.0 @category schemas */
+export const PolicyTimedOut = Schema.TaggedStruct("PolicyTimedOut", { ...policyBase, timeoutMs: Schema.Number })
+
+/**
+ * A hedged read started its second attempt because the first was slower than `afterMs`.
+ *
+ * @since 0.1.0 @category schemas
+ */
+export const HedgeStarted = Schema.TaggedStruct("HedgeStarted", { ...policyBase, afterMs: Schema.Number })
+
+/**
+ * A call failed and its fallback answered instead: the answer is degraded.
+ *
+ * @since 0.1.0 @category schemas
+ */
+export const FallbackUsed = Schema.TaggedStruct("FallbackUsed", { ...policyBase, error: Schema.String })
+
 /** @since 0.1.0 @category schemas */
 export const BatonEvent = Schema.Union(
   TurnStarted,
@@ -116,7 +191,15 @@ export const BatonEvent = Schema.Union(
   HandoffCompleted,
   TurnCompleted,
   ToolCalled,
-  ToolProgress
+  ToolProgress,
+  BreakerTransition,
+  RetryAttempted,
+  RetryGaveUp,
+  BulkheadRejectedEvent,
+  RateLimitedEvent,
+  PolicyTimedOut,
+  HedgeStarted,
+  FallbackUsed
 )
 /** @since 0.1.0 @category models */
 export type BatonEvent = typeof BatonEvent.Type

@@ -130,6 +130,91 @@ export class SessionStoreError extends Schema.TaggedError<SessionStoreError>("@b
 }
 
 /**
+ * A stored session record cannot be read: its JSON is corrupted, its schema
+ * version is newer than this build understands, or it does not decode. The
+ * record was moved to quarantine (kept, never deleted); the session can be
+ * restored from its last good snapshot.
+ *
+ * @since 0.1.0 @category errors
+ */
+export class SessionCorrupted extends Schema.TaggedError<SessionCorrupted>("@baton/core/SessionCorrupted")(
+  "SessionCorrupted",
+  {
+    sessionId: SessionId,
+    reason: Schema.String,
+    /** The quarantine entry holding the unreadable record, when it was quarantined. */
+    quarantineId: Schema.optional(Schema.Number)
+  }
+) {
+  override get message() {
+    const kept = this.quarantineId === undefined ? "" : ` The record was kept in quarantine as entry #${this.quarantineId}.`
+    return `Session "${this.sessionId}" cannot be read: ${this.reason}.${kept} ` +
+      `Restore it from its last good snapshot (SessionStore.restoreFromSnapshot) or delete it.`
+  }
+}
+
+/**
+ * A newer lease was granted on the session, so the holder of an older fencing
+ * token may no longer write: its commit or renewal is refused.
+ *
+ * @since 0.1.0 @category errors
+ */
+export class LeaseLost extends Schema.TaggedError<LeaseLost>("@baton/core/LeaseLost")("LeaseLost", {
+  sessionId: SessionId,
+  token: Schema.Number,
+  currentToken: Schema.Number
+}) {
+  override get message() {
+    return `The lease on session "${this.sessionId}" was lost: fencing token ${this.token} is stale ` +
+      `(token ${this.currentToken} was granted since). Stop writing; another worker owns the session.`
+  }
+}
+
+/**
+ * Another owner holds an unexpired lease on the session.
+ *
+ * @since 0.1.0 @category errors
+ */
+export class LeaseHeld extends Schema.TaggedError<LeaseHeld>("@baton/core/LeaseHeld")("LeaseHeld", {
+  sessionId: SessionId,
+  owner: Schema.String,
+  holder: Schema.String,
+  /** When the holder's lease runs out, in epoch milliseconds of the store's clock. */
+  expiresAt: Schema.Number
+}) {
+  override get message() {
+    return `"${this.owner}" cannot lease session "${this.sessionId}": "${this.holder}" holds it until ` +
+      `${new Date(this.expiresAt).toISOString()}.`
+  }
+}
+
+/** @since 0.1.0 @category errors */
+export class SessionNotFound extends Schema.TaggedError<SessionNotFound>("@baton/core/SessionNotFound")(
+  "SessionNotFound",
+  { sessionId: SessionId }
+) {
+  override get message() {
+    return `Session "${this.sessionId}" does not exist (it was never committed, was deleted, or expired).`
+  }
+}
+
+/** @since 0.1.0 @category errors */
+export class SnapshotNotFound extends Schema.TaggedError<SnapshotNotFound>("@baton/core/SnapshotNotFound")(
+  "SnapshotNotFound",
+  {
+    sessionId: SessionId,
+    /** The snapshot asked for; absent when any good snapshot was asked for. */
+    snapshotId: Schema.optional(Schema.Number),
+    reason: Schema.String
+  }
+) {
+  override get message() {
+    const which = this.snapshotId === undefined ? "No good snapshot" : `Snapshot #${this.snapshotId}`
+    return `${which} of session "${this.sessionId}" can be used: ${this.reason}.`
+  }
+}
+
+/**
  * The errors a turn can end in.
  *
  * @since 0.1.0 @category errors

@@ -4,16 +4,63 @@
  * concurrent writer gets `SessionConflict` and retries on fresh state, so no
  * update is ever overwritten.
  *
+ * Around that core:
+ *
+ * - **Snapshots** copy the state at a key point under a label; a session whose
+ *   record became unreadable is restored from its last good snapshot.
+ * - **Leases with fencing tokens** let one worker own a session at a time: every
+ *   lease granted on a session gets a larger token, and a commit carrying a
+ *   token older than the newest one is refused with `LeaseLost`.
+ * - **Expiry**: a session (state, events, snapshots) lives `ttl` after its last
+ *   commit — 24 hours unless configured.
+ * - **Redaction**: card numbers and verification codes are masked
+ *   (`Sensitive`) before anything is persisted, in every store.
+ * - **Corruption**: a record that is not valid JSON, has an unknown (newer)
+ *   schema version or does not decode fails with `SessionCorrupted`; it is
+ *   moved to quarantine — kept, not deleted — and the session can be restored
+ *   from a snapshot.
+ *
+ * Adapters: `layerMemory` here; SQLite and Redis in `@baton/session`.
+ *
+ * @example
+ * import { Ids, SessionState, SessionStore } from "@baton/core"
+ * import * as Effect from "effect/Effect"
+ *
+ * const program = Effect.gen(function*() {
+ *   const store = yield* SessionStore.SessionStore
+ *   const sessionId = Ids.sessionId("s-1")
+ *   const state = SessionState.empty({ sessionId, userId: Ids.userId("u-1"), state: {}, now: 0 })
+ *   yield* store.commit({ state: { ...state, version: 1 }, expectedVersion: 0, events: [] })
+ *   return yield* store.load(sessionId)
+ * }).pipe(Effect.provide(SessionStore.layerMemory))
+ *
  * @since 0.1.0
  */
 import * as Context from "effect/Context"
-import * as Effect from "effect/Effect"
+import * as Duration from "effect/Duration"
+import type * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import * as Option from "effect/Option"
+import type * as Option from "effect/Option"
 import type { BatonEvent } from "./BatonEvent.js"
-import { SessionConflict, type SessionStoreError } from "./Errors.js"
+import type {
+  LeaseHeld,
+  LeaseLost,
+  SessionConflict,
+  SessionCorrupted,
+  SessionNotFound,
+  SessionStoreError,
+  SnapshotNotFound
+} from "./Errors.js"
 import type { SessionId, UserId } from "./Ids.js"
+import * as internal from "./internal/memorySessionStore.js"
 import type { SessionState } from "./SessionState.js"
+
+/**
+ * How long a session lives after its last commit unless configured: 24 hours.
+ *
+ * @since 0.1.0 @category constants
+ */
+export const DEFAULT_TTL: Duration.Duration = Duration.hours(24)
 
 /** @since 0.1.0 @category models */
 export interface CommitInput {
@@ -21,52 +68,157 @@ export interface CommitInput {
   readonly state: SessionState
   readonly expectedVersion: number
   readonly events: ReadonlyArray<BatonEvent>
+  /**
+   * The writer's lease token. When given, the commit is refused with
+   * `LeaseLost` if a newer lease was granted on the session since.
+   */
+  readonly fencingToken?: number
+  /** Takes a snapshot of the committed state, with this label, in the same write. */
+  readonly snapshot?: string
+}
+
+/**
+ * What a commit can fail with: `LeaseLost` only when the input carries a
+ * fencing token.
+ *
+ * @since 0.1.0 @category models
+ */
+export type CommitError<I extends CommitInput = CommitInput> =
+  | SessionConflict
+  | SessionStoreError
+  | ("fencingToken" extends keyof I ? LeaseLost : never)
+
+/** @since 0.1.0 @category models */
+export interface SnapshotInfo {
+  readonly sessionId: SessionId
+  /** Numbered from 1 in the order taken. */
+  readonly id: number
+  /** The version of the state the snapshot holds. */
+  readonly version: number
+  readonly label: string
+  /** Epoch milliseconds. */
+  readonly createdAt: number
+}
+
+/** @since 0.1.0 @category models */
+export interface Snapshot extends SnapshotInfo {
+  readonly state: SessionState
+}
+
+/** @since 0.1.0 @category models */
+export interface Lease {
+  readonly sessionId: SessionId
+  readonly owner: string
+  /** The fencing token: larger for every lease granted on the session. */
+  readonly token: number
+  /** Epoch milliseconds of the store's clock. */
+  readonly expiresAt: number
+}
+
+/** @since 0.1.0 @category models */
+export interface QuarantinedRecord {
+  readonly sessionId: SessionId
+  readonly id: number
+  /** The store version the record had. */
+  readonly version: number
+  readonly reason: string
+  /** The record exactly as it was stored. */
+  readonly raw: string
+  /** Epoch milliseconds. */
+  readonly at: number
+}
+
+/** @since 0.1.0 @category models */
+export interface RestoreOptions {
+  /**
+   * What to do with a corrupted record, after quarantining it: fail with
+   * `SessionCorrupted` (the default), or restore the last good snapshot and
+   * carry on.
+   */
+  readonly onCorrupted?: "fail" | "restoreFromSnapshot"
+}
+
+/** @since 0.1.0 @category models */
+export interface Service {
+  /**
+   * The session's state, migrated to the current schema version, or none when
+   * it does not exist or expired. A corrupted record is quarantined and fails
+   * as a `SessionStoreError` whose `cause` is the `SessionCorrupted`; use
+   * `restore` to get that error typed.
+   */
+  readonly load: (sessionId: SessionId) => Effect.Effect<Option.Option<SessionState>, SessionStoreError>
+  /** `load` with corruption as a typed error, or recovered from a snapshot. */
+  readonly restore: (
+    sessionId: SessionId,
+    options?: RestoreOptions
+  ) => Effect.Effect<Option.Option<SessionState>, SessionCorrupted | SessionStoreError>
+  /** Writes the state and appends the events in one versioned write; refreshes the session's TTL. */
+  readonly commit: <I extends CommitInput>(input: I) => Effect.Effect<void, CommitError<I>>
+  /** The session's events, in the order they were committed. */
+  readonly events: (sessionId: SessionId) => Effect.Effect<ReadonlyArray<BatonEvent>, SessionStoreError>
+  /** The user's live sessions. */
+  readonly listByUser: (userId: UserId) => Effect.Effect<ReadonlyArray<SessionId>, SessionStoreError>
+  /** Removes everything the store holds for the session, quarantine included. */
+  readonly delete: (sessionId: SessionId) => Effect.Effect<void, SessionStoreError>
+  /** Snapshots the current state under a label. */
+  readonly saveSnapshot: (
+    sessionId: SessionId,
+    label: string
+  ) => Effect.Effect<SnapshotInfo, SessionNotFound | SessionCorrupted | SessionStoreError>
+  /** The session's snapshots, oldest first. */
+  readonly snapshots: (sessionId: SessionId) => Effect.Effect<ReadonlyArray<SnapshotInfo>, SessionStoreError>
+  readonly loadSnapshot: (
+    sessionId: SessionId,
+    snapshotId: number
+  ) => Effect.Effect<Snapshot, SnapshotNotFound | SessionCorrupted | SessionStoreError>
+  /**
+   * Makes a snapshot's state the current one, as a new version (so writers
+   * holding an older version get `SessionConflict`). Without an id, the newest
+   * snapshot that reads back cleanly is used. Events are kept.
+   */
+  readonly restoreFromSnapshot: (
+    sessionId: SessionId,
+    snapshotId?: number
+  ) => Effect.Effect<SessionState, SnapshotNotFound | SessionCorrupted | SessionConflict | SessionStoreError>
+  /** The unreadable records moved out of the session, oldest first. */
+  readonly quarantined: (sessionId: SessionId) => Effect.Effect<ReadonlyArray<QuarantinedRecord>, SessionStoreError>
+  /**
+   * Leases the session to `owner` for `ttl`. The same owner acquiring again
+   * extends its lease and keeps its token.
+   */
+  readonly acquireLease: (
+    sessionId: SessionId,
+    owner: string,
+    ttl: Duration.DurationInput
+  ) => Effect.Effect<Lease, LeaseHeld | SessionStoreError>
+  /** Extends a lease, as long as no newer one was granted. */
+  readonly renewLease: (lease: Lease, ttl: Duration.DurationInput) => Effect.Effect<Lease, LeaseLost | SessionStoreError>
+  /** Gives a lease up; does nothing when it was lost already. */
+  readonly releaseLease: (lease: Lease) => Effect.Effect<void, SessionStoreError>
 }
 
 /** @since 0.1.0 @category tags */
-export class SessionStore extends Context.Tag("@baton/core/SessionStore")<
-  SessionStore,
-  {
-    readonly load: (sessionId: SessionId) => Effect.Effect<Option.Option<SessionState>, SessionStoreError>
-    readonly commit: (input: CommitInput) => Effect.Effect<void, SessionConflict | SessionStoreError>
-    readonly events: (sessionId: SessionId) => Effect.Effect<ReadonlyArray<BatonEvent>, SessionStoreError>
-    readonly listByUser: (userId: UserId) => Effect.Effect<ReadonlyArray<SessionId>, SessionStoreError>
-  }
->() {}
+export class SessionStore extends Context.Tag("@baton/core/SessionStore")<SessionStore, Service>() {}
+
+/** @since 0.1.0 @category models */
+export interface MemoryOptions {
+  /** How long a session lives after its last commit. Default 24 hours. */
+  readonly ttl?: Duration.DurationInput
+}
 
 /**
  * An in-memory store for tests and single-process use. States are immutable
- * values, so they are kept as they are, without copying.
+ * values, so they are kept as they are (once redacted), without copying; they
+ * cannot be corrupted, so `restore` never fails with `SessionCorrupted` here.
+ * Expiry and leases follow the Effect `Clock`, so `TestClock` drives them.
  *
  * @since 0.1.0 @category constructors
  */
-export const makeMemory = (): SessionStore["Type"] => {
-  const states = new Map<SessionId, SessionState>()
-  const events = new Map<SessionId, Array<BatonEvent>>()
-  const byUser = new Map<UserId, Set<SessionId>>()
-  return {
-    load: (sessionId) => Effect.sync(() => Option.fromNullable(states.get(sessionId))),
-    commit: ({ events: appended, expectedVersion, state }) =>
-      Effect.suspend(() => {
-        const actual = states.get(state.sessionId)?.version ?? 0
-        if (actual !== expectedVersion) {
-          return Effect.fail(
-            new SessionConflict({ sessionId: state.sessionId, expectedVersion, actualVersion: actual })
-          )
-        }
-        states.set(state.sessionId, state)
-        const log = events.get(state.sessionId)
-        if (log) log.push(...appended)
-        else events.set(state.sessionId, [...appended])
-        const sessions = byUser.get(state.userId)
-        if (sessions) sessions.add(state.sessionId)
-        else byUser.set(state.userId, new Set([state.sessionId]))
-        return Effect.void
-      }),
-    events: (sessionId) => Effect.sync(() => events.get(sessionId) ?? []),
-    listByUser: (userId) => Effect.sync(() => [...(byUser.get(userId) ?? [])])
-  }
-}
+export const makeMemory: (options?: MemoryOptions) => Service = internal.make
 
 /** @since 0.1.0 @category layers */
-export const layerMemory: Layer.Layer<SessionStore> = Layer.sync(SessionStore, makeMemory)
+export const layerMemory: Layer.Layer<SessionStore> = Layer.sync(SessionStore, () => makeMemory())
+
+/** @since 0.1.0 @category layers */
+export const layerMemoryWith = (options: MemoryOptions): Layer.Layer<SessionStore> =>
+  Layer.sync(SessionStore, () => makeMemory(options))

@@ -1,0 +1,165 @@
+/**
+ * Session stores: restoring a 50-turn session (150 messages) from memory,
+ * SQLite and Redis on loopback, and committing a turn to SQLite and Redis.
+ * The suite starts its own redis-server and SQLite file and removes both.
+ */
+import { type BatonEvent, Ids, Message, SessionState, SessionStore } from "@baton/core"
+import { RedisSessionStore, SqliteSessionStore } from "@baton/session"
+import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Option from "effect/Option"
+import * as Scope from "effect/Scope"
+import * as path from "node:path"
+import * as RedisServer from "../packages/session/test/support/RedisServer.js"
+import * as TempDir from "../packages/session/test/support/TempDir.js"
+import type { Suite } from "./Suite.js"
+
+const sessionId = Ids.sessionId("bench-session")
+const userId = Ids.userId("bench-user")
+const triage = Ids.agentId("triage")
+const flights = Ids.agentId("flights")
+
+// 50 turns of three messages: the traveller, the agent's progress note, its answer.
+const history = Array.from({ length: 150 }, (_, i): Message.Message => {
+  const turn = Math.floor(i / 3)
+  const content = [
+    `I would like to travel to Lisbon with my partner in December (turn ${turn}); we care about price and short layovers.`,
+    `Searching flights to Lisbon for two travellers, departing 2026-12-10, returning 2026-12-17 (turn ${turn}).`,
+    `Found 3 options; the cheapest is €182 with one 55-minute layover in Madrid. Shall I hold it? (turn ${turn})`
+  ][i % 3]!
+  return {
+    id: Message.idAt(sessionId, i),
+    role: i % 3 === 0 ? "user" : "agent",
+    ...(i % 3 === 0 ? {} : { agent: i % 3 === 1 ? triage : flights }),
+    content,
+    time: 1_765_000_000_000 + i * 1_000,
+    ...(i % 3 === 2 ? { metadata: { offers: 3, cheapest: { price: 182, currency: "EUR" } } } : {})
+  }
+})
+
+const base = SessionState.empty({
+  sessionId,
+  userId,
+  state: { destination: "Lisbon", travellers: 2, budget: 2400, dates: { depart: "2026-12-10", return: "2026-12-17" } },
+  now: 1_765_000_000_000
+})
+const session: SessionState.SessionState = {
+  ...base,
+  currentAgent: flights,
+  context: { ...base.context, history, preferences: { seat: "aisle", currency: "EUR" } },
+  version: 1
+}
+
+const turnEvents = (version: number): ReadonlyArray<BatonEvent.BatonEvent> => [
+  { _tag: "TurnStarted", sessionId, userId, text: "Hold the cheapest one, please.", at: 1_765_000_200_000 },
+  {
+    _tag: "RouteDecided",
+    sessionId,
+    at: 1_765_000_200_000,
+    agent: flights,
+    confidence: 0.92,
+    strategy: "lexical",
+    reasoning: "the active agent can serve the request",
+    sticky: true,
+    fallback: false,
+    durationMs: 0.08
+  },
+  { _tag: "TurnCompleted", sessionId, at: 1_765_000_200_000, agent: flights, handoffs: 0, durationMs: 1.2, version }
+]
+
+let scope: Scope.CloseableScope | undefined
+let redis: RedisServer.RedisServer | undefined
+let temp: { readonly dir: string; readonly remove: () => void } | undefined
+let memory: SessionStore.Service
+let sqlite: SessionStore.Service
+let redisStore: SessionStore.Service
+let sqliteVersion = 1
+let redisVersion = 1
+
+const seed = (store: SessionStore.Service) => store.commit({ state: session, expectedVersion: 0, events: turnEvents(1) })
+
+// A turn's commit: the same 150-message state at the next version, with the turn's events.
+const commitNext = (store: SessionStore.Service, version: number) =>
+  store.commit({ state: { ...session, version: version + 1 }, expectedVersion: version, events: turnEvents(version + 1) })
+
+// A whole turn's storage work: restore, write the turn's two messages (in
+// place of the oldest two, so the session stays at 150), commit.
+const turnCycle = (store: SessionStore.Service) =>
+  Effect.gen(function*() {
+    const loaded = Option.getOrThrow(yield* store.load(sessionId))
+    const at = loaded.context.history.length
+    const said = (role: "user" | "agent", content: string): Message.Message => ({
+      id: Message.idAt(sessionId, at),
+      role,
+      ...(role === "agent" ? { agent: flights } : {}),
+      content,
+      time: 1_765_000_300_000 + loaded.version
+    })
+    const history = [
+      ...loaded.context.history.slice(2),
+      said("user", `Hold the cheapest one, please (version ${loaded.version}).`),
+      said("agent", "Held until tomorrow 18:00: Lisbon, 10–17 December, two travellers, €364 in total.")
+    ]
+    yield* store.commit({
+      state: { ...loaded, context: { ...loaded.context, history }, version: loaded.version + 1 },
+      expectedVersion: loaded.version,
+      events: turnEvents(loaded.version + 1)
+    })
+  })
+
+// Async cases are `async` functions: tinybench probes any other function by
+// calling it once, unawaited, which would race a read-modify-commit.
+export const suite: Suite = {
+  name: "sessions",
+  before: async () => {
+    scope = Effect.runSync(Scope.make())
+    redis = await RedisServer.start()
+    temp = TempDir.create("baton-bench-")
+    const open = Effect.gen(function*() {
+      memory = SessionStore.makeMemory()
+      sqlite = yield* SqliteSessionStore.make(yield* SqliteSessionStore.open(path.join(temp!.dir, "baton.db")))
+      redisStore = yield* RedisSessionStore.make(yield* RedisSessionStore.connect(redis!.url), { url: redis!.url })
+      yield* Effect.forEach([memory, sqlite, redisStore], seed, { discard: true })
+    })
+    await Effect.runPromise(Scope.extend(open, scope))
+  },
+  after: async () => {
+    if (scope !== undefined) await Effect.runPromise(Scope.close(scope, Exit.void))
+    await redis?.dispose()
+    temp?.remove()
+  },
+  cases: [
+    {
+      name: "restore a 50-turn session (150 messages), memory store",
+      fn: () => Effect.runSync(memory.load(sessionId)),
+      target: { p99: 0.1 }
+    },
+    {
+      name: "restore a 50-turn session (150 messages), SQLite",
+      fn: () => Effect.runSync(sqlite.load(sessionId)),
+      target: { p99: 0.5 }
+    },
+    {
+      name: "restore a 50-turn session (150 messages), Redis on loopback",
+      fn: async () => await Effect.runPromise(redisStore.load(sessionId)),
+      target: { p99: 1 }
+    },
+    {
+      name: "commit a turn (150 messages, 3 events), SQLite",
+      fn: () => Effect.runSync(commitNext(sqlite, sqliteVersion++))
+    },
+    {
+      name: "commit a turn (150 messages, 3 events), Redis on loopback",
+      fn: async () => await Effect.runPromise(commitNext(redisStore, redisVersion++)),
+      target: { p99: 1 }
+    },
+    {
+      name: "turn cycle: restore, write 2 messages, commit; SQLite",
+      fn: () => Effect.runSync(turnCycle(sqlite))
+    },
+    {
+      name: "turn cycle: restore, write 2 messages, commit; Redis on loopback",
+      fn: async () => await Effect.runPromise(turnCycle(redisStore))
+    }
+  ]
+}
