@@ -42,6 +42,22 @@ const optionalRetryAfter = (retryAfterMs: number | undefined) => (retryAfterMs =
 const isSchemaError = (error: unknown) =>
   typeof error === "object" && error !== null && Array.isArray((error as { issues?: unknown }).issues)
 
+// `Client.callTool` checks an answer against the tool's output schema and
+// throws these as InvalidRequest (-32600) or InvalidParams (-32602), codes
+// that blame the caller's request; the server broke its contract.
+const outputSchemaViolation =
+  /^MCP error -3260[02]: (Tool .* has an output schema but did not return structured content|Structured content does not match the tool's output schema|Failed to validate structured content)/
+
+const invalidResult = (service: string, tool: string, reason: string): Classified => ({
+  error: new ToolProtocolError({
+    service,
+    tool,
+    code: ErrorCode.InternalError,
+    detail: `the server's answer is not a valid tool result: ${reason}`
+  }),
+  broken: false
+})
+
 /**
  * Maps what a rejected SDK request threw to the gateway's typed errors.
  *
@@ -56,6 +72,7 @@ export const classify = (error: unknown, call: FailedCall): Classified => {
   const { service, tool } = call
   if (call.aborted) return { error: new ToolCancelled({ service, tool }), broken: false }
   if (error instanceof McpError) {
+    if (outputSchemaViolation.test(error.message)) return invalidResult(service, tool, detailOf(error))
     if (error.code === ErrorCode.RequestTimeout) {
       return { error: new ToolTimeout({ service, tool, timeoutMs: call.timeoutMs }), broken: false }
     }
@@ -82,17 +99,7 @@ export const classify = (error: unknown, call: FailedCall): Classified => {
       broken: false
     }
   }
-  if (isSchemaError(error)) {
-    return {
-      error: new ToolProtocolError({
-        service,
-        tool,
-        code: ErrorCode.InternalError,
-        detail: `the server's answer is not a valid tool result: ${(error as Error).message}`
-      }),
-      broken: false
-    }
-  }
+  if (isSchemaError(error)) return invalidResult(service, tool, (error as Error).message)
   const detail = error instanceof Error ? `${error.message}${causeOf(error)}` : String(error)
   return { error: new TransportClosed({ service, detail }), broken: true }
 }

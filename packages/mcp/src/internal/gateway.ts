@@ -1,4 +1,5 @@
 import type { CallToolRequest, Progress } from "@modelcontextprotocol/sdk/types.js"
+import * as Cause from "effect/Cause"
 import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
@@ -186,7 +187,12 @@ export const make = (
           : send(pool, ctx, asServed)
       )
       const started = performance.now()
-      return Effect.flatMap(coalesce(key, request), ({ exit, shared }) => {
+      return Effect.flatMap(coalesce(key, request), ({ exit: ended, shared }) => {
+        // A request interrupted while callers still wait was stopped by the
+        // gateway's shutdown (its scope interrupts the shared request).
+        const exit = Exit.isFailure(ended) && Cause.isInterruptedOnly(ended.cause)
+          ? Exit.fail(new ToolGateway.ToolCancelled({ service: call.service, tool: call.tool }))
+          : ended
         const value = Exit.map(exit, (served) => served.value)
         if (!shared) return value
         const durationMs = performance.now() - started
