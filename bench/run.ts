@@ -4,11 +4,12 @@
  */
 import * as os from "node:os"
 import { suite as core } from "./core.js"
+import { suite as mcp } from "./mcp.js"
 import { suite as policies } from "./policies.js"
 import { suite as sessions } from "./sessions.js"
 import { markdownTable, type Row, runSuite, type Suite } from "./Suite.js"
 
-const suites: ReadonlyArray<Suite> = [core, policies, sessions]
+const suites: ReadonlyArray<Suite> = [core, mcp, policies, sessions]
 const filter = process.argv[2]?.toLowerCase()
 const time = Number(process.env.BENCH_TIME_MS ?? 2000)
 
