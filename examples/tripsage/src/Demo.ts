@@ -2,7 +2,8 @@
  * The demo `baton demo` plays: a trip from London to Lisbon researched,
  * flown, housed and booked in five turns. Booking delegates the budget check
  * to Budget, which returns to Booking: a nested handoff. Each turn says what
- * it expects, so the demo checks itself.
+ * it expects — the answering agent, the handoffs, and words from what the
+ * mock services answer with seed `Services.seed` — so the demo checks itself.
  *
  * @since 0.1.0
  */
@@ -16,26 +17,38 @@ export const demo: Scenario.Scenario = {
   turns: [
     {
       text: "Hi! I'm planning a trip from London to Lisbon for 2 travellers, 2026-12-10 to 2026-12-17, with a budget of £2,500.",
-      expect: { agent: "destination", handoffs: ["triage->destination"], replyContains: ["Lisbon (LIS)", "°C", "Tram 28"] }
+      expect: {
+        agent: "destination",
+        handoffs: ["triage->destination"],
+        replyContains: ["Lisbon (LIS)", "°C", "Day hike near Lisbon"]
+      }
     },
     {
       text: "Sounds lovely. Please find us flights.",
-      expect: { agent: "flights", handoffs: ["destination->flights"], replyContains: ["London (LHR) → Lisbon (LIS)", "option 2"] }
+      expect: {
+        agent: "flights",
+        handoffs: ["destination->flights"],
+        replyContains: ["London (LHR) → Lisbon (LIS)", "2) ANA NH90", "option 2"]
+      }
     },
     {
       text: "Option 2, please.",
-      expect: { agent: "accommodations", handoffs: ["flights->accommodations"], replyContains: ["Places to stay in Lisbon", "7 nights"] }
+      expect: {
+        agent: "accommodations",
+        handoffs: ["flights->accommodations"],
+        replyContains: ["Places to stay in Lisbon", "7 nights", "Historic Lisbon Suites"]
+      }
     },
     {
       text: "The first one looks perfect.",
-      expect: { agent: "accommodations", handoffs: [], replyContains: ["Hotel Alfama", "book"] }
+      expect: { agent: "accommodations", handoffs: [], replyContains: ["Historic Lisbon Suites", "book"] }
     },
     {
-      text: "Great, please book everything.",
+      text: "Great, please book everything. The travellers are Ana Sousa and Ben Carter.",
       expect: {
         agent: "booking",
         handoffs: ["accommodations->booking", "booking->budget", "budget->booking"],
-        replyContains: ["Booked!", "PNR-", "HTL-", "PAY-"]
+        replyContains: ["Booked!", "ANA NH90", "rsv_", "Historic Lisbon Suites", "stay_", "£1,952.70 charged", "pay_"]
       }
     }
   ]

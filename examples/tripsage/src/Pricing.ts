@@ -15,16 +15,26 @@ export interface Price {
 }
 
 /**
- * The price of the chosen flight for every traveller plus the chosen stay
- * for every night; undefined until both are chosen and the dates are known.
+ * Rounded to pence, so sums of prices do not carry binary fractions.
+ *
+ * @since 0.1.0 @category arithmetic
+ */
+export const pence = (amount: number): number => Math.round(amount * 100) / 100
+
+/**
+ * The chosen flight's fare for the party plus the chosen stay for its
+ * nights, as the services quoted them; undefined until both are chosen and
+ * the dates are known.
  *
  * @since 0.1.0 @category accessors
  */
 export const of = (state: TripState): Price | undefined => {
-  const { departDate, returnDate, selectedFlight, selectedHotel, travellers } = state
+  const { departDate, returnDate, selectedFlight, selectedHotel } = state
   if (!selectedFlight || !selectedHotel || !departDate || !returnDate) return undefined
-  const nights = Dates.nightsBetween(departDate, returnDate)
-  const flights = selectedFlight.pricePerPerson * travellers
-  const stay = selectedHotel.pricePerNight * nights
-  return { flights, stay, nights, total: flights + stay }
+  return {
+    flights: selectedFlight.price,
+    stay: selectedHotel.total,
+    nights: Dates.nightsBetween(departDate, returnDate),
+    total: pence(selectedFlight.price + selectedHotel.total)
+  }
 }

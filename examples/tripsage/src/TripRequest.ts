@@ -1,7 +1,8 @@
 /**
  * Reading a traveller's message with plain rules: cities and airport codes,
  * ISO dates, "for 7 nights", "2 travellers", "budget of £2,500", "option 2",
- * and which part of the trip the message is about. Offline and deterministic,
+ * "the travellers are Ana Sousa and Ben Carter", and which part of the trip
+ * the message is about. Offline and deterministic,
  * so every brain built on it can be tested on exact inputs.
  *
  * @since 0.1.0
@@ -9,7 +10,7 @@
 import * as Struct from "effect/Struct"
 import * as Cities from "./Cities.js"
 import * as Dates from "./internal/dates.js"
-import type { Place, TripState } from "./TripState.js"
+import type { Place, Traveller, TripState } from "./TripState.js"
 
 /** @since 0.1.0 @category models */
 export interface TripRequest {
@@ -19,6 +20,7 @@ export interface TripRequest {
   readonly returnDate?: string
   readonly nights?: number
   readonly travellers?: number
+  readonly travellerNames?: ReadonlyArray<Traveller>
   readonly budget?: number
 }
 
@@ -111,6 +113,21 @@ const budget = (text: string): number | undefined => {
   return match ? amount(match[1]!, match[2]) : undefined
 }
 
+// A full name: two or more capitalised words ("Ana Sousa", "Mary Ann O'Neil").
+const fullName = /^\p{Lu}[\p{L}'-]*(?:\s+\p{Lu}[\p{L}'-]*)+$/u
+
+/** "The travellers are Ana Sousa and Ben Carter", "Passengers: Ana Sousa, Ben Carter", "The traveller is Ana Sousa". */
+const travellerNames = (text: string): ReadonlyArray<Traveller> | undefined => {
+  const list = /\b(?:travell?ers?|passengers?|names?)\s*(?:are\b|is\b|:)\s*([^.;!?\n]+)/i.exec(text)?.[1]
+  if (list === undefined) return undefined
+  const names = list.split(/\s*(?:,|&|\band\b)\s*/).filter((name) => name.length > 0)
+  if (names.length === 0 || !names.every((name) => fullName.test(name))) return undefined
+  return names.map((name) => {
+    const words = name.split(/\s+/)
+    return { givenName: words.slice(0, -1).join(" "), familyName: words[words.length - 1]! }
+  })
+}
+
 /**
  * Everything the message says about the trip.
  *
@@ -121,12 +138,14 @@ export const read = (text: string): TripRequest => {
   const nights = /\b(\d+|one|two|three|four|five|six|seven|eight|nine)\s+nights?\b/i.exec(text)
   const people = travellers(text)
   const money = budget(text)
+  const names = travellerNames(text)
   return {
     ...places(text),
     ...(dates[0] !== undefined ? { departDate: dates[0] } : {}),
     ...(dates[1] !== undefined && dates[1] > dates[0]! ? { returnDate: dates[1] } : {}),
     ...(nights ? { nights: count(nights[1]!) } : {}),
     ...(people !== undefined && people > 0 ? { travellers: people } : {}),
+    ...(names !== undefined ? { travellerNames: names } : {}),
     ...(money !== undefined && money > 0 ? { budget: money } : {})
   }
 }
@@ -178,6 +197,7 @@ export const applyTo = (state: TripState, request: TripRequest): TripState => {
     ...(departDate !== undefined ? { departDate } : {}),
     ...(returnDate !== undefined ? { returnDate } : {}),
     ...(request.travellers !== undefined ? { travellers: request.travellers } : {}),
+    ...(request.travellerNames !== undefined ? { travellerNames: request.travellerNames } : {}),
     ...(request.budget !== undefined ? { budget: request.budget } : {})
   }
   const tripChanged = next.origin?.code !== state.origin?.code ||

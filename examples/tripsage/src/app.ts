@@ -1,7 +1,9 @@
 /**
  * TripSage as a Baton app: its agents, state and routing in a conversation
- * layer, tools served by the interim in-process gateway, and the demo
- * scenario. `baton demo` loads this module and plays `app.demo`.
+ * layer, its tools served by the mock MCP services through the MCP gateway
+ * (in process, or as child processes over stdio or HTTP), and the demo
+ * scenario. `baton demo [--transport …]` loads this module and plays
+ * `app.demo`.
  *
  * @since 0.1.0
  */
@@ -16,7 +18,7 @@ import * as Flights from "./agents/Flights.js"
 import * as Roster from "./agents/Roster.js"
 import * as Triage from "./agents/Triage.js"
 import { demo } from "./Demo.js"
-import * as InProcessGateway from "./InProcessGateway.js"
+import * as Services from "./Services.js"
 import * as TripState from "./TripState.js"
 
 /**
@@ -38,14 +40,19 @@ export const welcomeNewSessions: RoutingStrategy.RoutingStrategy = {
 /** @since 0.1.0 @category agents */
 export const agents = [Triage.agent, Destination.agent, Flights.agent, Accommodations.agent, Budget.agent, Booking.agent]
 
-/** @since 0.1.0 @category layers */
-export const layer = Conversation.layer({
-  agents,
-  stateSchema: TripState.TripState,
-  initialState: TripState.initial,
-  entryAgent: Roster.triage,
-  routing: { strategies: [welcomeNewSessions, RoutingStrategy.capability()] }
-}).pipe(Layer.provide(InProcessGateway.layer))
+/**
+ * The conversation over the travel services, reached by `options.transport`.
+ *
+ * @since 0.1.0 @category layers
+ */
+export const layer = (options: BatonApp.LayerOptions) =>
+  Conversation.layer({
+    agents,
+    stateSchema: TripState.TripState,
+    initialState: TripState.initial,
+    entryAgent: Roster.triage,
+    routing: { strategies: [welcomeNewSessions, RoutingStrategy.capability()] }
+  }).pipe(Layer.provide(Services.layer(options.transport)))
 
 /** @since 0.1.0 @category apps */
 export const app: BatonApp.BatonApp = {

@@ -1,7 +1,8 @@
 /**
- * `pnpm start`: plays the demo scenario with plain console output. The `baton
- * demo` command plays the same scenario with a richer transcript and checks
- * its expectations.
+ * `pnpm start`: plays the demo scenario with plain console output, the
+ * services in process. The `baton demo` command plays the same scenario with
+ * a richer transcript, checks its expectations, and can run the services as
+ * processes.
  *
  * @since 0.1.0
  */
@@ -27,7 +28,7 @@ const play = Effect.gen(function*() {
 })
 
 play.pipe(
-  Effect.provide(Layer.provide(layer, SessionStore.layerMemory)),
+  Effect.provide(Layer.provide(layer({ transport: "in-process" }), SessionStore.layerMemory)),
   Effect.runPromise
 ).catch((error: unknown) => {
   console.error(error instanceof Error ? error.message : error)

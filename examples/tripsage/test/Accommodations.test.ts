@@ -1,12 +1,23 @@
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Accommodations from "../src/agents/Accommodations.js"
-import { arrivedFrom, handle, inputFor, lisbonTrip, stateOf, tapFlight } from "./fixtures.js"
+import { anaFlight, arrivedFrom, handle, historicSuites, inputFor, lisbonTrip, recordingGateway, stateOf } from "./fixtures.js"
 
-const withFlight = { ...lisbonTrip, selectedFlight: tapFlight }
+const withFlight = { ...lisbonTrip, selectedFlight: anaFlight }
 
 describe("Accommodations", () => {
-  it.effect("lists stays for the trip's nights when handed the conversation", () =>
+  it.effect("searches the destination for the trip's dates and party, priced in pounds", () =>
+    Effect.gen(function*() {
+      const gateway = recordingGateway()
+      yield* Accommodations.agent.handle(inputFor("a hotel please", withFlight)).pipe(Effect.provide(gateway.layer))
+      expect(gateway.calls).toEqual([{
+        service: "accommodations",
+        tool: "search",
+        args: { location: "Lisbon", check_in: "2026-12-10", check_out: "2026-12-17", guests: 2, currency: "GBP" }
+      }])
+    }))
+
+  it.effect("lists the three best rated stays for the trip's nights when handed the conversation", () =>
     Effect.gen(function*() {
       const outcome = yield* handle(
         Accommodations.agent,
@@ -14,20 +25,24 @@ describe("Accommodations", () => {
       )
       expect(outcome).toMatchObject({
         _tag: "Reply",
-        text: expect.stringContaining("Places to stay in Lisbon, 7 nights from 10 Dec 2026, for 2:")
+        text: expect.stringContaining("Places to stay in Lisbon, 7 nights from 10 Dec 2026, for 2:\n" +
+          "1) Historic Lisbon Suites, hotel in Harbour, rated 4.8 — £214.30 a night (£1,500.10 for 7 nights)")
       })
-      expect(stateOf(outcome).hotelOptions).toHaveLength(3)
+      const options = stateOf(outcome).hotelOptions!
+      expect(options).toHaveLength(3)
+      expect(options[0]).toEqual(historicSuites)
       expect(stateOf(outcome).selectedHotel).toBeUndefined()
     }))
 
   it.effect("takes 'the first one' and prices it for the whole stay", () =>
     Effect.gen(function*() {
       const listed = stateOf(yield* handle(Accommodations.agent, inputFor("a hotel please", withFlight)))
-      const first = listed.hotelOptions![0]!
       const outcome = yield* handle(Accommodations.agent, inputFor("The first one looks perfect.", listed))
-      expect(outcome).toMatchObject({ _tag: "Reply", text: expect.stringContaining(`${first.name} it is`) })
-      expect(outcome).toHaveProperty("text", expect.stringContaining("Say \"book\""))
-      expect(stateOf(outcome).selectedHotel).toEqual(first)
+      expect(outcome).toMatchObject({
+        _tag: "Reply",
+        text: "Historic Lisbon Suites it is: £1,500.10 for 7 nights. Say \"book\" when you're ready."
+      })
+      expect(stateOf(outcome).selectedHotel).toEqual(historicSuites)
     }))
 
   it.effect("hands a booking request to Booking once a stay is chosen", () =>

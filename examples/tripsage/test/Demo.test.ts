@@ -5,7 +5,8 @@ import * as Layer from "effect/Layer"
 import { app } from "../src/app.js"
 import { demo } from "../src/Demo.js"
 
-const conversation = Layer.provide(app.layer, SessionStore.layerMemory)
+// The app as `baton demo` runs it by default: the mock MCP services in process.
+const conversation = Layer.provide(app.layer({ transport: "in-process" }), SessionStore.layerMemory)
 
 describe("the TripSage demo", () => {
   it("is the app's demo", () => {
@@ -41,7 +42,8 @@ describe("the TripSage demo", () => {
         expect(session.value.agentStack).toEqual([])
         expect(session.value.context.state).toMatchObject({
           quote: { withinBudget: true },
-          booking: { paymentId: expect.stringMatching(/^PAY-/) }
+          travellerNames: [{ givenName: "Ana", familyName: "Sousa" }, { givenName: "Ben", familyName: "Carter" }],
+          booking: { flightReservation: "rsv_00001", hotelReservation: "stay_00001", paymentId: "pay_00001", total: 1952.7 }
         })
       }
     }).pipe(Effect.provide(conversation)))

@@ -2,17 +2,40 @@ import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Struct from "effect/Struct"
 import * as Flights from "../src/agents/Flights.js"
-import { arrivedFrom, handle, inputFor, lisbonTrip, stateOf } from "./fixtures.js"
+import { anaFlight, arrivedFrom, handle, inputFor, lisbonTrip, recordingGateway, stateOf } from "./fixtures.js"
 
 describe("Flights", () => {
-  it.effect("lists three options for the route and dates and remembers them", () =>
+  it.effect("searches the flights service by airport codes, dates, party and cabin, priced in pounds", () =>
+    Effect.gen(function*() {
+      const gateway = recordingGateway()
+      yield* Flights.agent.handle(inputFor("Please find us flights.", lisbonTrip)).pipe(Effect.provide(gateway.layer))
+      expect(gateway.calls).toEqual([{
+        service: "flights",
+        tool: "search_flights",
+        args: {
+          origin: "LHR",
+          destination: "LIS",
+          departure_date: "2026-12-10",
+          return_date: "2026-12-17",
+          adults: 2,
+          cabin_class: "economy",
+          currency: "GBP"
+        }
+      }])
+    }))
+
+  it.effect("lists the three cheapest offers for the route and dates and remembers them", () =>
     Effect.gen(function*() {
       const outcome = yield* handle(Flights.agent, inputFor("Please find us flights.", lisbonTrip))
       expect(outcome).toMatchObject({
         _tag: "Reply",
         text: expect.stringContaining("Flights London (LHR) → Lisbon (LIS) on 10 Dec 2026, returning 17 Dec 2026, for 2:")
       })
-      expect(stateOf(outcome).flightOptions).toHaveLength(3)
+      expect(outcome).toHaveProperty("text", expect.stringContaining("2) ANA NH90, departs 07:25, 2h 27m, direct — £452.60 for 2, return"))
+      const options = stateOf(outcome).flightOptions!
+      expect(options).toHaveLength(3)
+      expect(options[1]).toEqual(anaFlight)
+      expect(options.map((option) => option.price)).toEqual([...options.map((option) => option.price)].sort((a, b) => a - b))
     }))
 
   it.effect("takes 'option 2' from its list and hands over to find a stay", () =>

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import * as TripRequest from "../src/TripRequest.js"
-import { alfamaHotel, lisbonTrip, tapFlight } from "./fixtures.js"
+import { anaFlight, historicSuites, lisbonTrip, travellers } from "./fixtures.js"
 
 describe("TripRequest.read", () => {
   it("reads origin, destination, dates, party size and budget from one message", () => {
@@ -22,7 +22,7 @@ describe("TripRequest.read", () => {
   })
 
   it("takes a lone city as the destination and 'from X' as the origin", () => {
-    expect(TripRequest.read("What's the weather in Tokyo?")).toEqual({ destination: { code: "HND", name: "Tokyo" } })
+    expect(TripRequest.read("What's the weather in Tokyo?")).toEqual({ destination: { code: "NRT", name: "Tokyo" } })
     expect(TripRequest.read("We fly from Paris")).toEqual({ origin: { code: "CDG", name: "Paris" } })
   })
 
@@ -32,6 +32,18 @@ describe("TripRequest.read", () => {
 
   it("ignores impossible dates", () => {
     expect(TripRequest.read("leaving 2026-02-30")).toEqual({})
+  })
+
+  it("reads the travellers' full names, but not a list that is not names", () => {
+    expect(TripRequest.read("Great, please book everything. The travellers are Ana Sousa and Ben Carter.")).toEqual({
+      travellerNames: travellers
+    })
+    expect(TripRequest.read("Passengers: Mary Ann O'Neil, Ben Carter").travellerNames).toEqual([
+      { givenName: "Mary Ann", familyName: "O'Neil" },
+      { givenName: "Ben", familyName: "Carter" }
+    ])
+    expect(TripRequest.read("The travellers are ready")).toEqual({})
+    expect(TripRequest.read("The travellers are Ana and Ben")).toEqual({})
   })
 })
 
@@ -53,7 +65,7 @@ describe("TripRequest.topics", () => {
 })
 
 describe("TripRequest.applyTo", () => {
-  const chosen = { ...lisbonTrip, selectedFlight: tapFlight, selectedHotel: alfamaHotel }
+  const chosen = { ...lisbonTrip, selectedFlight: anaFlight, selectedHotel: historicSuites }
 
   it("drops flights and stays found for the old trip when the trip changes", () => {
     const next = TripRequest.applyTo(chosen, TripRequest.read("Actually, let's go to Rome"))
@@ -68,5 +80,9 @@ describe("TripRequest.applyTo", () => {
 
   it("keeps the choices when nothing about the trip changes", () => {
     expect(TripRequest.applyTo(chosen, TripRequest.read("Sounds lovely"))).toEqual(chosen)
+    expect(TripRequest.applyTo(chosen, TripRequest.read("The travellers are Ana Sousa and Ben Carter"))).toEqual({
+      ...chosen,
+      travellerNames: travellers
+    })
   })
 })

@@ -2,7 +2,7 @@ import { type Agent, type HandoffContext, Ids, Message, ToolGateway } from "@bat
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
-import * as InProcessGateway from "../src/InProcessGateway.js"
+import * as Services from "../src/Services.js"
 import type { FlightOption, HotelOption, TripState } from "../src/TripState.js"
 
 export const sessionId = Ids.sessionId("test-session")
@@ -17,24 +17,39 @@ export const lisbonTrip: TripState = {
   budget: 2500
 }
 
-export const tapFlight: FlightOption = {
-  id: "LHR-LIS-20261210-2",
-  airline: "TAP Air Portugal",
-  flightNumber: "TP1407",
+/** What the flights service offers as option 2 for `lisbonTrip` (seed `Services.seed`). */
+export const anaFlight: FlightOption = {
+  id: "off_WyJMSFIiLCJMSVMiLCIyMDI2LTEyLTEwIiwiMjAyNi0xMi0xNyIsImVjb25vbXkiLDIsMCwwLCJHQlAiLDJd",
+  airline: "ANA",
+  flightNumber: "NH90",
   from: "LHR",
   to: "LIS",
   departDate: "2026-12-10",
-  departTime: "09:50",
+  departTime: "07:25",
   durationMinutes: 147,
   stops: 0,
   returnDate: "2026-12-17",
-  pricePerPerson: 365
+  price: 452.6
 }
 
-export const alfamaHotel: HotelOption = { id: "LIS-H1", name: "Hotel Alfama", area: "Alfama", stars: 3, pricePerNight: 119 }
+/** The accommodations service's best rated stay for `lisbonTrip` (seed `Services.seed`). */
+export const historicSuites: HotelOption = {
+  id: "lst_WyJMaXNib24iLDEwXQ",
+  name: "Historic Lisbon Suites",
+  kind: "hotel",
+  area: "Harbour",
+  rating: 4.8,
+  pricePerNight: 214.3,
+  total: 1500.1
+}
 
-/** Flights 2 × £365 + 7 nights × £119. */
-export const chosenTotal = 730 + 833
+/** Flights £452.60 + 7 nights £1,500.10. */
+export const chosenTotal = 1952.7
+
+export const travellers = [
+  { givenName: "Ana", familyName: "Sousa" },
+  { givenName: "Ben", familyName: "Carter" }
+] as const
 
 /** The context a handoff delivered, as far as the agents read it. */
 export const arrivedFrom = (from: string, to: string, state: TripState): HandoffContext.HandoffContext => ({
@@ -62,6 +77,7 @@ export const inputFor = (
     readonly arrival?: HandoffContext.HandoffContext
     readonly returned?: Agent.Returned
     readonly agentStack?: ReadonlyArray<string>
+    readonly preferences?: Readonly<Record<string, unknown>>
   } = {}
 ): Agent.AgentInput<TripState> => {
   const message: Message.Message = { id: Message.idAt(sessionId, 0), role: "user", content: text, time: 0 }
@@ -71,29 +87,35 @@ export const inputFor = (
     message,
     history: [message],
     state,
-    preferences: {},
+    preferences: options.preferences ?? {},
     agentStack: (options.agentStack ?? []).map(Ids.agentId),
     arrival: Option.fromNullable(options.arrival),
     returned: Option.fromNullable(options.returned)
   }
 }
 
-/** Runs an agent's brain once against the in-process services. */
+/** The mock MCP services in this process, behind the MCP gateway: what the app runs on by default. */
+export const services = Services.layer("in-process")
+
+/** Runs an agent's brain once against fresh in-process services. */
 export const handle = <E>(
   agent: Agent.Agent<TripState, E, ToolGateway.ToolGateway>,
   input: Agent.AgentInput<TripState>
-) => agent.handle(input).pipe(Effect.provide(InProcessGateway.layer))
+) => agent.handle(input).pipe(Effect.provide(services))
 
-/** A gateway that records every call before serving it in process. */
+/** The in-process services' gateway, recording every call before passing it on. */
 export const recordingGateway = () => {
   const calls: Array<ToolGateway.ToolCall> = []
-  const inner = InProcessGateway.make()
-  const layer = Layer.succeed(ToolGateway.ToolGateway, {
-    invoke: (call) => Effect.suspend(() => {
-      calls.push(call)
-      return inner.invoke(call)
-    })
-  })
+  const layer = Layer.effect(
+    ToolGateway.ToolGateway,
+    Effect.map(ToolGateway.ToolGateway, (inner) => ({
+      invoke: (call: ToolGateway.ToolCall) =>
+        Effect.suspend(() => {
+          calls.push(call)
+          return inner.invoke(call)
+        })
+    }))
+  ).pipe(Layer.provide(services))
   return { calls, layer }
 }
 

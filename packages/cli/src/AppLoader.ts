@@ -30,21 +30,22 @@ export class AppLoadError extends Schema.TaggedError<AppLoadError>("@baton/cli/A
   }
 }
 
-const ConversationLayer = Schema.declare(
-  (input): input is Layer.Layer<Conversation.Conversation, unknown, SessionStore.SessionStore> => Layer.isLayer(input),
-  { identifier: "Layer" }
+const LayerConstructor = Schema.declare(
+  (input): input is BatonApp.BatonApp["layer"] => typeof input === "function",
+  { identifier: "(options) => Layer" }
 )
 
 /**
  * What the CLI needs from the `app` export. The layer can only be checked to
- * be a layer; what it provides shows when it is built.
+ * be a function; what it returns is checked by `layer`, and what the layer
+ * provides shows when it is built.
  *
  * @since 0.1.0 @category schemas
  */
 export const App = Schema.Struct({
   name: Schema.String,
   description: Schema.String,
-  layer: ConversationLayer,
+  layer: LayerConstructor,
   demo: Schema.optionalWith(Scenario.Scenario, { exact: true })
 })
 
@@ -85,3 +86,25 @@ export const load = (module: string): Effect.Effect<BatonApp.BatonApp, AppLoadEr
       Effect.mapError((error) => fail(`its \`app\` export is not a Baton app: ${ParseResult.TreeFormatter.formatErrorSync(error)}`))
     )
   })
+
+/**
+ * The app's conversation layer for `options`, from the module it was loaded
+ * from. An app whose `layer` throws or returns something else is refused.
+ *
+ * @since 0.1.0 @category constructors
+ */
+export const layer = (
+  app: BatonApp.BatonApp,
+  module: string,
+  options: BatonApp.LayerOptions
+): Effect.Effect<Layer.Layer<Conversation.Conversation, unknown, SessionStore.SessionStore>, AppLoadError> =>
+  Effect.try({
+    try: () => app.layer(options) as unknown,
+    catch: (cause) =>
+      new AppLoadError({ module, reason: `its \`layer\` threw: ${cause instanceof Error ? cause.message : String(cause)}` })
+  }).pipe(
+    Effect.filterOrFail(
+      (built): built is Layer.Layer<Conversation.Conversation, unknown, SessionStore.SessionStore> => Layer.isLayer(built),
+      () => new AppLoadError({ module, reason: "its `layer` did not return a Layer" })
+    )
+  )

@@ -9,6 +9,7 @@ import { Command, CommanderError } from "commander"
 import * as Schema from "effect/Schema"
 import { createRequire } from "node:module"
 import * as Demo from "./commands/Demo.js"
+import * as Mcp from "./commands/Mcp.js"
 import * as MockServer from "./commands/MockServer.js"
 import { ExitCode, type Io } from "./Io.js"
 
@@ -32,13 +33,17 @@ export const make = (io: Io, exit: (code: number) => void): Command => {
       `
 Examples:
   $ baton demo                                      play the TripSage demo (or the app in baton.config.json)
+  $ baton demo --transport stdio                    the same with its tool services as child processes
   $ baton demo --app path/to/app.ts                 play another app's demo
-  $ baton mock-server flights --http 7001            serve a mock MCP service
+  $ baton mcp list                                  the MCP servers in baton.config.json, their health and tools
+  $ baton mcp call weather forecast '{"location":"Lisbon","start_date":"2026-12-10","end_date":"2026-12-12"}'
+  $ baton mock-server flights --http 7001           serve a mock MCP service
   $ baton help demo                                 options of a command
 
 From the repository root, \`pnpm baton <args>\` runs this CLI and \`pnpm demo\` is \`baton demo\`.`
     )
   Demo.register(program, io, exit)
+  Mcp.register(program, io, exit)
   MockServer.register(program, io, exit)
   return program
 }

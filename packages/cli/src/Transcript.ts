@@ -7,7 +7,7 @@
  *
  * @since 0.1.0
  */
-import type { HandoffResult, Scenario } from "@baton/core"
+import type { BatonApp, HandoffResult, Scenario } from "@baton/core"
 import * as Option from "effect/Option"
 import type { Check, FailedTurn, PlayedTurn, Summary } from "./ScenarioPlayer.js"
 import * as Style from "./Style.js"
@@ -83,10 +83,29 @@ const checkLines = (checks: ReadonlyArray<Check>, style: Style.Style): Array<str
   )
 }
 
-/** @since 0.1.0 @category printing */
-export const header = (appName: string, scenario: Scenario.Scenario, style: Style.Style = Style.plain): Array<string> => [
+const reached: Record<BatonApp.Transport, string> = {
+  "in-process": "tools in process",
+  stdio: "tools over stdio",
+  http: "tools over HTTP"
+}
+
+/**
+ * The scenario's name, then its session, user, length and, when given, how
+ * the app reaches its tools.
+ *
+ * @since 0.1.0 @category printing
+ */
+export const header = (
+  appName: string,
+  scenario: Scenario.Scenario,
+  style: Style.Style = Style.plain,
+  transport?: BatonApp.Transport
+): Array<string> => [
   style.bold(`${appName} — ${scenario.name}`),
-  style.dim(`session ${scenario.sessionId} · user ${scenario.userId} · ${scenario.turns.length} turns`)
+  style.dim(
+    `session ${scenario.sessionId} · user ${scenario.userId} · ${scenario.turns.length} turns` +
+      (transport === undefined ? "" : ` · ${reached[transport]}`)
+  )
 ]
 
 /** @since 0.1.0 @category printing */

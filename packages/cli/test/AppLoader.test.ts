@@ -1,5 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import { mkdtempSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import * as Path from "node:path"
@@ -60,5 +61,30 @@ describe("AppLoader.load", () => {
       const error = yield* Effect.flip(AppLoader.load(fixture("notAnApp.ts")))
       expect(error.message).toContain("its `app` export is not a Baton app")
       expect(error.message).toContain("[\"layer\"]")
+    }))
+})
+
+describe("AppLoader.layer", () => {
+  const app = (layer: (options: { readonly transport: string }) => unknown) =>
+    ({ name: "Odd", description: "An app whose layer is not one", layer }) as unknown as Parameters<typeof AppLoader.layer>[0]
+
+  it.effect("builds the app's layer for the transport asked for", () =>
+    Effect.gen(function*() {
+      const asked: Array<string> = []
+      const built = yield* AppLoader.layer(app((options) => (asked.push(options.transport), Layer.empty)), "odd.ts", {
+        transport: "stdio"
+      })
+      expect(Layer.isLayer(built)).toBe(true)
+      expect(asked).toEqual(["stdio"])
+    }))
+
+  it.effect("refuses a `layer` that returns something else, or throws", () =>
+    Effect.gen(function*() {
+      const other = yield* Effect.flip(AppLoader.layer(app(() => 42), "odd.ts", { transport: "in-process" }))
+      expect(other.message).toBe("cannot load the app from odd.ts: its `layer` did not return a Layer")
+      const thrown = yield* Effect.flip(AppLoader.layer(app(() => {
+        throw new Error("no services here")
+      }), "odd.ts", { transport: "http" }))
+      expect(thrown.message).toBe("cannot load the app from odd.ts: its `layer` threw: no services here")
     }))
 })

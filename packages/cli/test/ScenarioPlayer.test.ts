@@ -6,7 +6,7 @@ import * as Option from "effect/Option"
 import * as ScenarioPlayer from "../src/ScenarioPlayer.js"
 import { app } from "./fixtures/misjudgedApp.js"
 
-const conversation = Layer.provide(app.layer, SessionStore.layerMemory)
+const conversation = Layer.provide(app.layer({ transport: "in-process" }), SessionStore.layerMemory)
 
 describe("ScenarioPlayer.play", () => {
   it.effect("checks every expectation and fails the play on a missed one", () =>

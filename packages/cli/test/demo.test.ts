@@ -1,29 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
-import { spawn } from "node:child_process"
-import { fileURLToPath } from "node:url"
+import { baton as run } from "./support.js"
 
-const root = fileURLToPath(new URL("../../../", import.meta.url))
-
-interface Ran {
-  readonly code: number | null
-  readonly stdout: string
-  readonly stderr: string
-}
-
-/** Runs the real CLI from the repository root, as `pnpm baton` does. */
-const baton = (...args: ReadonlyArray<string>) =>
-  new Promise<Ran>((resolve, reject) => {
-    const child = spawn(process.execPath, ["--conditions=@baton/source", "--import", "tsx", "packages/cli/src/bin.ts", ...args], {
-      cwd: root,
-      env: { ...process.env, NO_COLOR: "1" }
-    })
-    let stdout = ""
-    let stderr = ""
-    child.stdout.on("data", (chunk) => (stdout += chunk))
-    child.stderr.on("data", (chunk) => (stderr += chunk))
-    child.on("error", reject)
-    child.on("close", (code) => resolve({ code, stdout, stderr }))
-  })
+const baton = (...args: ReadonlyArray<string>) => run(args)
 
 const handoffLine = /^ {2}↪ handoff (\S+) → (\S+) \((transfer|delegate|return)\) — .+ — \d+\.\d{3} ms — context preserved ✓$/
 
@@ -34,6 +12,7 @@ describe("baton demo", () => {
     expect(code).toBe(0)
     const lines = stdout.split("\n")
     expect(lines[0]).toBe("TripSage — A week in Lisbon: destination → flights → hotel → booking")
+    expect(lines[1]).toBe("session tripsage-demo · user demo-traveller · 5 turns · tools in process")
     const handoffs = lines.filter((line) => line.startsWith("  ↪ handoff"))
     expect(handoffs.map((line) => line.replace(handoffLine, "$1->$2 ($3)"))).toEqual([
       "triage->destination (transfer)",
@@ -72,6 +51,7 @@ describe("baton demo", () => {
     expect(code).toBe(0)
     expect(stdout).toContain("Examples:\n  $ baton demo ")
     expect(stdout).toContain("Exit codes: 0")
+    expect(stdout).toContain("$ baton demo --transport stdio")
     const viaHelp = await baton("help", "demo")
     expect(viaHelp.code).toBe(0)
     expect(viaHelp.stdout).toBe(stdout)
@@ -97,6 +77,14 @@ describe("baton usage errors", () => {
     const { code, stderr } = await baton("demo", "--fast")
     expect(code).toBe(2)
     expect(stderr.split("\n")[0]).toBe("error: unknown option '--fast'")
+  })
+
+  it("exits 2 on an unknown transport, naming the ones there are", async () => {
+    const { code, stderr } = await baton("demo", "--transport", "pigeon")
+    expect(code).toBe(2)
+    expect(stderr.split("\n")[0]).toBe(
+      "error: option '--transport <kind>' argument 'pigeon' is invalid. Allowed choices are in-process, stdio, http."
+    )
   })
 
   it("exits 2 when the app module does not exist or has no demo", async () => {

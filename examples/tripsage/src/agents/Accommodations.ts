@@ -16,21 +16,45 @@ import * as TripRequest from "../TripRequest.js"
 import type { HotelOption, TripState } from "../TripState.js"
 import * as Roster from "./Roster.js"
 
+// The best rated few are enough to choose from in a conversation.
+const shown = 3
+
+const toOption = (listing: Tools.Listing): HotelOption => ({
+  id: listing.id,
+  name: listing.name,
+  kind: listing.type,
+  area: listing.location.neighbourhood,
+  rating: listing.rating,
+  pricePerNight: listing.nightly_price.amount,
+  total: listing.total_price.amount
+})
+
 const search = (state: TripState) => {
   const { departDate, destination, returnDate } = state
   if (!destination || !departDate || !returnDate) {
     const gaps = Roster.missing(state, Roster.needs.accommodations)
     return Effect.succeed(Agent.reply<TripState>(`To find a place to stay I need ${Roster.describe(gaps)}.`, { state }))
   }
-  const nights = Dates.nightsBetween(departDate, returnDate)
   return Effect.map(
-    Tools.call(Tools.searchStays, { city: destination.name, checkIn: departDate, checkOut: returnDate, guests: state.travellers }),
-    ({ options }) =>
-      Agent.reply<TripState>(
-        `Places to stay in ${destination.name}, ${nights} nights from ${Format.day(departDate)}, for ${state.travellers}:\n` +
+    Tools.call(Tools.searchStays, {
+      location: destination.name,
+      check_in: departDate,
+      check_out: returnDate,
+      guests: state.travellers,
+      currency: "GBP"
+    }),
+    ({ listings, nights }) => {
+      const when = `${nights} nights from ${Format.day(departDate)}, for ${state.travellers}`
+      if (listings.length === 0) {
+        return Agent.reply<TripState>(`Nothing is free in ${destination.name} for ${when}. Other dates may work.`, { state })
+      }
+      const options = listings.slice(0, shown).map(toOption)
+      return Agent.reply<TripState>(
+        `Places to stay in ${destination.name}, ${when}:\n` +
           `${Format.numbered(options.map((option) => Format.stay(option, nights)))}\nWhich one would you like?`,
         { state: { ...Struct.omit(state, "selectedHotel", "quote"), hotelOptions: options } }
       )
+    }
   )
 }
 
@@ -38,7 +62,7 @@ const select = (state: TripState, option: HotelOption): Agent.Outcome<TripState>
   const chosen: TripState = { ...Struct.omit(state, "quote"), selectedHotel: option }
   const nights = state.departDate && state.returnDate ? Dates.nightsBetween(state.departDate, state.returnDate) : 0
   const next = chosen.selectedFlight === undefined ? "You still need a flight: ask me for flights." : "Say \"book\" when you're ready."
-  return Agent.reply(`${option.name} it is: ${Format.money(option.pricePerNight * nights)} for ${nights} nights. ${next}`, {
+  return Agent.reply(`${option.name} it is: ${Format.money(option.total)} for ${nights} nights. ${next}`, {
     state: chosen
   })
 }

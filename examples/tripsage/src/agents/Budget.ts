@@ -18,9 +18,10 @@ import * as Roster from "./Roster.js"
 
 const verdict = (quote: Quote, nights: number): string => {
   const sum = `Flights ${Format.money(quote.flights)} + ${nights} nights' stay ${Format.money(quote.stay)} = ${Format.money(quote.total)}`
+  const difference = Format.money(Pricing.pence(Math.abs(quote.budget - quote.total)))
   return quote.withinBudget
-    ? `${sum}: within your ${Format.money(quote.budget)} budget, with ${Format.money(quote.budget - quote.total)} to spare.`
-    : `${sum}: ${Format.money(quote.total - quote.budget)} over your ${Format.money(quote.budget)} budget.`
+    ? `${sum}: within your ${Format.money(quote.budget)} budget, with ${difference} to spare.`
+    : `${sum}: ${difference} over your ${Format.money(quote.budget)} budget.`
 }
 
 const decide = (text: string, before: TripState, delegated: boolean): Agent.Outcome<TripState> => {

@@ -9,6 +9,7 @@ import type { ToolGateway } from "@baton/core"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Format from "../Format.js"
+import * as Dates from "../internal/dates.js"
 import * as Tools from "../Tools.js"
 import * as TripRequest from "../TripRequest.js"
 import type { TripState } from "../TripState.js"
@@ -16,25 +17,51 @@ import * as Roster from "./Roster.js"
 
 type Destination = NonNullable<TripState["destination"]>
 
+const wet = new Set(["light_rain", "rain", "thunderstorm"])
+
+const range = (values: ReadonlyArray<number>) => {
+  const low = Math.round(Math.min(...values))
+  const high = Math.round(Math.max(...values))
+  return low === high ? `${low}°C` : `${low}–${high}°C`
+}
+
+/** "highs of 8–19°C, lows of 3–12°C, rain on 4 of 8 days". */
+const summary = (days: ReadonlyArray<Tools.ForecastDay>) => {
+  const rainy = days.filter((day) => wet.has(day.condition)).length
+  const snowy = days.filter((day) => day.condition === "snow").length
+  const rain = rainy === 0 ? "dry every day" : `rain on ${rainy} of ${days.length} days`
+  return `highs of ${range(days.map((day) => day.temp_max))}, lows of ${range(days.map((day) => day.temp_min))}, ${rain}` +
+    (snowy === 0 ? "" : `, snow on ${snowy}`)
+}
+
 const outlook = (state: TripState, destination: Destination) => {
   const { departDate, returnDate } = state
   if (departDate === undefined) return Effect.succeed("tell me your dates and I'll add the forecast.")
+  // A forecast covers a bounded range: a longer trip gets its first days.
+  const last = Dates.addDays(departDate, Tools.forecastMaxDays - 1)
+  const end = returnDate === undefined ? departDate : returnDate < last ? returnDate : last
   return Effect.map(
-    Tools.call(Tools.forecast, { city: destination.name, from: departDate, to: returnDate ?? departDate }),
-    (weather) =>
-      `${Format.day(departDate)}${returnDate ? ` to ${Format.day(returnDate)}` : ""}: ${weather.summary}, ` +
-      `highs around ${weather.highC}°C and lows of ${weather.lowC}°C, ${weather.rainChance}% chance of rain.`
+    Tools.call(Tools.forecast, { location: destination.name, start_date: departDate, end_date: end, units: "metric" }),
+    ({ days }) =>
+      days.length === 0
+        ? "no forecast for those dates yet."
+        : `${Format.day(departDate)}${end === departDate ? "" : ` to ${Format.day(end)}`}: ${summary(days)}.`
   )
 }
 
+const activity = (found: Tools.Activity) =>
+  `${found.name} — ${found.category}, ${Format.duration(found.duration_minutes)}, ${Format.money(found.price.amount)}, ` +
+  `rated ${found.rating.toFixed(1)}`
+
 const research = (state: TripState, destination: Destination) =>
   Effect.map(
-    Effect.all([outlook(state, destination), Tools.call(Tools.searchActivities, { city: destination.name, limit: 3 })], {
-      concurrency: "unbounded"
-    }),
-    ([when, things]) =>
+    Effect.all([
+      outlook(state, destination),
+      Tools.call(Tools.searchActivities, { location: destination.name, limit: 3, currency: "GBP" })
+    ], { concurrency: "unbounded" }),
+    ([when, { activities }]) =>
       Agent.reply<TripState>(
-        `${Format.place(destination)}, ${when}\nThings to do:\n${Format.numbered(things.activities)}\n` +
+        `${Format.place(destination)}, ${when}\nThings to do:\n${Format.numbered(activities.map(activity))}\n` +
           "When you're ready, ask me to find flights.",
         { state }
       )

@@ -16,6 +16,28 @@ import * as TripRequest from "../TripRequest.js"
 import type { FlightOption, TripState } from "../TripState.js"
 import * as Roster from "./Roster.js"
 
+// The cheapest few are enough to choose from in a conversation.
+const shown = 3
+
+const toOption = (offer: Tools.Offer): FlightOption => {
+  const [out, back] = offer.slices
+  const connections = out.segments.slice(0, -1).map((segment) => segment.destination)
+  return {
+    id: offer.id,
+    airline: offer.airline.name,
+    flightNumber: out.segments[0].flight_number,
+    from: out.origin,
+    to: out.destination,
+    departDate: out.departure_time.slice(0, 10),
+    departTime: out.departure_time.slice(11, 16),
+    durationMinutes: out.duration_minutes,
+    stops: out.stops,
+    ...(connections.length === 0 ? {} : { via: connections }),
+    ...(back === undefined ? {} : { returnDate: back.departure_time.slice(0, 10) }),
+    price: offer.price.amount
+  }
+}
+
 const search = (state: TripState) => {
   const { departDate, destination, origin, returnDate } = state
   if (!origin || !destination || !departDate) {
@@ -26,17 +48,25 @@ const search = (state: TripState) => {
     Tools.call(Tools.searchFlights, {
       origin: origin.code,
       destination: destination.code,
-      departDate,
-      ...(returnDate === undefined ? {} : { returnDate }),
-      passengers: state.travellers
+      departure_date: departDate,
+      ...(returnDate === undefined ? {} : { return_date: returnDate }),
+      adults: state.travellers,
+      cabin_class: "economy",
+      currency: "GBP"
     }),
-    ({ options }) => {
+    ({ offers }) => {
       const dates = returnDate === undefined
         ? Format.day(departDate)
         : `${Format.day(departDate)}, returning ${Format.day(returnDate)}`
+      const route = `${Format.place(origin)} → ${Format.place(destination)} on ${dates}`
+      if (offers.length === 0) {
+        return Agent.reply<TripState>(`There are no flights ${route}. Other dates may work.`, { state })
+      }
+      const options = offers.slice(0, shown).map(toOption)
       return Agent.reply<TripState>(
-        `Flights ${Format.place(origin)} → ${Format.place(destination)} on ${dates}, for ${state.travellers}:\n` +
-          `${Format.numbered(options.map(Format.flight))}\nWhich one would you like? Say "option 1", "option 2"…`,
+        `Flights ${route}, for ${state.travellers}:\n` +
+          `${Format.numbered(options.map((option) => Format.flight(option, state.travellers)))}\n` +
+          `Which one would you like? Say "option 1", "option 2"…`,
         { state: { ...Struct.omit(state, "selectedFlight", "quote"), flightOptions: options } }
       )
     }
@@ -45,8 +75,7 @@ const search = (state: TripState) => {
 
 const select = (state: TripState, option: FlightOption): Agent.Outcome<TripState> => {
   const chosen: TripState = { ...Struct.omit(state, "quote"), selectedFlight: option }
-  const said = `${option.airline} ${option.flightNumber} it is, ${Format.money(option.pricePerPerson * state.travellers)} ` +
-    `for ${state.travellers}.`
+  const said = `${option.airline} ${option.flightNumber} it is, ${Format.money(option.price)} for ${state.travellers}.`
   return chosen.selectedHotel === undefined
     ? Roster.transferOrAsk(chosen, "accommodations", "flight chosen; the traveller needs somewhere to stay", `${said} Now let's find you somewhere to stay.`)
     : Agent.reply(`${said} Say "book" when you're ready.`, { state: chosen })

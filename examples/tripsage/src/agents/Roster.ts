@@ -42,6 +42,7 @@ const WORDS: Readonly<Record<Need, string>> = {
   departDate: "your departure date (like 2026-12-10)",
   returnDate: "your return date or how many nights",
   travellers: "how many are travelling",
+  travellerNames: "the travellers' full names",
   budget: "your budget",
   flightOptions: "a flight search",
   selectedFlight: "a chosen flight",

@@ -1,13 +1,16 @@
 /**
- * `baton demo`: loads the app, plays its demo scenario against an in-memory
- * session store, prints the transcript as it plays, and exits 0 when every
- * expectation is met and every handoff preserved its context, 1 otherwise,
- * 2 when there is no app or demo to play.
+ * `baton demo`: loads the app, builds its layer for the chosen transport
+ * (`--transport in-process|stdio|http`: how the app reaches its tool
+ * services), plays its demo scenario against an in-memory session store,
+ * prints the transcript as it plays, and exits 0 when every expectation is
+ * met and every handoff preserved its context, 1 otherwise, 2 when there is
+ * no app or demo to play. Whatever the app started (child processes) is
+ * stopped before the command returns.
  *
  * @since 0.1.0
  */
-import { Conversation, SessionStore } from "@baton/core"
-import type { Command } from "commander"
+import { BatonApp, Conversation, SessionStore } from "@baton/core"
+import { type Command, Option as CommandOption } from "commander"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
@@ -22,6 +25,7 @@ import * as Transcript from "../Transcript.js"
 export const Options = Schema.Struct({
   app: Schema.optionalWith(Schema.String, { exact: true }),
   config: Schema.optionalWith(Schema.String, { exact: true }),
+  transport: Schema.Literal(...BatonApp.transports),
   color: Schema.Boolean
 })
 /** @since 0.1.0 @category models */
@@ -45,11 +49,12 @@ export const run = (options: Options, io: Io): Effect.Effect<number> => {
     const app = yield* AppLoader.load(module)
     if (app.demo === undefined) return yield* new AppLoader.AppLoadError({ module, reason: "the app has no demo scenario" })
     const scenario = app.demo
+    const layer = yield* AppLoader.layer(app, module, { transport: options.transport })
 
     return yield* Effect.gen(function*() {
       const conversation = yield* Conversation.Conversation
       const agentNames = new Map(conversation.agents.map((agent) => [agent.id, agent.name]))
-      yield* print(Transcript.header(app.name, scenario, style))
+      yield* print(Transcript.header(app.name, scenario, style, options.transport))
       const played = yield* ScenarioPlayer.play(scenario, {
         onTurn: (turn) => print(Transcript.turn(turn, { style, agentNames, ...(width === undefined ? {} : { width }) }))
       })
@@ -57,7 +62,7 @@ export const run = (options: Options, io: Io): Effect.Effect<number> => {
       yield* print(Transcript.summary(played.summary, played.failure, style))
       return played.summary.passed ? ExitCode.ok : ExitCode.failed
     }).pipe(
-      Effect.provide(Layer.provide(app.layer, SessionStore.layerMemory)),
+      Effect.provide(Layer.provide(layer, SessionStore.layerMemory)),
       Effect.catchAll((error) =>
         Effect.sync(() => {
           io.writeError(`error: the app "${app.name}" failed to start: ${describe(error)}\n`)
@@ -89,6 +94,11 @@ export const register = (program: Command, io: Io, exit: (code: number) => void)
     .description("play the app's demo scenario and print the transcript, handoffs and a self-check")
     .option("--app <module>", "module exporting `app` (default: \"app\" in baton.config.json, else examples/tripsage/src/app.ts)")
     .option("--config <file>", "config file to read the app from", "baton.config.json")
+    .addOption(
+      new CommandOption("--transport <kind>", "how the app reaches its tool services: in this process, or as child processes")
+        .choices(BatonApp.transports)
+        .default(BatonApp.transports[0])
+    )
     .option("--no-color", "plain output even on a terminal (NO_COLOR also works)")
     .addHelpText(
       "after",
@@ -96,6 +106,8 @@ export const register = (program: Command, io: Io, exit: (code: number) => void)
 Examples:
   $ baton demo                                      play the demo of the app in baton.config.json
   $ baton demo --app examples/tripsage/src/app.ts   play a given app's demo
+  $ baton demo --transport stdio                    the app's services as child processes over stdio
+  $ baton demo --transport http                     the same over HTTP, on free local ports
   $ NO_COLOR=1 baton demo > transcript.txt          save a plain transcript
 
 Exit codes: 0 all expectations met and every context preserved, 1 otherwise, 2 usage error.`

@@ -54,6 +54,9 @@ Examples:
   $ baton mock-server weather --http 7001                     then POST http://127.0.0.1:7001/mcp
   $ baton mock-server payments --http 0 --faults 'error:tool@0.2#7'
 
+An mcpServers entry runs it with --stdio: see the repository's baton.config.json, then
+  $ baton mcp call flights search_flights '{"origin":"LHR","destination":"LIS","departure_date":"2026-12-10"}'
+
 Faults change at run time through the '_control' tool or POST /control (HTTP).
 The fault grammar is documented in packages/testkit/README.md.`
     )

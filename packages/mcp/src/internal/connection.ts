@@ -86,7 +86,8 @@ const within = (promise: Promise<unknown>, ms: number) =>
 const reasonOf = (error: unknown) => {
   if (!(error instanceof Error)) return String(error)
   const code = (error as NodeJS.ErrnoException).code ?? (error.cause as NodeJS.ErrnoException | undefined)?.code
-  return code === undefined ? error.message : `${error.message} (${code})`
+  // Node's spawn errors already end with their code ("spawn npx ENOENT").
+  return code === undefined || error.message.includes(code) ? error.message : `${error.message} (${code})`
 }
 
 export const connect = (

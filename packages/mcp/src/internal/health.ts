@@ -22,12 +22,14 @@ export class HealthStats {
   }
 
   /**
-   * 0..1: the share of recent calls that succeeded, discounted by how much of
-   * the timeout the instance uses (an instance answering in half the timeout
-   * is half as healthy).
+   * 0..1, to two decimals: the share of recent calls that succeeded,
+   * discounted by how much of the timeout the instance uses (an instance
+   * answering in half the timeout is half as healthy).
    */
   score(timeoutMs: number): number {
-    return (1 - this.errorRate) * Math.max(0, 1 - this.latencyMs / timeoutMs)
+    // To two decimals: a few milliseconds of latency are noise, and a healthy
+    // instance must score 1, since routing ranks down anything below it.
+    return Math.round((1 - this.errorRate) * Math.max(0, 1 - this.latencyMs / timeoutMs) * 100) / 100
   }
 
   reset(): void {

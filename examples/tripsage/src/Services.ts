@@ -1,0 +1,96 @@
+/**
+ * The travel services TripSage's agents call: the testkit's mock MCP
+ * services behind `@baton/mcp`'s gateway, which provides core's
+ * `ToolGateway` (and `ServiceHealth`, so the router ranks down agents whose
+ * services fail). The runner picks how they are reached:
+ *
+ * - `in-process`: mock servers in this process over in-memory transports;
+ * - `stdio`: one `mock-server <name> --stdio` child process per service,
+ *   spawned by the gateway as any `mcpServers` command entry is;
+ * - `http`: one `mock-server <name> --http 0` child per service, whose
+ *   announced URL becomes a `url` entry.
+ *
+ * Every mock runs with the same data seed, so each transport gives the same
+ * offers, listings and forecasts. Child processes stop when the layer's
+ * scope closes.
+ *
+ * @since 0.1.0
+ */
+import type { BatonApp, ServiceHealth, ToolGateway } from "@baton/core"
+import { McpConfig, McpGateway, type McpServices } from "@baton/mcp"
+import { type MockService, MockServer, MockServices } from "@baton/testkit"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as MockProcess from "./internal/mockProcess.js"
+
+/**
+ * The mock services' data seed; the demo's expectations rely on what it gives.
+ *
+ * @since 0.1.0 @category constants
+ */
+export const seed = 1
+
+/**
+ * The services TripSage uses.
+ *
+ * @since 0.1.0 @category constants
+ */
+export const used: ReadonlyArray<MockService.MockService> = [
+  MockServices.flights,
+  MockServices.accommodations,
+  MockServices.weather,
+  MockServices.activities,
+  MockServices.payments
+]
+
+/** @since 0.1.0 @category models */
+export type Provided = ToolGateway.ToolGateway | McpServices.McpServices | ServiceHealth.ServiceHealth
+
+export {
+  /**
+   * A mock service process did not start (`http`; over `stdio` the gateway
+   * keeps trying, and a call fails with `TransportClosed` meanwhile).
+   *
+   * @since 0.1.0 @category errors
+   */
+  MockServiceFailed
+} from "./internal/mockProcess.js"
+
+const gateway = (entries: ReadonlyArray<readonly [string, McpConfig.ServerConfig]>) =>
+  McpGateway.layer({ mcpServers: Object.fromEntries(entries) })
+
+const seedArgs = ["--seed", String(seed)]
+
+const inProcess = Layer.unwrapScoped(
+  Effect.map(
+    Effect.forEach(used, (service) =>
+      Effect.map(
+        MockServer.make(service, { seed }),
+        (mock) => [service.name, McpConfig.inMemory(() => Effect.runPromise(mock.connect))] as const
+      )),
+    gateway
+  ).pipe(Effect.orDie) // No faults are given, so no fault spec can be invalid.
+)
+
+const stdio = Layer.suspend(() =>
+  gateway(used.map((service) => [service.name, MockProcess.command(service.name, ["--stdio", ...seedArgs])] as const))
+)
+
+const http = Layer.unwrapScoped(
+  Effect.map(
+    Effect.forEach(
+      used,
+      (service) => Effect.map(MockProcess.serveHttp(service.name, seedArgs), (url) => [service.name, { url }] as const),
+      { concurrency: "unbounded" }
+    ),
+    gateway
+  )
+)
+
+/**
+ * The gateway over the mock services, reached by `transport`.
+ *
+ * @since 0.1.0 @category layers
+ */
+export const layer = (transport: BatonApp.Transport): Layer.Layer<Provided, MockProcess.MockServiceFailed> =>
+  transport === "in-process" ? inProcess : transport === "stdio" ? stdio : http

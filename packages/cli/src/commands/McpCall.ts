@@ -1,0 +1,113 @@
+/**
+ * `baton mcp call <server> <tool> ['<json>'] [--config F]`: starts only the
+ * named server from the config file, calls the tool with the JSON object as
+ * its arguments (checked against the tool's input schema first), prints the
+ * result as JSON — the tool's structured content, or its content blocks
+ * when it has none — and stops the server. A failure is one line on
+ * standard error: exit 2 for what the command or config gets wrong (bad
+ * JSON, unknown server or tool, arguments that do not fit), 1 for what goes
+ * wrong on the way (a server down, a tool that reports an error, a timeout).
+ *
+ * @since 0.1.0
+ */
+import { ToolGateway } from "@baton/core"
+import type { Command } from "commander"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import { ExitCode, type Io } from "../Io.js"
+import * as McpServers from "../McpServers.js"
+
+/** @since 0.1.0 @category models */
+export interface Options {
+  readonly server: string
+  readonly tool: string
+  /** The tool's arguments as a JSON object. */
+  readonly args: string
+  readonly config?: string | undefined
+  readonly timeout: number
+}
+
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === "object" && value !== null && !Array.isArray(value)
+
+/**
+ * The tool's arguments, which must be a JSON object.
+ *
+ * @since 0.1.0 @category parsing
+ */
+export const parseArguments = (text: string): Either.Either<Record<string, unknown>, McpServers.UsageError> => {
+  const fail = (why: string) =>
+    Either.left(new McpServers.UsageError({ reason: `the tool's arguments must be a JSON object, like '{"city":"Lisbon"}': ${why}` }))
+  try {
+    const parsed: unknown = JSON.parse(text)
+    return isRecord(parsed) ? Either.right(parsed) : fail(`got ${Array.isArray(parsed) ? "an array" : JSON.stringify(parsed)}`)
+  } catch (error) {
+    return fail(error instanceof Error ? error.message : String(error))
+  }
+}
+
+const reasonOf = (instances: ReadonlyArray<{ readonly id: string; readonly lastError?: string | undefined }>) =>
+  instances.map((instance) => `${instance.id}: ${instance.lastError ?? "not connected"}`).join("; ")
+
+/** @since 0.1.0 @category commands */
+export const run = (options: Options, io: Io): Effect.Effect<number> =>
+  Effect.scoped(Effect.gen(function*() {
+    const args = yield* parseArguments(options.args)
+    const { config } = yield* McpServers.load(io, options.config)
+    const server = config.mcpServers[options.server]
+    if (server === undefined) {
+      return yield* new ToolGateway.UnknownService({ service: options.server, known: Object.keys(config.mcpServers) })
+    }
+    // Only the server called is started: the others may be slow, or down.
+    const gateway = yield* McpServers.start({ mcpServers: { [options.server]: server } }, options.timeout)
+    const [status] = yield* gateway.services.status
+    if (status !== undefined && !status.instances.some((instance) => instance.connected)) {
+      return yield* new McpServers.ServerUnreachable({ server: options.server, reason: reasonOf(status.instances) })
+    }
+    const result = yield* gateway.gateway.invoke({ service: options.server, tool: options.tool, args }).pipe(
+      Effect.mapError(McpServers.withoutHiddenTools)
+    )
+    io.write(`${JSON.stringify(result, null, 2)}\n`)
+    return ExitCode.ok
+  })).pipe(
+    Effect.catchAll(McpServers.report(io)),
+    Effect.provide(McpServers.logs(io))
+  )
+
+/**
+ * Adds `call` to the `mcp` command; its exit code goes to `exit`.
+ *
+ * @since 0.1.0 @category commands
+ */
+export const register = (mcp: Command, io: Io, exit: (code: number) => void): Command =>
+  mcp
+    .command("call")
+    .description("call one tool of a configured MCP server and print the result as JSON")
+    .argument("<server>", "a server named in \"mcpServers\"")
+    .argument("<tool>", "one of its tools (see baton mcp list)")
+    .argument("[json]", "the tool's arguments as a JSON object", "{}")
+    .option("--config <file>", "config file with \"mcpServers\"", "baton.config.json")
+    .option(
+      "--timeout <ms>",
+      "give up connecting, or waiting for the result, after this long (a server's policy.timeoutMs wins for the call)",
+      McpServers.parseTimeout,
+      McpServers.defaultTimeoutMs
+    )
+    .addHelpText(
+      "after",
+      `
+Examples:
+  $ baton mcp call weather forecast '{"location":"Lisbon","start_date":"2026-12-10","end_date":"2026-12-12"}'
+  $ baton mcp call flights search_flights '{"origin":"LHR","destination":"LIS","departure_date":"2026-12-10","adults":2}'
+  $ baton mcp call payments process '{"amount":12.5,"currency":"EUR","card_token":"tok_visa","idempotency_key":"order-0001"}'
+  $ baton mcp call maps geocode '{"query":"LIS"}' | jq '.results[0]'
+
+The result is the tool's structured content, or its content blocks when it has none.
+Tools whose names start with "_" are not listed by baton mcp list, but can be called.
+Exit codes: 0 the tool answered, 1 the server could not be reached, the call failed or the tool
+reported an error, 2 bad JSON, an unknown server or tool, arguments that do not fit the tool's
+schema, or a bad config file.`
+    )
+    .action(async (server: string, tool: string, json: string, options: { config: string; timeout: number }) =>
+      exit(await Effect.runPromise(run({ server, tool, args: json, ...options }, io)))
+    )

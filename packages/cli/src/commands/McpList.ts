@@ -1,0 +1,175 @@
+/**
+ * `baton mcp list [--config F] [--json]`: connects to every server in the
+ * config file's `mcpServers`, prints each server's instances, health and
+ * tools (a table, or JSON for machines), and stops what it started. Exits
+ * 0 when every server answered, 1 when one could not be reached, 2 on a bad
+ * config file.
+ *
+ * @since 0.1.0
+ */
+import type { McpGateway, McpPool, ToolCatalogue } from "@baton/mcp"
+import type { Command } from "commander"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Path from "node:path"
+import { ExitCode, type Io } from "../Io.js"
+import * as McpServers from "../McpServers.js"
+import * as Style from "../Style.js"
+import * as Table from "../Table.js"
+
+/** @since 0.1.0 @category models */
+export interface Options {
+  readonly config?: string | undefined
+  readonly json: boolean
+  readonly timeout: number
+  readonly color: boolean
+}
+
+/**
+ * One server as listed: its status, and its tools once an instance has
+ * answered (`undefined` before), hidden tools left out.
+ *
+ * @since 0.1.0 @category models
+ */
+export interface ServerListing {
+  readonly name: string
+  readonly health: number
+  readonly reachable: boolean
+  readonly instances: ReadonlyArray<McpPool.InstanceStatus>
+  readonly tools: ReadonlyArray<ToolCatalogue.ToolInfo> | undefined
+}
+
+/** @since 0.1.0 @category models */
+export interface Listing {
+  /** The config file, absolute. */
+  readonly config: string
+  readonly servers: ReadonlyArray<ServerListing>
+}
+
+const gather = (path: string, gateway: McpGateway.McpGateway) =>
+  Effect.gen(function*() {
+    const statuses = yield* gateway.services.status
+    const servers = yield* Effect.forEach(statuses, (status) =>
+      Effect.map(Effect.option(gateway.services.catalogue(status.service)), (catalogue): ServerListing => ({
+        name: status.service,
+        health: status.health,
+        reachable: status.instances.some((instance) => instance.connected),
+        instances: status.instances,
+        tools: Option.getOrUndefined(Option.map(catalogue, (found) => found.tools.filter((tool) => !McpServers.isHidden(tool.name))))
+      })))
+    return { config: path, servers } satisfies Listing
+  })
+
+const asJson = (listing: Listing) =>
+  JSON.stringify(
+    {
+      config: listing.config,
+      servers: listing.servers.map((server) => ({
+        name: server.name,
+        health: server.health,
+        reachable: server.reachable,
+        instances: server.instances,
+        tools: server.tools?.map((tool) => ({
+          name: tool.name,
+          title: tool.title,
+          description: tool.description,
+          readOnly: tool.readOnly,
+          inputSchema: tool.inputSchema
+        })) ?? null
+      }))
+    },
+    null,
+    2
+  )
+
+const instanceCell = (instance: McpPool.InstanceStatus) =>
+  instance.connected ? `${instance.id} up${instance.pid === undefined ? "" : `, pid ${instance.pid}`}` : `${instance.id} down`
+
+/**
+ * The listing as a servers table, why each down instance is down, a tools
+ * table and a one-line summary.
+ *
+ * @since 0.1.0 @category printing
+ */
+export const asText = (listing: Listing, options: { readonly cwd: string } & Table.Options): Array<string> => {
+  const style = options.style ?? Style.plain
+  // Relative when the file is under the working directory, as the user most likely named it.
+  const relative = Path.relative(options.cwd, listing.config)
+  const file = relative === "" || relative.startsWith("..") || Path.isAbsolute(relative) ? listing.config : relative
+  if (listing.servers.length === 0) return [`No MCP servers are configured in ${file} ("mcpServers" is empty).`]
+  const servers = Table.render(
+    ["SERVER", "HEALTH", "INSTANCES", "TOOLS"],
+    listing.servers.map((server) => [
+      server.name,
+      server.health.toFixed(2),
+      server.instances.map(instanceCell).join("; "),
+      server.tools === undefined ? "-" : String(server.tools.length)
+    ]),
+    options
+  )
+  const down = listing.servers.flatMap((server) =>
+    server.instances.filter((instance) => !instance.connected).map((instance) =>
+      `  ${style.red("✗")} ${instance.id}: ${instance.lastError ?? "not connected"}`
+    )
+  )
+  const rows = listing.servers.flatMap((server) =>
+    (server.tools ?? []).map((tool) => [
+      `${server.name}.${tool.name}`,
+      tool.readOnly ? "yes" : "no",
+      (tool.description ?? tool.title ?? "").replace(/\s+/g, " ")
+    ])
+  )
+  const tools = rows.length === 0 ? [] : ["", ...Table.render(["TOOL", "READ-ONLY", "DESCRIPTION"], rows, options)]
+  const unreachable = listing.servers.filter((server) => !server.reachable).length
+  const summary = `${listing.servers.length} server${listing.servers.length === 1 ? "" : "s"} in ${file}, ` +
+    (unreachable === 0
+      ? `all reachable, ${rows.length} tools.`
+      : `${unreachable} could not be reached.`)
+  return [...servers, ...down, ...tools, "", unreachable === 0 ? summary : style.red(summary)]
+}
+
+/** @since 0.1.0 @category commands */
+export const run = (options: Options, io: Io): Effect.Effect<number> =>
+  Effect.scoped(Effect.gen(function*() {
+    const { config, path } = yield* McpServers.load(io, options.config)
+    const gateway = yield* McpServers.start(config, options.timeout)
+    const listing = yield* gather(path, gateway)
+    const style = Style.detect({ isTTY: io.isTTY, env: io.env, color: options.color })
+    const width = io.isTTY ? io.columns : undefined
+    const lines = options.json
+      ? [asJson(listing)]
+      : asText(listing, { cwd: io.cwd, style, ...(width === undefined ? {} : { width }) })
+    io.write(`${lines.join("\n")}\n`)
+    return listing.servers.every((server) => server.reachable) ? ExitCode.ok : ExitCode.failed
+  })).pipe(
+    Effect.catchAll(McpServers.report(io)),
+    Effect.provide(McpServers.logs(io))
+  )
+
+/**
+ * Adds `list` to the `mcp` command; its exit code goes to `exit`.
+ *
+ * @since 0.1.0 @category commands
+ */
+export const register = (mcp: Command, io: Io, exit: (code: number) => void): Command =>
+  mcp
+    .command("list")
+    .description("connect to every configured MCP server and list its instances, health and tools")
+    .option("--config <file>", "config file with \"mcpServers\"", "baton.config.json")
+    .option("--json", "print the listing as JSON, with each tool's input schema")
+    .option("--timeout <ms>", "give up connecting to a server after this long", McpServers.parseTimeout, McpServers.defaultTimeoutMs)
+    .option("--no-color", "plain output even on a terminal (NO_COLOR also works)")
+    .addHelpText(
+      "after",
+      `
+Examples:
+  $ baton mcp list                                  the servers in ./baton.config.json
+  $ baton mcp list --config ~/.cursor/mcp.json      any file in the "mcpServers" shape
+  $ baton mcp list --json | jq '.servers[].tools[].name'
+
+Tools whose names start with "_" (such as the mock services' _control) are not listed.
+Exit codes: 0 every server answered, 1 a server could not be reached, 2 a bad config file.`
+    )
+    .action(async (options: { config: string; json?: true; timeout: number; color: boolean }) =>
+      exit(await Effect.runPromise(run({ ...options, json: options.json === true }, io)))
+    )

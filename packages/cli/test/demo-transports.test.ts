@@ -1,0 +1,22 @@
+import { describe, expect, it } from "@effect/vitest"
+import { baton, isAlive } from "./support.js"
+
+const services = ["flights", "accommodations", "weather", "activities", "payments"]
+
+describe.each([
+  { transport: "stdio", heading: "tools over stdio" },
+  { transport: "http", heading: "tools over HTTP" }
+])("baton demo --transport $transport", ({ heading, transport }) => {
+  it("plays the demo against the mock services as child processes, passes, and leaves none behind", async () => {
+    const ran = await baton(["demo", "--transport", transport], { watchChildren: true, timeoutMs: 60_000 })
+    expect(ran.stderr).toBe("")
+    expect(ran.code).toBe(0)
+    expect(ran.stdout.split("\n")[1]).toBe(`session tripsage-demo · user demo-traveller · 5 turns · ${heading}`)
+    expect(ran.stdout).toContain("  handoffs            6 (1 nested)")
+    expect(ran.stdout).toContain("  contexts preserved  yes ✓")
+    expect(ran.stdout).toContain("  result              PASS")
+    // One process per service was seen while the demo ran; none outlives it.
+    expect(ran.children.length).toBeGreaterThanOrEqual(services.length)
+    expect(ran.children.filter(isAlive)).toEqual([])
+  }, 90_000)
+})
