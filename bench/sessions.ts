@@ -83,20 +83,20 @@ const commitNext = (store: SessionStore.Service, version: number) =>
   store.commit({ state: { ...session, version: version + 1 }, expectedVersion: version, events: turnEvents(version + 1) })
 
 // A whole turn's storage work: restore, write the turn's two messages (in
-// place of the oldest two, so the session stays at 150), commit.
+// place of the last two, so the session stays at 150), commit.
 const turnCycle = (store: SessionStore.Service) =>
   Effect.gen(function*() {
     const loaded = Option.getOrThrow(yield* store.load(sessionId))
-    const at = loaded.context.history.length
+    const at = loaded.context.history.length - 2
     const said = (role: "user" | "agent", content: string): Message.Message => ({
-      id: Message.idAt(sessionId, at),
+      id: Message.idAt(sessionId, role === "user" ? at : at + 1),
       role,
       ...(role === "agent" ? { agent: flights } : {}),
       content,
       time: 1_765_000_300_000 + loaded.version
     })
     const history = [
-      ...loaded.context.history.slice(2),
+      ...loaded.context.history.slice(0, -2),
       said("user", `Hold the cheapest one, please (version ${loaded.version}).`),
       said("agent", "Held until tomorrow 18:00: Lisbon, 10–17 December, two travellers, €364 in total.")
     ]

@@ -215,8 +215,16 @@ export class SnapshotNotFound extends Schema.TaggedError<SnapshotNotFound>("@bat
 }
 
 /**
- * The errors a turn can end in.
+ * The errors a turn can end in. `LeaseLost` ends a turn whose commit carried
+ * a fencing token that a newer lease made stale.
  *
  * @since 0.1.0 @category errors
  */
-export type TurnError = AgentFailed | InvalidTurn | SessionConflict | Forbidden | SessionStoreError | UnknownAgent
+export type TurnError =
+  | AgentFailed
+  | InvalidTurn
+  | SessionConflict
+  | Forbidden
+  | SessionStoreError
+  | UnknownAgent
+  | LeaseLost

@@ -78,15 +78,12 @@ export interface CommitInput {
 }
 
 /**
- * What a commit can fail with: `LeaseLost` only when the input carries a
- * fencing token.
+ * What a commit can fail with. `LeaseLost` comes only from a commit that
+ * carries a fencing token.
  *
  * @since 0.1.0 @category models
  */
-export type CommitError<I extends CommitInput = CommitInput> =
-  | SessionConflict
-  | SessionStoreError
-  | ("fencingToken" extends keyof I ? LeaseLost : never)
+export type CommitError = SessionConflict | LeaseLost | SessionStoreError
 
 /** @since 0.1.0 @category models */
 export interface SnapshotInfo {
@@ -153,7 +150,7 @@ export interface Service {
     options?: RestoreOptions
   ) => Effect.Effect<Option.Option<SessionState>, SessionCorrupted | SessionStoreError>
   /** Writes the state and appends the events in one versioned write; refreshes the session's TTL. */
-  readonly commit: <I extends CommitInput>(input: I) => Effect.Effect<void, CommitError<I>>
+  readonly commit: (input: CommitInput) => Effect.Effect<void, CommitError>
   /** The session's events, in the order they were committed. */
   readonly events: (sessionId: SessionId) => Effect.Effect<ReadonlyArray<BatonEvent>, SessionStoreError>
   /** The user's live sessions. */

@@ -161,9 +161,7 @@ export const make = (options?: SessionStore.MemoryOptions): SessionStore.Service
   return {
     load,
     restore: (sessionId) => load(sessionId),
-    // A commit without a fencing token never fails with LeaseLost; the type
-    // says so per call, which one implementation cannot express.
-    commit: commit as SessionStore.Service["commit"],
+    commit,
     events: (sessionId) => withLive(sessionId, (entry) => (entry ? events.get(sessionId) ?? [] : [])),
     listByUser: (userId) =>
       Effect.map(Clock.currentTimeMillis, (now) =>

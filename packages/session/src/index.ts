@@ -1,0 +1,8 @@
+/**
+ * @since 0.1.0
+ */
+export * as InvalidationBus from "./InvalidationBus.js"
+export * as Migrations from "./Migrations.js"
+export * as RedisSessionStore from "./RedisSessionStore.js"
+export * as SessionError from "./SessionError.js"
+export * as SqliteSessionStore from "./SqliteSessionStore.js"

@@ -1,0 +1,169 @@
+import { BatonEvent, type Ids, Message, Sensitive, SessionState } from "@baton/core"
+import * as Either from "effect/Either"
+import * as ParseResult from "effect/ParseResult"
+import type * as AST from "effect/SchemaAST"
+import * as Schema from "effect/Schema"
+import * as zlib from "node:zlib"
+import * as Migrations from "../Migrations.js"
+
+const encodeSession = Schema.encodeEither(SessionState.SessionState)
+const decodeSession = Schema.decodeUnknownEither(SessionState.SessionState)
+const encodeBatonEvent = Schema.encodeEither(BatonEvent.BatonEvent)
+const decodeBatonEvent = Schema.decodeUnknownEither(BatonEvent.BatonEvent)
+
+const describe = (error: ParseResult.ParseError) => ParseResult.TreeFormatter.formatErrorSync(error)
+
+/** A stored record: its JSON, and the CRC-32 of that JSON when the store wrote it. */
+export interface StoredRecord {
+  readonly json: string
+  readonly checksum: number | undefined
+}
+
+export const checksum = (json: string): number => zlib.crc32(json)
+
+const encodeMessage = Schema.encodeEither(Message.Message)
+
+// Messages are immutable values. One that was encoded here, or parsed from a
+// record this store checksummed, is already redacted and in encoded form, and
+// a message encoded once need not be encoded again: a read-modify-commit
+// encodes only the messages it added.
+const storedForm = new WeakSet<Message.Message>()
+const encodedOf = new WeakMap<Message.Message, Message.Message>()
+
+// A parsed history is marked once, on its first message (histories only
+// grow), with a hidden reference to itself. Weak collections would make the
+// young-generation collector keep every parsed history alive until a full
+// collection; a plain property costs nothing to collect.
+const PARSED_HISTORY = Symbol.for("@baton/session/parsedHistory")
+type Marked = { readonly [PARSED_HISTORY]?: ReadonlyArray<Message.Message> }
+const markParsed = (history: ReadonlyArray<Message.Message>) => {
+  if (history.length > 0) Object.defineProperty(history[0], PARSED_HISTORY, { value: history })
+}
+const parsedHistoryOf = (history: ReadonlyArray<Message.Message>) =>
+  history.length > 0 ? (history[0] as Marked)[PARSED_HISTORY] : undefined
+
+const NO_HISTORY: ReadonlyArray<Message.Message> = []
+
+/** The stored record of a state: redacted, validated, encoded, checksummed. */
+export const encodeState = (
+  state: SessionState.SessionState
+): Either.Either<StoredRecord & { readonly checksum: number }, string> => {
+  const { history } = state.context
+  const shell = encodeSession(Sensitive.redactState({ ...state, context: { ...state.context, history: NO_HISTORY } }))
+  if (Either.isLeft(shell)) return Either.left(`the state does not encode: ${describe(shell.left)}`)
+  const messages: Array<Message.Message> = new Array(history.length)
+  const parsed = parsedHistoryOf(history)
+  for (let i = 0; i < history.length; i++) {
+    const message = history[i]!
+    const known = parsed?.[i] === message || storedForm.has(message) ? message : encodedOf.get(message)
+    if (known !== undefined) {
+      messages[i] = known
+      continue
+    }
+    const encoded = encodeMessage(Sensitive.redactMessage(message))
+    if (Either.isLeft(encoded)) return Either.left(`message #${i} does not encode: ${describe(encoded.left)}`)
+    const stored = encoded.right as Message.Message
+    storedForm.add(stored)
+    encodedOf.set(message, stored)
+    messages[i] = stored
+  }
+  const json = JSON.stringify({ ...shell.right, context: { ...shell.right.context, history: messages } })
+  return Either.right({ json, checksum: checksum(json) })
+}
+
+const parse = (raw: string): Either.Either<unknown, string> => {
+  try {
+    return Either.right(JSON.parse(raw))
+  } catch (error) {
+    return Either.left(`its JSON is corrupted (${error instanceof Error ? error.message : String(error)})`)
+  }
+}
+
+/**
+ * Whether values of a schema are their own encoded form: no transformation
+ * and no declared (non-JSON) type anywhere in it. Only then is a parsed,
+ * checksummed record already the decoded value.
+ */
+export const isJsonPlain = (ast: AST.AST, seen: Set<AST.AST> = new Set()): boolean => {
+  if (seen.has(ast)) return true
+  seen.add(ast)
+  switch (ast._tag) {
+    case "Transformation":
+    case "Declaration":
+      return false
+    case "Refinement":
+      return isJsonPlain(ast.from, seen)
+    case "Suspend":
+      return isJsonPlain(ast.f(), seen)
+    case "Union":
+      return ast.types.every((member) => isJsonPlain(member, seen))
+    case "TupleType":
+      return ast.elements.every((element) => isJsonPlain(element.type, seen)) &&
+        ast.rest.every((rest) => isJsonPlain(rest.type, seen))
+    case "TypeLiteral":
+      return ast.propertySignatures.every((signature) => isJsonPlain(signature.type, seen)) &&
+        ast.indexSignatures.every((signature) => isJsonPlain(signature.type, seen))
+    default:
+      return true
+  }
+}
+
+// Checked once: should SessionState ever gain a transforming field (a Date,
+// say), every record is decoded in full again, automatically.
+const sessionIsJsonPlain = isJsonPlain(SessionState.SessionState.ast)
+
+const isTrusted = (record: StoredRecord, sessionId: Ids.SessionId, json: unknown) =>
+  sessionIsJsonPlain &&
+  record.checksum !== undefined &&
+  typeof json === "object" && json !== null &&
+  (json as { schemaVersion?: unknown }).schemaVersion === SessionState.SCHEMA_VERSION &&
+  (json as { sessionId?: unknown }).sessionId === sessionId &&
+  checksum(record.json) === record.checksum
+
+/**
+ * A stored record back as a state: parsed, upgraded by the migrations,
+ * decoded, and checked to belong to the session it is stored under. A Left is
+ * the reason it cannot be read.
+ *
+ * A record at the current schema version whose CRC-32 matches the one stored
+ * with it is the exact text `encodeState` produced from a validated state,
+ * and decoding the encoded form of a `SessionState` is the identity: it is
+ * used as parsed, without validating it again. Any other record — older,
+ * edited, truncated, or written without a checksum — is migrated and decoded
+ * in full.
+ */
+export const decodeState = (
+  registry: Migrations.Registry,
+  sessionId: Ids.SessionId,
+  record: StoredRecord
+): Either.Either<SessionState.SessionState, string> =>
+  Either.flatMap(parse(record.json), (parsed) => {
+    if (!isTrusted(record, sessionId, parsed)) return decodeUntrusted(registry, sessionId, parsed)
+    const state = parsed as SessionState.SessionState
+    markParsed(state.context.history)
+    return Either.right(state)
+  })
+
+const decodeUntrusted = (
+  registry: Migrations.Registry,
+  sessionId: Ids.SessionId,
+  parsed: unknown
+): Either.Either<SessionState.SessionState, string> =>
+  Either.flatMap(Migrations.upgrade(registry, parsed), (record) =>
+      Either.match(decodeSession(record), {
+        onLeft: (error) => Either.left(`it does not decode as a session: ${describe(error)}`),
+        onRight: (state) =>
+          state.sessionId === sessionId
+            ? Either.right(state)
+            : Either.left(`it holds session "${state.sessionId}", not "${sessionId}"`)
+      }))
+
+export const encodeEvent = (event: BatonEvent.BatonEvent): Either.Either<string, string> =>
+  Either.match(encodeBatonEvent(Sensitive.redactEvent(event)), {
+    onLeft: (error) => Either.left(`a ${event._tag} event does not encode: ${describe(error)}`),
+    onRight: (encoded) => Either.right(JSON.stringify(encoded))
+  })
+
+export const decodeEvent = (raw: string): Either.Either<BatonEvent.BatonEvent, string> =>
+  Either.flatMap(parse(raw), (json) =>
+    Either.mapLeft(decodeBatonEvent(json), (error) => `it does not decode as an event: ${describe(error)}`))

@@ -1,0 +1,264 @@
+import { Errors, type Ids, type SessionStore } from "@baton/core"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as ParseResult from "effect/ParseResult"
+import * as Schema from "effect/Schema"
+import type { Redis } from "ioredis"
+import { evalScript, failure, type SafeUrl } from "./redisClient.js"
+import * as scripts from "./redisScripts.js"
+import type { AcquireOutcome, Backend, CommitOutcome, RenewOutcome, StoredState } from "./store.js"
+
+/** The keys of one session; all share the hash tag `{s:<id>}`, so one cluster slot. */
+export interface SessionKeys {
+  readonly base: string
+  readonly state: string
+  readonly events: string
+  readonly snaps: string
+  readonly fence: string
+  readonly lease: string
+  readonly quarantine: string
+  readonly snapshot: (id: number) => string
+}
+
+export const sessionKeys = (prefix: string, sessionId: string): SessionKeys => {
+  const base = `${prefix}:{s:${sessionId}}:`
+  return {
+    base,
+    state: `${base}state`,
+    events: `${base}events`,
+    snaps: `${base}snaps`,
+    fence: `${base}fence`,
+    lease: `${base}lease`,
+    quarantine: `${base}quarantine`,
+    snapshot: (id) => `${base}snap:${id}`
+  }
+}
+
+export const userKey = (prefix: string, userId: string) => `${prefix}:{u:${userId}}:sessions`
+
+export const channel = (prefix: string) => `${prefix}:invalidate`
+
+/** The invalidation hint published when a session changes. */
+export const sessionHint = (sessionId: string) => `session:${sessionId}`
+
+const SnapshotMeta = Schema.parseJson(
+  Schema.Struct({ version: Schema.Number, label: Schema.String, createdAt: Schema.Number, checksum: Schema.optional(Schema.Number) })
+)
+const QuarantineEntry = Schema.parseJson(
+  Schema.Struct({ version: Schema.Number, reason: Schema.String, raw: Schema.String, at: Schema.Number })
+)
+const Reply = Schema.Tuple(Schema.String, Schema.Union(Schema.Number, Schema.String), Schema.optionalElement(Schema.Number))
+const decodeReply = Schema.decodeUnknownEither(Reply)
+const decodeSnapshotMeta = Schema.decodeUnknownEither(SnapshotMeta)
+const decodeQuarantineEntry = Schema.decodeUnknownEither(QuarantineEntry)
+
+export interface Options {
+  readonly prefix: string
+  readonly ttlMs: number
+  readonly maxEvents: number
+}
+
+export const makeBackend = (client: Redis, url: SafeUrl, options: Options): Backend => {
+  const { maxEvents, prefix, ttlMs } = options
+  const hintChannel = channel(prefix)
+
+  const call = <A>(operation: string, f: () => Promise<A>) =>
+    Effect.tryPromise({ try: f, catch: failure(url, operation) })
+
+  const malformed = (operation: string, what: string, detail: string) =>
+    new Errors.SessionStoreError({ operation, reason: `Redis at ${url.display} returned ${what}: ${detail}` })
+
+  const reply = (operation: string, raw: unknown) => {
+    const decoded = decodeReply(raw)
+    return Either.isRight(decoded)
+      ? Effect.succeed(decoded.right)
+      : Effect.fail(malformed(operation, "an unexpected script reply", JSON.stringify(raw)))
+  }
+
+  const snapshotMeta = (operation: string, id: number, json: string) => {
+    const meta = decodeSnapshotMeta(json)
+    return Either.isRight(meta)
+      ? Effect.succeed(meta.right)
+      : Effect.fail(
+        malformed(operation, `unreadable metadata for snapshot #${id}`, ParseResult.TreeFormatter.formatErrorSync(meta.left))
+      )
+  }
+
+  const read = (sessionId: Ids.SessionId) =>
+    Effect.map(
+      call("load", () => client.hmget(sessionKeys(prefix, sessionId).state, "version", "record", "sum", "quarantined")),
+      ([version, record, sum, quarantined]): StoredState | undefined =>
+        version === null || version === undefined
+          ? undefined
+          : {
+            version: Number(version),
+            record: record === null || record === undefined
+              ? undefined
+              : { json: record, checksum: sum === null || sum === undefined ? undefined : Number(sum) },
+            quarantineId: quarantined === null || quarantined === undefined ? undefined : Number(quarantined)
+          }
+    )
+
+  const commit: Backend["commit"] = (request) => {
+    const keys = sessionKeys(prefix, request.sessionId)
+    const owner = userKey(prefix, request.userId)
+    const snapshot = request.snapshot === undefined
+      ? ""
+      : JSON.stringify({
+        version: request.version,
+        label: request.snapshot.label,
+        createdAt: request.snapshot.createdAt,
+        checksum: request.checksum
+      })
+    return Effect.flatMap(
+      // Sent together, answered in one round trip. The user index is in
+      // another slot, so outside the script; listByUser checks its members.
+      call("commit", () =>
+        Promise.all([
+          evalScript(client, scripts.commit, [keys.state, keys.events, keys.snaps, keys.fence], [
+            request.expectedVersion,
+            request.version,
+            request.userId,
+            request.record,
+            request.fencingToken ?? "",
+            ttlMs,
+            maxEvents,
+            snapshot,
+            keys.base,
+            hintChannel,
+            sessionHint(request.sessionId),
+            request.checksum,
+            ...request.events
+          ]),
+          client.sadd(owner, request.sessionId),
+          client.pexpire(owner, ttlMs)
+        ])),
+      ([raw]) =>
+        Effect.flatMap(reply("commit", raw), ([status, value]): Effect.Effect<CommitOutcome, Errors.SessionStoreError> => {
+          if (status === "ok") return Effect.succeed({ _tag: "Committed" })
+          if (status === "conflict") return Effect.succeed({ _tag: "Conflict", actual: Number(value) })
+          if (status === "fenced") return Effect.succeed({ _tag: "Fenced", current: Number(value) })
+          return Effect.fail(malformed("commit", "an unexpected script reply", status))
+        })
+    )
+  }
+
+  return {
+    read,
+    commit,
+    quarantine: (entry) => {
+      const keys = sessionKeys(prefix, entry.sessionId)
+      const json = JSON.stringify({ version: entry.version, reason: entry.reason, raw: entry.raw, at: entry.at })
+      return Effect.map(
+        call("quarantine", () => evalScript(client, scripts.quarantine, [keys.state, keys.quarantine], [entry.version, entry.raw, json])),
+        (id) => (Number(id) > 0 ? Number(id) : undefined)
+      )
+    },
+    quarantined: (sessionId) =>
+      Effect.flatMap(call("quarantined", () => client.hgetall(sessionKeys(prefix, sessionId).quarantine)), (entries) =>
+        Effect.forEach(
+          Object.entries(entries).sort(([a], [b]) => Number(a) - Number(b)),
+          ([id, json]) => {
+            const entry = decodeQuarantineEntry(json)
+            return Either.isRight(entry)
+              ? Effect.succeed<SessionStore.QuarantinedRecord>({ sessionId, id: Number(id), ...entry.right })
+              : Effect.fail(malformed("quarantined", `an unreadable quarantine entry #${id}`, ParseResult.TreeFormatter.formatErrorSync(entry.left)))
+          }
+        )),
+    events: (sessionId) =>
+      Effect.map(
+        call("events", () => client.xrange(sessionKeys(prefix, sessionId).events, "-", "+")),
+        (entries) => entries.map(([, fields]) => fields[1] ?? "")
+      ),
+    saveSnapshot: (sessionId, snapshot) => {
+      const keys = sessionKeys(prefix, sessionId)
+      const meta = JSON.stringify({
+        version: snapshot.version,
+        label: snapshot.label,
+        createdAt: snapshot.createdAt,
+        checksum: snapshot.checksum
+      })
+      return Effect.map(
+        call("saveSnapshot", () =>
+          evalScript(client, scripts.saveSnapshot, [keys.state, keys.snaps], [keys.base, snapshot.record, meta])),
+        (id) =>
+          Number(id) > 0
+            ? { sessionId, id: Number(id), version: snapshot.version, label: snapshot.label, createdAt: snapshot.createdAt }
+            : undefined
+      )
+    },
+    snapshots: (sessionId) =>
+      Effect.flatMap(call("snapshots", () => client.hgetall(sessionKeys(prefix, sessionId).snaps)), (entries) =>
+        Effect.forEach(
+          Object.entries(entries).sort(([a], [b]) => Number(a) - Number(b)),
+          ([id, json]) =>
+            Effect.map(
+              snapshotMeta("snapshots", Number(id), json),
+              ({ createdAt, label, version }): SessionStore.SnapshotInfo => ({ sessionId, id: Number(id), version, label, createdAt })
+            )
+        )),
+    snapshot: (sessionId, snapshotId) => {
+      const keys = sessionKeys(prefix, sessionId)
+      return Effect.flatMap(
+        call("loadSnapshot", () =>
+          Promise.all([client.hget(keys.snaps, String(snapshotId)), client.get(keys.snapshot(snapshotId))])),
+        ([meta, record]) =>
+          meta === null || record === null
+            ? Effect.succeed(undefined)
+            : Effect.map(snapshotMeta("loadSnapshot", snapshotId, meta), ({ checksum, createdAt, label, version }) => ({
+              info: { sessionId, id: snapshotId, version, label, createdAt },
+              record: { json: record, checksum }
+            }))
+      )
+    },
+    listByUser: (userId) => {
+      const key = userKey(prefix, userId)
+      return call("listByUser", async () => {
+        const members = await client.smembers(key)
+        const owners = await Promise.all(members.map((id) => client.hget(sessionKeys(prefix, id).state, "user")))
+        // Members whose session expired, was deleted, or belongs to someone
+        // else (a commit that lost its race) are dropped from the index.
+        const stale = members.filter((_, i) => owners[i] !== userId)
+        if (stale.length > 0) await client.srem(key, ...stale)
+        return members.filter((_, i) => owners[i] === userId).sort() as Array<Ids.SessionId>
+      })
+    },
+    delete: (sessionId) => {
+      const keys = sessionKeys(prefix, sessionId)
+      return call("delete", async () => {
+        const user = await evalScript(
+          client,
+          scripts.deleteSession,
+          [keys.state, keys.events, keys.snaps, keys.fence, keys.lease, keys.quarantine],
+          [keys.base, hintChannel, sessionHint(sessionId)]
+        )
+        if (typeof user === "string" && user !== "") await client.srem(userKey(prefix, user), sessionId)
+      })
+    },
+    acquireLease: (sessionId, owner, leaseMs) => {
+      const keys = sessionKeys(prefix, sessionId)
+      return Effect.flatMap(
+        call("acquireLease", () => evalScript(client, scripts.acquireLease, [keys.lease, keys.fence], [owner, leaseMs, ttlMs])),
+        (raw) =>
+          Effect.flatMap(reply("acquireLease", raw), ([status, value, expiresAt]): Effect.Effect<AcquireOutcome, Errors.SessionStoreError> =>
+            status === "ok"
+              ? Effect.succeed({ _tag: "Acquired", token: Number(value), expiresAt: expiresAt ?? 0 })
+              : Effect.succeed({ _tag: "Held", holder: String(value), expiresAt: expiresAt ?? 0 }))
+      )
+    },
+    renewLease: (lease, leaseMs) => {
+      const keys = sessionKeys(prefix, lease.sessionId)
+      return Effect.flatMap(
+        call("renewLease", () =>
+          evalScript(client, scripts.renewLease, [keys.lease, keys.fence], [lease.owner, lease.token, leaseMs, ttlMs])),
+        (raw) =>
+          Effect.map(reply("renewLease", raw), ([status, value]): RenewOutcome =>
+            status === "ok" ? { _tag: "Renewed", expiresAt: Number(value) } : { _tag: "Lost", current: Number(value) })
+      )
+    },
+    releaseLease: (lease) => {
+      const keys = sessionKeys(prefix, lease.sessionId)
+      return Effect.asVoid(call("releaseLease", () => evalScript(client, scripts.releaseLease, [keys.lease], [lease.token])))
+    }
+  }
+}

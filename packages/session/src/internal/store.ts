@@ -1,0 +1,308 @@
+/**
+ * A `SessionStore` derived from a backend that stores records as JSON
+ * strings. The backend keeps each write atomic (version compare-and-set,
+ * fence, events, snapshot); everything else — redaction, encoding,
+ * migrations, quarantine, recovery from snapshots, typed errors — lives here,
+ * once, for every backend.
+ */
+import {
+  Errors,
+  type Ids,
+  type SessionState,
+  type SessionStore
+} from "@baton/core"
+import * as Clock from "effect/Clock"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Option from "effect/Option"
+import type * as Migrations from "../Migrations.js"
+import * as codec from "./codec.js"
+
+export interface StoredState {
+  readonly version: number
+  /** Absent when the record was quarantined. */
+  readonly record: codec.StoredRecord | undefined
+  readonly quarantineId: number | undefined
+}
+
+export interface CommitRequest {
+  readonly sessionId: Ids.SessionId
+  readonly userId: Ids.UserId
+  readonly expectedVersion: number
+  readonly version: number
+  readonly record: string
+  readonly checksum: number
+  readonly events: ReadonlyArray<string>
+  readonly fencingToken: number | undefined
+  /** The new snapshot's metadata when the commit takes one. */
+  readonly snapshot: { readonly label: string; readonly createdAt: number } | undefined
+}
+
+export type CommitOutcome =
+  | { readonly _tag: "Committed" }
+  | { readonly _tag: "Conflict"; readonly actual: number }
+  | { readonly _tag: "Fenced"; readonly current: number }
+
+export type AcquireOutcome =
+  | { readonly _tag: "Acquired"; readonly token: number; readonly expiresAt: number }
+  | { readonly _tag: "Held"; readonly holder: string; readonly expiresAt: number }
+
+export type RenewOutcome =
+  | { readonly _tag: "Renewed"; readonly expiresAt: number }
+  | { readonly _tag: "Lost"; readonly current: number }
+
+export interface StoredSnapshot {
+  readonly info: SessionStore.SnapshotInfo
+  readonly record: codec.StoredRecord
+}
+
+type Op<A> = Effect.Effect<A, Errors.SessionStoreError>
+
+export interface Backend {
+  readonly read: (sessionId: Ids.SessionId) => Op<StoredState | undefined>
+  readonly commit: (request: CommitRequest) => Op<CommitOutcome>
+  /**
+   * Moves the record to quarantine, if it is still the one read at that
+   * version; the quarantine entry's id, or undefined when it changed meanwhile.
+   */
+  readonly quarantine: (entry: Omit<SessionStore.QuarantinedRecord, "id">) => Op<number | undefined>
+  readonly quarantined: (sessionId: Ids.SessionId) => Op<ReadonlyArray<SessionStore.QuarantinedRecord>>
+  readonly events: (sessionId: Ids.SessionId) => Op<ReadonlyArray<string>>
+  /** Undefined when the session does not exist. */
+  readonly saveSnapshot: (
+    sessionId: Ids.SessionId,
+    snapshot: {
+      readonly version: number
+      readonly record: string
+      readonly checksum: number
+      readonly label: string
+      readonly createdAt: number
+    }
+  ) => Op<SessionStore.SnapshotInfo | undefined>
+  readonly snapshots: (sessionId: Ids.SessionId) => Op<ReadonlyArray<SessionStore.SnapshotInfo>>
+  readonly snapshot: (sessionId: Ids.SessionId, snapshotId: number) => Op<StoredSnapshot | undefined>
+  readonly listByUser: (userId: Ids.UserId) => Op<ReadonlyArray<Ids.SessionId>>
+  readonly delete: (sessionId: Ids.SessionId) => Op<void>
+  readonly acquireLease: (sessionId: Ids.SessionId, owner: string, ttlMs: number) => Op<AcquireOutcome>
+  readonly renewLease: (lease: SessionStore.Lease, ttlMs: number) => Op<RenewOutcome>
+  readonly releaseLease: (lease: SessionStore.Lease) => Op<void>
+}
+
+export interface Options {
+  readonly migrations: Migrations.Registry
+}
+
+const millis = (ttl: Duration.DurationInput) => Duration.toMillis(Duration.decode(ttl))
+
+const invalid = (operation: string, reason: string) => new Errors.SessionStoreError({ operation, reason })
+
+export const make = (backend: Backend, options: Options): SessionStore.Service => {
+  const decode = (sessionId: Ids.SessionId, record: codec.StoredRecord) =>
+    codec.decodeState(options.migrations, sessionId, record)
+
+  // Reads the state; an unreadable record goes to quarantine first.
+  const readChecked = (
+    sessionId: Ids.SessionId
+  ): Effect.Effect<Option.Option<SessionState.SessionState>, Errors.SessionCorrupted | Errors.SessionStoreError> =>
+    Effect.flatMap(backend.read(sessionId), (stored) => {
+      if (stored === undefined) return Effect.succeed(Option.none())
+      if (stored.record === undefined && stored.quarantineId !== undefined) {
+        return Effect.fail(
+          new Errors.SessionCorrupted({
+            sessionId,
+            reason: "its record was unreadable and is in quarantine",
+            quarantineId: stored.quarantineId
+          })
+        )
+      }
+      const raw = stored.record?.json ?? ""
+      const decoded = stored.record === undefined
+        ? Either.left("the stored state has no record")
+        : decode(sessionId, stored.record)
+      if (Either.isRight(decoded)) return Effect.succeed(Option.some(decoded.right))
+      return Effect.flatMap(Clock.currentTimeMillis, (at) =>
+        Effect.flatMap(
+          backend.quarantine({ sessionId, version: stored.version, reason: decoded.left, raw, at }),
+          (quarantineId) =>
+            quarantineId === undefined
+              ? readChecked(sessionId) // rewritten meanwhile: read the new record
+              : Effect.fail(new Errors.SessionCorrupted({ sessionId, reason: decoded.left, quarantineId }))
+        ))
+    })
+
+  const goodSnapshot = (sessionId: Ids.SessionId, snapshotId: number | undefined) =>
+    Effect.gen(function*() {
+      if (snapshotId !== undefined) {
+        const found = yield* backend.snapshot(sessionId, snapshotId)
+        if (found === undefined) {
+          return yield* new Errors.SnapshotNotFound({ sessionId, snapshotId, reason: "there is no such snapshot" })
+        }
+        const state = decode(sessionId, found.record)
+        if (Either.isLeft(state)) {
+          return yield* new Errors.SessionCorrupted({ sessionId, reason: `snapshot #${snapshotId} cannot be read: ${state.left}` })
+        }
+        return state.right
+      }
+      const list = yield* backend.snapshots(sessionId)
+      for (let i = list.length - 1; i >= 0; i--) {
+        const found = yield* backend.snapshot(sessionId, list[i]!.id)
+        const state = found === undefined ? undefined : decode(sessionId, found.record)
+        if (state !== undefined && Either.isRight(state)) return state.right
+      }
+      return yield* new Errors.SnapshotNotFound({
+        sessionId,
+        reason: list.length === 0 ? "the session has no snapshots" : `none of its ${list.length} snapshots can be read`
+      })
+    })
+
+  const commitRaw = (input: SessionStore.CommitInput) =>
+    Effect.gen(function*() {
+      const { expectedVersion, state } = input
+      if (state.version !== expectedVersion + 1) {
+        return yield* invalid(
+          "commit",
+          `the state of session "${state.sessionId}" has version ${state.version}; a commit expecting ` +
+            `version ${expectedVersion} must write version ${expectedVersion + 1}`
+        )
+      }
+      const record = codec.encodeState(state)
+      if (Either.isLeft(record)) return yield* invalid("commit", `session "${state.sessionId}": ${record.left}`)
+      const events: Array<string> = []
+      for (const event of input.events) {
+        const encoded = codec.encodeEvent(event)
+        if (Either.isLeft(encoded)) return yield* invalid("commit", `session "${state.sessionId}": ${encoded.left}`)
+        events.push(encoded.right)
+      }
+      const snapshot = input.snapshot === undefined
+        ? undefined
+        : { label: input.snapshot, createdAt: yield* Clock.currentTimeMillis }
+      return yield* backend.commit({
+        sessionId: state.sessionId,
+        userId: state.userId,
+        expectedVersion,
+        version: state.version,
+        record: record.right.json,
+        checksum: record.right.checksum,
+        events,
+        fencingToken: input.fencingToken,
+        snapshot
+      })
+    })
+
+  const commit = (input: SessionStore.CommitInput): Effect.Effect<void, SessionStore.CommitError> =>
+    Effect.flatMap(commitRaw(input), (outcome): Effect.Effect<void, SessionStore.CommitError> => {
+      const sessionId = input.state.sessionId
+      switch (outcome._tag) {
+        case "Committed":
+          return Effect.void
+        case "Conflict":
+          return Effect.fail(
+            new Errors.SessionConflict({ sessionId, expectedVersion: input.expectedVersion, actualVersion: outcome.actual })
+          )
+        case "Fenced":
+          return Effect.fail(new Errors.LeaseLost({ sessionId, token: input.fencingToken ?? 0, currentToken: outcome.current }))
+      }
+    })
+
+  const restoreFromSnapshot = (sessionId: Ids.SessionId, snapshotId?: number) =>
+    Effect.gen(function*() {
+      const stored = yield* backend.read(sessionId)
+      if (stored === undefined) {
+        return yield* new Errors.SnapshotNotFound({
+          sessionId,
+          ...(snapshotId === undefined ? {} : { snapshotId }),
+          reason: "the session does not exist"
+        })
+      }
+      const snapshot = yield* goodSnapshot(sessionId, snapshotId)
+      const restored: SessionState.SessionState = { ...snapshot, version: stored.version + 1 }
+      yield* commit({ state: restored, expectedVersion: stored.version, events: [] }).pipe(
+        Effect.catchTag("LeaseLost", Effect.die) // only a commit with a fencing token is fenced
+      )
+      return restored
+    })
+
+  const restore = (
+    sessionId: Ids.SessionId,
+    restoreOptions?: SessionStore.RestoreOptions
+  ): Effect.Effect<Option.Option<SessionState.SessionState>, Errors.SessionCorrupted | Errors.SessionStoreError> => {
+    const read = readChecked(sessionId)
+    if (restoreOptions?.onCorrupted !== "restoreFromSnapshot") return read
+    return Effect.catchTag(read, "SessionCorrupted", (corrupted) =>
+      restoreFromSnapshot(sessionId).pipe(
+        Effect.map(Option.some),
+        Effect.catchTags({
+          SnapshotNotFound: (missing) =>
+            Effect.fail(new Errors.SessionCorrupted({ ...corrupted, reason: `${corrupted.reason}; ${missing.reason}` })),
+          // Someone restored or committed first: read what they wrote.
+          SessionConflict: () => restore(sessionId, restoreOptions)
+        })
+      ))
+  }
+
+  return {
+    load: (sessionId) =>
+      Effect.catchTag(readChecked(sessionId), "SessionCorrupted", (corrupted) =>
+        Effect.fail(new Errors.SessionStoreError({ operation: "load", reason: corrupted.message, cause: corrupted }))),
+    restore,
+    commit,
+    events: (sessionId) =>
+      Effect.flatMap(backend.events(sessionId), (raws) => {
+        const events = []
+        for (let i = 0; i < raws.length; i++) {
+          const event = codec.decodeEvent(raws[i]!)
+          if (Either.isLeft(event)) {
+            return Effect.fail(invalid("events", `event #${i + 1} of session "${sessionId}" cannot be read: ${event.left}`))
+          }
+          events.push(event.right)
+        }
+        return Effect.succeed(events)
+      }),
+    listByUser: backend.listByUser,
+    delete: backend.delete,
+    saveSnapshot: (sessionId, label) =>
+      Effect.gen(function*() {
+        const current = yield* readChecked(sessionId)
+        if (Option.isNone(current)) return yield* new Errors.SessionNotFound({ sessionId })
+        const record = codec.encodeState(current.value)
+        if (Either.isLeft(record)) return yield* invalid("saveSnapshot", `session "${sessionId}": ${record.left}`)
+        const info = yield* backend.saveSnapshot(sessionId, {
+          version: current.value.version,
+          record: record.right.json,
+          checksum: record.right.checksum,
+          label,
+          createdAt: yield* Clock.currentTimeMillis
+        })
+        if (info === undefined) return yield* new Errors.SessionNotFound({ sessionId })
+        return info
+      }),
+    snapshots: backend.snapshots,
+    loadSnapshot: (sessionId, snapshotId) =>
+      Effect.flatMap(backend.snapshot(sessionId, snapshotId), (found): Effect.Effect<
+        SessionStore.Snapshot,
+        Errors.SnapshotNotFound | Errors.SessionCorrupted
+      > => {
+        if (found === undefined) {
+          return Effect.fail(new Errors.SnapshotNotFound({ sessionId, snapshotId, reason: "there is no such snapshot" }))
+        }
+        const state = decode(sessionId, found.record)
+        return Either.isLeft(state)
+          ? Effect.fail(new Errors.SessionCorrupted({ sessionId, reason: `snapshot #${snapshotId} cannot be read: ${state.left}` }))
+          : Effect.succeed({ ...found.info, state: state.right })
+      }),
+    restoreFromSnapshot,
+    quarantined: backend.quarantined,
+    acquireLease: (sessionId, owner, ttl) =>
+      Effect.flatMap(backend.acquireLease(sessionId, owner, millis(ttl)), (outcome) =>
+        outcome._tag === "Acquired"
+          ? Effect.succeed({ sessionId, owner, token: outcome.token, expiresAt: outcome.expiresAt })
+          : Effect.fail(new Errors.LeaseHeld({ sessionId, owner, holder: outcome.holder, expiresAt: outcome.expiresAt }))),
+    renewLease: (lease, ttl) =>
+      Effect.flatMap(backend.renewLease(lease, millis(ttl)), (outcome) =>
+        outcome._tag === "Renewed"
+          ? Effect.succeed({ ...lease, expiresAt: outcome.expiresAt })
+          : Effect.fail(new Errors.LeaseLost({ sessionId: lease.sessionId, token: lease.token, currentToken: outcome.current }))),
+    releaseLease: backend.releaseLease
+  }
+}

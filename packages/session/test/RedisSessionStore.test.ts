@@ -1,0 +1,263 @@
+import { Ids, type SessionStore } from "@baton/core"
+import { afterAll, describe, expect, it, layer } from "@effect/vitest"
+import * as Chunk from "effect/Chunk"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
+import * as Schedule from "effect/Schedule"
+import * as Stream from "effect/Stream"
+import type { Redis } from "ioredis"
+import { InvalidationBus, RedisSessionStore } from "../src/index.js"
+import { conformance, freshSession, freshUser, type Raw, StoreUnderTest } from "./conformance.js"
+import { runWriters } from "./support/processes.js"
+import * as RedisServer from "./support/RedisServer.js"
+import { itemsOf, plainState, turnStarted } from "./support/sessions.js"
+
+const sleep = (ms: number) => Effect.promise(() => new Promise((resolve) => setTimeout(resolve, ms)))
+
+/** Every key (found with SCAN, never KEYS) with what it holds, read by its type. */
+const dumpAll = (client: Redis) =>
+  Effect.promise(async () => {
+    const out: Array<string> = []
+    let cursor = "0"
+    do {
+      const [next, keys] = await client.scan(cursor, "COUNT", 500)
+      cursor = next
+      for (const key of keys) {
+        const type = await client.type(key)
+        const value = type === "string"
+          ? await client.get(key)
+          : type === "hash"
+          ? await client.hgetall(key)
+          : type === "stream"
+          ? await client.xrange(key, "-", "+")
+          : type === "set"
+          ? await client.smembers(key)
+          : `(${type})`
+        out.push(`${key} ${JSON.stringify(value)}`)
+      }
+    } while (cursor !== "0")
+    return out.join("\n")
+  })
+
+const scanKeys = (client: Redis, pattern: string) =>
+  Effect.promise(async () => {
+    const found: Array<string> = []
+    let cursor = "0"
+    do {
+      const [next, keys] = await client.scan(cursor, "MATCH", pattern, "COUNT", 500)
+      cursor = next
+      found.push(...keys)
+    } while (cursor !== "0")
+    return found.sort()
+  })
+
+const shortTtlMs = 1_000
+
+afterAll(() => RedisServer.disposeAll())
+
+conformance(
+  "Redis",
+  Layer.scoped(
+    StoreUnderTest,
+    Effect.gen(function*() {
+      const server = yield* RedisServer.scoped
+      const client = yield* RedisSessionStore.connect(server.url)
+      const storeWith = (options: { readonly ttl?: number }) =>
+        Effect.flatMap(RedisSessionStore.connect(server.url), (c) => RedisSessionStore.make(c, { url: server.url, ...options }))
+      const raw: Raw = {
+        putRecord: ({ json, sessionId, userId, version }) =>
+          Effect.promise(async () => {
+            const key = RedisSessionStore.keys(sessionId).state
+            await client.hset(key, "version", version, "user", userId, "record", json)
+            await client.hdel(key, "quarantined", "sum")
+            await client.pexpire(key, 60_000)
+          }),
+        overwriteJson: (sessionId, json) =>
+          Effect.promise(() => client.hset(RedisSessionStore.keys(sessionId).state, "record", json)),
+        dump: dumpAll(client)
+      }
+      return {
+        store: yield* storeWith({}),
+        shortLived: yield* storeWith({ ttl: shortTtlMs }),
+        shortTtlMs,
+        advance: sleep,
+        raw
+      }
+    })
+  ),
+  { virtualClock: false, raw: true, propertyRuns: 100 }
+)
+
+class Env extends Context.Tag("test/RedisEnv")<Env, {
+  readonly server: RedisServer.RedisServer
+  readonly client: Redis
+  readonly store: SessionStore.Service
+}>() {}
+
+const ttlMs = 3_600_000
+
+layer(
+  Layer.scoped(
+    Env,
+    Effect.gen(function*() {
+      const server = yield* RedisServer.scoped
+      const client = yield* RedisSessionStore.connect(server.url)
+      const store = yield* RedisSessionStore.make(yield* RedisSessionStore.connect(server.url), { url: server.url, ttl: ttlMs })
+      return { server, client, store }
+    })
+  ),
+  { timeout: "30 seconds" }
+)("RedisSessionStore", (it) => {
+  it.effect("keeps a session's keys under one hash tag, and the user's index under another", () =>
+    Effect.gen(function*() {
+      const { client, store } = yield* Env
+      const sessionId = freshSession("layout")
+      const userId = freshUser("u")
+      yield* store.acquireLease(sessionId, "worker", "1 minute")
+      yield* store.commit({
+        state: plainState(sessionId, userId, 1),
+        expectedVersion: 0,
+        events: [turnStarted(sessionId, userId, "hi")],
+        snapshot: "first"
+      })
+      const tag = `{s:${sessionId}}`
+      expect(yield* scanKeys(client, `baton:${tag}:*`)).toEqual(
+        ["events", "fence", "lease", "snap:1", "snaps", "state"].map((name) => `baton:${tag}:${name}`)
+      )
+      expect(yield* Effect.promise(() => client.type(`baton:${tag}:events`))).toBe("stream")
+      expect(yield* Effect.promise(() => client.hget(`baton:${tag}:state`, "version"))).toBe("1")
+      expect(yield* Effect.promise(() => client.smembers(`baton:{u:${userId}}:sessions`))).toEqual([sessionId])
+    }))
+
+  it.effect("every commit refreshes the TTL of every key of the session (the lease keeps its own)", () =>
+    Effect.gen(function*() {
+      const { client, store } = yield* Env
+      const sessionId = freshSession("ttl")
+      const userId = freshUser("u")
+      yield* store.commit({ state: plainState(sessionId, userId, 1), expectedVersion: 0, events: [turnStarted(sessionId, userId, "a")], snapshot: "a" })
+      yield* store.saveSnapshot(sessionId, "b")
+      yield* store.acquireLease(sessionId, "worker", "10 seconds")
+      const keys = [...(yield* scanKeys(client, `baton:{s:${sessionId}}:*`)), RedisSessionStore.userKey(userId)]
+      const leaseKey = RedisSessionStore.keys(sessionId).lease
+      // Age every key, then commit once.
+      for (const key of keys) yield* Effect.promise(() => client.pexpire(key, 5_000))
+      yield* store.commit({ state: plainState(sessionId, userId, 2), expectedVersion: 1, events: [] })
+      for (const key of keys) {
+        const left = yield* Effect.promise(() => client.pttl(key))
+        if (key === leaseKey) expect(left, key).toBeLessThanOrEqual(5_000)
+        else expect(left, key).toBeGreaterThan(ttlMs - 60_000)
+      }
+    }))
+
+  it.effect("caps a session's event stream with MAXLEN ~ and keeps the newest events in order", () =>
+    Effect.gen(function*() {
+      const { client, server } = yield* Env
+      const capped = yield* RedisSessionStore.make(client, { url: server.url, maxEvents: 10 })
+      const sessionId = freshSession("capped")
+      const userId = freshUser("u")
+      for (let v = 1; v <= 30; v++) {
+        const events = Array.from({ length: 10 }, (_, i) => turnStarted(sessionId, userId, `e${(v - 1) * 10 + i}`))
+        yield* capped.commit({ state: plainState(sessionId, userId, v), expectedVersion: v - 1, events })
+      }
+      const events = yield* capped.events(sessionId)
+      expect(events.length).toBeGreaterThanOrEqual(10)
+      expect(events.length).toBeLessThan(300)
+      const texts = events.map((event) => (event._tag === "TurnStarted" ? event.text : ""))
+      expect(texts).toEqual(Array.from({ length: events.length }, (_, i) => `e${300 - events.length + i}`))
+    }))
+
+  it.effect("falls back to EVAL when the server lost its scripts", () =>
+    Effect.gen(function*() {
+      const { client, store } = yield* Env
+      yield* Effect.promise(() => client.script("FLUSH"))
+      const sessionId = freshSession("noscript")
+      const userId = freshUser("u")
+      yield* store.commit({ state: plainState(sessionId, userId, 1, ["x"]), expectedVersion: 0, events: [] })
+      expect(Option.map(yield* store.load(sessionId), itemsOf)).toEqual(Option.some(["x"]))
+    }))
+
+  it.effect("publishes an invalidation hint for every commit and delete", () =>
+    Effect.gen(function*() {
+      const { server, store } = yield* Env
+      const sessionId = freshSession("hint")
+      const userId = freshUser("u")
+      const hints = yield* Effect.scoped(
+        Effect.gen(function*() {
+          const bus = yield* InvalidationBus.InvalidationBus
+          const stream = yield* bus.subscribe
+          const collected = yield* Effect.fork(Stream.runCollect(Stream.take(stream, 3)))
+          yield* store.commit({ state: plainState(sessionId, userId, 1), expectedVersion: 0, events: [] })
+          yield* bus.publish("prefs:someone")
+          yield* store.delete(sessionId)
+          return Chunk.toArray(yield* collected.await.pipe(Effect.flatten))
+        }).pipe(Effect.provide(InvalidationBus.layerRedis({ url: server.url })))
+      )
+      expect(hints).toEqual([InvalidationBus.sessionTag(sessionId), "prefs:someone", InvalidationBus.sessionTag(sessionId)])
+    }))
+
+  it.effect("two processes writing to the same Redis lose no update", () =>
+    Effect.gen(function*() {
+      const { server, store } = yield* Env
+      const sessionId = freshSession("two-processes")
+      const userId = freshUser("u")
+      const count = 100
+      yield* Effect.promise(() =>
+        runWriters(["p1", "p2"].map((worker) => ({ store: { kind: "redis", url: server.url }, sessionId, userId, worker, count })))
+      )
+      const expected = ["p1", "p2"].flatMap((worker) => Array.from({ length: count }, (_, i) => `${worker}-${i}`))
+      const final = yield* store.load(sessionId)
+      expect(Option.map(final, (state) => [...itemsOf(state)].sort())).toEqual(Option.some(expected.sort()))
+      expect(yield* store.events(sessionId)).toHaveLength(2 * count)
+    }), 60_000)
+})
+
+describe("RedisSessionStore failures", () => {
+  const secret = "s3cr3t-Pa55word"
+
+  it.live("an unreachable server is a typed SessionStoreError that never shows the password", () =>
+    Effect.gen(function*() {
+      const server = yield* Effect.promise(() => RedisServer.start())
+      yield* Effect.promise(server.dispose) // the port is now closed
+      const url = `redis://:${secret}@127.0.0.1:${server.port}`
+      for (const given of [url, Redacted.make(url)]) {
+        const error = yield* Effect.flip(Effect.scoped(Layer.build(RedisSessionStore.layer({ url: given }))))
+        expect(error).toMatchObject({ _tag: "SessionStoreError", operation: "connect" })
+        expect(error.message).toContain(`redis://:***@127.0.0.1:${server.port}`)
+        for (const text of [error.message, JSON.stringify(error), String(error.cause)]) expect(text).not.toContain(secret)
+      }
+    }))
+
+  it.scopedLive("a password the server refuses is reported without the password", () =>
+    Effect.gen(function*() {
+      const server = yield* RedisServer.scopedWithPassword("the-right-one")
+      const url = `redis://:${secret}@127.0.0.1:${server.port}`
+      const error = yield* Effect.flip(Effect.scoped(Layer.build(RedisSessionStore.layer({ url: Redacted.make(url) }))))
+      expect(error._tag).toBe("SessionStoreError")
+      expect(error.message).toContain(`Redis at redis://:***@127.0.0.1:${server.port}`)
+      expect(error.message).toContain("WRONGPASS")
+      expect(`${error.message} ${JSON.stringify(error)}`).not.toContain(secret)
+    }))
+
+  it.scopedLive("a stopped server fails commits with a typed error; after a restart the store works again", () =>
+    Effect.gen(function*() {
+      const server = yield* RedisServer.scoped
+      const store = yield* RedisSessionStore.make(yield* RedisSessionStore.connect(server.url), { url: server.url })
+      const sessionId = Ids.sessionId("fault")
+      const userId = Ids.userId("u")
+      yield* store.commit({ state: plainState(sessionId, userId, 1), expectedVersion: 0, events: [] })
+      yield* Effect.promise(server.stop)
+      const error = yield* Effect.flip(store.commit({ state: plainState(sessionId, userId, 2), expectedVersion: 1, events: [] }))
+      expect(error).toMatchObject({ _tag: "SessionStoreError", operation: "commit" })
+      expect(error.message).toContain(`Redis at redis://127.0.0.1:${server.port}`)
+      yield* Effect.promise(server.restart)
+      // The client reconnects by itself; nothing was persisted, so the session starts over.
+      const loaded = yield* store.load(sessionId).pipe(
+        Effect.retry(Schedule.intersect(Schedule.spaced("100 millis"), Schedule.recurs(50)))
+      )
+      expect(Option.isNone(loaded)).toBe(true)
+      yield* store.commit({ state: plainState(sessionId, userId, 1), expectedVersion: 0, events: [] })
+    }), 30_000)
+})

@@ -1,0 +1,156 @@
+/**
+ * A real `redis-server` for tests: on a free loopback port, without
+ * persistence (`--save '' --appendonly no`), in a temporary folder. It can be
+ * stopped and started again on the same port (fault tests), and `dispose`
+ * stops it and removes the folder. `disposeAll` (for a file-level
+ * `afterAll`) and a normal process exit stop whatever is left.
+ */
+import * as Effect from "effect/Effect"
+import type * as Scope from "effect/Scope"
+import { type ChildProcess, spawn } from "node:child_process"
+import * as net from "node:net"
+import * as TempDir from "./TempDir.js"
+
+export interface RedisServer {
+  readonly port: number
+  readonly url: string
+  readonly dir: string
+  readonly running: () => boolean
+  /** Stops the server (SIGTERM), keeping its port and folder. */
+  readonly stop: () => Promise<void>
+  /** Starts it again on the same port (empty: nothing is persisted). */
+  readonly restart: () => Promise<void>
+  /** Stops it and removes its folder. */
+  readonly dispose: () => Promise<void>
+}
+
+const BINARY = process.env.REDIS_SERVER ?? "/usr/bin/redis-server"
+
+const freePort = () =>
+  new Promise<number>((resolve, reject) => {
+    const server = net.createServer()
+    server.unref()
+    server.on("error", reject)
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as net.AddressInfo
+      server.close(() => resolve(port))
+    })
+  })
+
+const ping = (port: number, password: string | undefined) =>
+  new Promise<boolean>((resolve) => {
+    const socket = net.connect({ port, host: "127.0.0.1" })
+    const done = (ok: boolean) => {
+      socket.destroy()
+      resolve(ok)
+    }
+    socket.setTimeout(500, () => done(false))
+    socket.on("error", () => done(false))
+    socket.on("connect", () => socket.write(password === undefined ? "PING\r\n" : `AUTH ${password}\r\nPING\r\n`))
+    let reply = ""
+    socket.on("data", (data) => {
+      reply += data.toString()
+      if (reply.includes("+PONG")) done(true)
+      else if (reply.includes("-")) done(false)
+    })
+  })
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+export interface StartOptions {
+  /** Require this password (`--requirepass`). */
+  readonly password?: string
+}
+
+const launch = async (port: number, dir: string, options: StartOptions): Promise<ChildProcess> => {
+  const child = spawn(BINARY, [
+    "--port", String(port),
+    "--bind", "127.0.0.1",
+    "--save", "",
+    "--appendonly", "no",
+    "--dir", dir,
+    "--daemonize", "no",
+    "--loglevel", "warning",
+    ...(options.password === undefined ? [] : ["--requirepass", options.password])
+  ], { stdio: ["ignore", "ignore", "pipe"] })
+  let stderr = ""
+  child.stderr?.on("data", (chunk) => (stderr += String(chunk)))
+  const kill = () => child.kill("SIGKILL")
+  process.once("exit", kill)
+  child.once("exit", () => process.removeListener("exit", kill))
+  for (let attempt = 0; attempt < 100; attempt++) {
+    if (child.exitCode !== null) throw new Error(`redis-server exited (${child.exitCode}): ${stderr}`)
+    if (await ping(port, options.password)) return child
+    await sleep(20)
+  }
+  child.kill("SIGKILL")
+  throw new Error(`redis-server did not answer on port ${port}: ${stderr}`)
+}
+
+const terminate = (child: ChildProcess) =>
+  new Promise<void>((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve()
+    child.once("exit", () => resolve())
+    child.kill("SIGTERM")
+    setTimeout(() => child.kill("SIGKILL"), 2_000).unref()
+  })
+
+const live = new Set<RedisServer>()
+
+/** Disposes every server this process started and has not disposed yet. */
+export const disposeAll = async (): Promise<void> => {
+  await Promise.all([...live].map((server) => server.dispose()))
+}
+
+export const start = async (options: StartOptions = {}): Promise<RedisServer> => {
+  const temp = TempDir.create("baton-redis-")
+  const dir = temp.dir
+  let child: ChildProcess | undefined
+  let port = 0
+  // Another process may take the free port before the server binds it.
+  for (let attempt = 0; child === undefined; attempt++) {
+    port = await freePort()
+    try {
+      child = await launch(port, dir, options)
+    } catch (error) {
+      if (attempt >= 4) {
+        temp.remove()
+        throw error
+      }
+    }
+  }
+  const stop = async () => {
+    if (child !== undefined) await terminate(child)
+    child = undefined
+  }
+  const server: RedisServer = {
+    port,
+    url: options.password === undefined
+      ? `redis://127.0.0.1:${port}`
+      : `redis://:${encodeURIComponent(options.password)}@127.0.0.1:${port}`,
+    dir,
+    running: () => child !== undefined,
+    stop,
+    restart: async () => {
+      await stop()
+      child = await launch(port, dir, options)
+    },
+    dispose: async () => {
+      live.delete(server)
+      await stop()
+      temp.remove()
+    }
+  }
+  live.add(server)
+  return server
+}
+
+/** A server for the scope's lifetime. */
+export const scoped: Effect.Effect<RedisServer, never, Scope.Scope> = Effect.acquireRelease(
+  Effect.promise(() => start()),
+  (server) => Effect.promise(server.dispose)
+)
+
+/** A server requiring a password, for the scope's lifetime. */
+export const scopedWithPassword = (password: string): Effect.Effect<RedisServer, never, Scope.Scope> =>
+  Effect.acquireRelease(Effect.promise(() => start({ password })), (server) => Effect.promise(server.dispose))
