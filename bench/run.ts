@@ -8,8 +8,9 @@ import { suite as mcp } from "./mcp.js"
 import { suite as policies } from "./policies.js"
 import { suite as sessions } from "./sessions.js"
 import { markdownTable, type Row, runSuite, type Suite } from "./Suite.js"
+import { suite as workflows } from "./workflows.js"
 
-const suites: ReadonlyArray<Suite> = [core, mcp, policies, sessions]
+const suites: ReadonlyArray<Suite> = [core, mcp, policies, sessions, workflows]
 const filter = process.argv[2]?.toLowerCase()
 const time = Number(process.env.BENCH_TIME_MS ?? 2000)
 

@@ -181,6 +181,62 @@ export const HedgeStarted = Schema.TaggedStruct("HedgeStarted", { ...policyBase,
  */
 export const FallbackUsed = Schema.TaggedStruct("FallbackUsed", { ...policyBase, error: Schema.String })
 
+const workflowBase = { at: Schema.Number, workflow: Schema.String, runId: Schema.String }
+
+/**
+ * A workflow run started, or resumed with `reused` steps completed earlier.
+ *
+ * @since 0.1.0 @category schemas
+ */
+export const WorkflowStarted = Schema.TaggedStruct("WorkflowStarted", {
+  ...workflowBase,
+  steps: Schema.Number,
+  reused: Schema.Number
+})
+
+/** @since 0.1.0 @category schemas */
+export const StepStarted = Schema.TaggedStruct("StepStarted", { ...workflowBase, step: Schema.String })
+
+/** @since 0.1.0 @category schemas */
+export const StepCompleted = Schema.TaggedStruct("StepCompleted", {
+  ...workflowBase,
+  step: Schema.String,
+  durationMs: Schema.Number
+})
+
+/** @since 0.1.0 @category schemas */
+export const StepFailed = Schema.TaggedStruct("StepFailed", {
+  ...workflowBase,
+  step: Schema.String,
+  optional: Schema.Boolean,
+  error: Schema.String,
+  durationMs: Schema.Number
+})
+
+/**
+ * A completed step's side effect was undone (`ok`) or could not be.
+ *
+ * @since 0.1.0 @category schemas
+ */
+export const CompensationRun = Schema.TaggedStruct("CompensationRun", {
+  ...workflowBase,
+  step: Schema.String,
+  ok: Schema.Boolean,
+  error: Schema.optional(Schema.String),
+  durationMs: Schema.Number
+})
+
+/** @since 0.1.0 @category schemas */
+export const WorkflowCompleted = Schema.TaggedStruct("WorkflowCompleted", {
+  ...workflowBase,
+  status: Schema.Literal("completed", "partial", "failed"),
+  completed: Schema.Number,
+  failed: Schema.Number,
+  skipped: Schema.Number,
+  compensated: Schema.Number,
+  durationMs: Schema.Number
+})
+
 /** @since 0.1.0 @category schemas */
 export const BatonEvent = Schema.Union(
   TurnStarted,
@@ -199,7 +255,13 @@ export const BatonEvent = Schema.Union(
   RateLimitedEvent,
   PolicyTimedOut,
   HedgeStarted,
-  FallbackUsed
+  FallbackUsed,
+  WorkflowStarted,
+  StepStarted,
+  StepCompleted,
+  StepFailed,
+  CompensationRun,
+  WorkflowCompleted
 )
 /** @since 0.1.0 @category models */
 export type BatonEvent = typeof BatonEvent.Type

@@ -63,3 +63,13 @@ export const policyTimeouts = Metric.counter("baton_policy_timeouts_total", {
 export const hedges = Metric.counter("baton_hedges_total", { description: "Second attempts started by hedging, per service" })
 /** @since 0.1.0 @category metrics */
 export const fallbacks = Metric.counter("baton_fallbacks_total", { description: "Calls answered by a fallback, per service" })
+/**
+ * Duration of a workflow run, tagged with its status by the executor.
+ *
+ * @since 0.1.0 @category metrics
+ */
+export const workflowDuration = Metric.histogram(
+  "baton_workflow_duration_ms",
+  latencyBoundaries,
+  "Duration of a workflow run (completed, partial or failed)"
+)

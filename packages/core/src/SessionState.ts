@@ -29,12 +29,48 @@ export type ConversationContext = typeof ConversationContext.Type
 /** @since 0.1.0 @category schemas */
 export const WorkflowStatus = Schema.Literal("running", "completed", "failed", "compensated")
 
+const outcomeAt = { at: Schema.Number }
+const recordedOutput = {
+  /** The step's output as checkpointed (encoded when the step has an output schema). */
+  output: Schema.optionalWith(Schema.Unknown, { exact: true }),
+  /** Completion order within the run, from 1. */
+  seq: Schema.Number
+}
+
+/**
+ * A workflow step's checkpointed outcome (see `WorkflowCheckpoint`). A
+ * completed step keeps its output through compensation, so that a resumed
+ * run can still undo it.
+ *
+ * @since 0.1.0 @category schemas
+ */
+export const WorkflowStepOutcome = Schema.Union(
+  Schema.TaggedStruct("Completed", { ...recordedOutput, ...outcomeAt }),
+  Schema.TaggedStruct("Failed", {
+    error: Schema.String,
+    errorTag: Schema.optionalWith(Schema.String, { exact: true }),
+    ...outcomeAt
+  }),
+  Schema.TaggedStruct("Skipped", {
+    reason: Schema.Literal("dependency-failed", "workflow-failed", "deadline"),
+    ...outcomeAt
+  }),
+  /** Its compensation started: the run is undoing its side effects. */
+  Schema.TaggedStruct("Compensating", { ...recordedOutput, ...outcomeAt }),
+  Schema.TaggedStruct("Compensated", { ...recordedOutput, ...outcomeAt }),
+  Schema.TaggedStruct("CompensationFailed", { ...recordedOutput, error: Schema.String, ...outcomeAt })
+)
+/** @since 0.1.0 @category models */
+export type WorkflowStepOutcome = typeof WorkflowStepOutcome.Type
+
 /** @since 0.1.0 @category schemas */
 export const WorkflowRef = Schema.Struct({
   id: Schema.String,
   name: Schema.String,
   status: WorkflowStatus,
-  startedAt: Schema.Number
+  startedAt: Schema.Number,
+  /** The outcome of each step that has one, by step id. */
+  steps: Schema.optionalWith(Schema.Record({ key: Schema.String, value: WorkflowStepOutcome }), { exact: true })
 })
 /** @since 0.1.0 @category models */
 export type WorkflowRef = typeof WorkflowRef.Type
