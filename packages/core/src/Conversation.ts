@@ -12,22 +12,53 @@
  *    concurrent writer makes the turn run again on fresh state, never
  *    overwrite — then publishes the events.
  *
+ * Durability:
+ *
+ * - **Corruption**: the session is read with `SessionStore.restore`, so a
+ *   stored record that cannot be read ends the turn with a typed
+ *   `SessionCorrupted` (the record is quarantined by the store). With
+ *   `onCorrupted: "restoreFromSnapshot"` the session is restored from its last
+ *   good snapshot instead and the turn carries on from there.
+ * - **Snapshots at key points**: a turn in which a handoff succeeded commits
+ *   with a snapshot labelled `"handoff"` (configurable with
+ *   `handoffSnapshot`, or turned off with `false`), in the same write as the
+ *   turn; this is the state a corrupted session falls back to.
+ * - **Leases** (`leases`), for several workers sharing one store: a turn
+ *   first takes the session's lease for `leases.owner` (a `LeaseHeld` from
+ *   another worker is retried `attempts` times with a short jittered backoff,
+ *   then ends the turn as `LeaseHeld`), commits with the lease's fencing
+ *   token, and releases the lease afterwards whatever happened. A commit whose
+ *   token went stale (the lease expired and another worker took it) ends the
+ *   turn with `LeaseLost`, which is never retried: the other worker owns the
+ *   session now. Turns of one `Conversation` on the same session run one at a
+ *   time, since they share the owner's lease. The backoff follows the Effect
+ *   `Clock`.
+ *
  * @since 0.1.0
  */
 import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as ParseResult from "effect/ParseResult"
+import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
 import type * as Agent from "./Agent.js"
 import * as AgentRegistry from "./AgentRegistry.js"
 import * as AgentRouter from "./AgentRouter.js"
 import type { BatonEvent } from "./BatonEvent.js"
 import * as BatonMetrics from "./BatonMetrics.js"
-import { AgentFailed, Forbidden, InvalidTurn, SessionStoreError, type TurnError } from "./Errors.js"
+import {
+  AgentFailed,
+  Forbidden,
+  InvalidTurn,
+  type SessionCorrupted,
+  SessionStoreError,
+  type TurnError
+} from "./Errors.js"
 import * as EventBus from "./EventBus.js"
 import * as Handoff from "./Handoff.js"
 import type { HandoffContext } from "./HandoffContext.js"
@@ -50,7 +81,35 @@ export interface Config<S, E, R> {
   readonly handoff?: Omit<Handoff.Options<R>, "registry" | "stateSchema">
   /** How often a turn runs again after a concurrent commit. Default 3. */
   readonly commitRetries?: number
+  /**
+   * What a turn does with a session whose stored record cannot be read: fail
+   * with `SessionCorrupted` (the default) or restore the session from its
+   * last good snapshot and carry on.
+   */
+  readonly onCorrupted?: "fail" | "restoreFromSnapshot"
+  /**
+   * The label of the snapshot taken with the commit of a turn in which a
+   * handoff succeeded; `false` takes none. Default `"handoff"`.
+   */
+  readonly handoffSnapshot?: string | false
+  /** Per-turn leases, for several workers sharing one store. Off by default. */
+  readonly leases?: LeaseOptions
 }
+
+/** @since 0.1.0 @category models */
+export interface LeaseOptions {
+  /** This worker's name: the lease owner. */
+  readonly owner: string
+  /** How long a lease lasts; a turn that outlives it may end in `LeaseLost`. */
+  readonly ttl: Duration.DurationInput
+  /** How often a lease held by another worker is asked for again. Default 20. */
+  readonly attempts?: number
+  /** The (jittered) wait between those attempts. Default 10 milliseconds. */
+  readonly backoff?: Duration.DurationInput
+}
+
+/** @since 0.1.0 @category constants */
+export const HANDOFF_SNAPSHOT = "handoff"
 
 /** @since 0.1.0 @category models */
 export interface TurnResult {
@@ -82,7 +141,10 @@ export interface Service {
   readonly session: (
     sessionId: string,
     userId: string
-  ) => Effect.Effect<Option.Option<SessionState.SessionState>, InvalidTurn | Forbidden | SessionStoreError>
+  ) => Effect.Effect<
+    Option.Option<SessionState.SessionState>,
+    InvalidTurn | Forbidden | SessionCorrupted | SessionStoreError
+  >
   readonly agents: ReadonlyArray<{ readonly id: AgentId; readonly name: string; readonly description: string }>
 }
 
@@ -109,9 +171,11 @@ export const make = <S, E, R>(config: Config<S, E, R>) =>
     const decodeState = Schema.decodeUnknownEither(config.stateSchema)
     const encodeState = Schema.encodeSync(config.stateSchema)
     const retries = config.commitRetries ?? 3
+    const restoreOptions = { onCorrupted: config.onCorrupted ?? "fail" } as const
+    const handoffSnapshot = config.handoffSnapshot ?? HANDOFF_SNAPSHOT
 
     const loadOwned = (sessionId: SessionId, userId: UserId) =>
-      Effect.flatMap(store.load(sessionId), (loaded) =>
+      Effect.flatMap(store.restore(sessionId, restoreOptions), (loaded) =>
         Option.isSome(loaded) && loaded.value.userId !== userId
           ? Effect.fail(new Forbidden({ sessionId, userId }))
           : Effect.succeed(loaded))
@@ -129,7 +193,49 @@ export const make = <S, E, R>(config: Config<S, E, R>) =>
       return [active, ...(registry.lookup(active)?.handoffTargets ?? []).filter(ready(session.context.state))]
     }
 
-    const runTurn = (sessionId: SessionId, userId: UserId, text: string) =>
+    // Turns of this conversation on one session run one at a time when leases
+    // are on: they share the owner's lease, and one turn's release must not
+    // end another's.
+    const locks = new Map<SessionId, { readonly semaphore: Effect.Semaphore; users: number }>()
+    const exclusive = (sessionId: SessionId) => <A, E, R2>(self: Effect.Effect<A, E, R2>): Effect.Effect<A, E, R2> =>
+      Effect.suspend(() => {
+        let entry = locks.get(sessionId)
+        if (entry === undefined) {
+          entry = { semaphore: Effect.unsafeMakeSemaphore(1), users: 0 }
+          locks.set(sessionId, entry)
+        }
+        const held = entry
+        held.users++
+        return held.semaphore.withPermits(1)(self).pipe(
+          Effect.ensuring(Effect.sync(() => {
+            if (--held.users === 0) locks.delete(sessionId)
+          }))
+        )
+      })
+
+    const leases = config.leases
+    const leaseRetry = leases === undefined ? undefined : Schedule.spaced(leases.backoff ?? Duration.millis(10)).pipe(
+      Schedule.jittered,
+      Schedule.intersect(Schedule.recurs(Math.max(0, leases.attempts ?? 20)))
+    )
+
+    const withLease = <A, E, R2>(
+      sessionId: SessionId,
+      use: (fencingToken: number | undefined) => Effect.Effect<A, E, R2>
+    ) => {
+      if (leases === undefined || leaseRetry === undefined) return use(undefined)
+      return exclusive(sessionId)(
+        Effect.acquireUseRelease(
+          store.acquireLease(sessionId, leases.owner, leases.ttl).pipe(
+            Effect.retry({ schedule: leaseRetry, while: (error) => error._tag === "LeaseHeld" })
+          ),
+          (lease) => use(lease.token),
+          (lease) => Effect.ignore(store.releaseLease(lease))
+        )
+      )
+    }
+
+    const runTurn = (sessionId: SessionId, userId: UserId, text: string, fencingToken: number | undefined) =>
       Effect.gen(function*() {
         const started = yield* Clock.currentTimeNanos
         const now = Number(started / 1_000_000n)
@@ -306,7 +412,14 @@ export const make = <S, E, R>(config: Config<S, E, R>) =>
           durationMs,
           version: committed.version
         })
-        yield* store.commit({ state: committed, expectedVersion, events })
+        const handedOver = handoffSnapshot !== false && handoffs.some((result) => result.success)
+        yield* store.commit({
+          state: committed,
+          expectedVersion,
+          events,
+          ...(fencingToken === undefined ? {} : { fencingToken }),
+          ...(handedOver ? { snapshot: handoffSnapshot } : {})
+        })
         yield* Effect.forEach(events, EventBus.publish, { discard: true })
         yield* BatonMetrics.turnDuration(Effect.succeed(durationMs))
         return {
@@ -326,10 +439,11 @@ export const make = <S, E, R>(config: Config<S, E, R>) =>
       Effect.gen(function*() {
         const ids = yield* parseIds(sessionId, userId)
         if (text.trim().length === 0) return yield* new InvalidTurn({ reason: "the message is empty" })
-        return yield* runTurn(ids.sessionId, ids.userId, text).pipe(
-          Effect.provide(context),
-          Effect.retry({ times: retries, while: (error) => error._tag === "SessionConflict" })
-        )
+        return yield* withLease(ids.sessionId, (fencingToken) =>
+          runTurn(ids.sessionId, ids.userId, text, fencingToken).pipe(
+            Effect.provide(context),
+            Effect.retry({ times: retries, while: (error) => error._tag === "SessionConflict" })
+          ))
       }).pipe(Effect.withSpan("baton.turn", { attributes: { sessionId, userId } }))
 
     return {

@@ -216,7 +216,11 @@ export class SnapshotNotFound extends Schema.TaggedError<SnapshotNotFound>("@bat
 
 /**
  * The errors a turn can end in. `LeaseLost` ends a turn whose commit carried
- * a fencing token that a newer lease made stale.
+ * a fencing token that a newer lease made stale; `LeaseHeld` a turn that could
+ * not get the session's lease from another worker in its bounded attempts;
+ * `SessionCorrupted` a turn on a session whose stored record cannot be read
+ * (unless the conversation restores such sessions from their last good
+ * snapshot).
  *
  * @since 0.1.0 @category errors
  */
@@ -228,3 +232,5 @@ export type TurnError =
   | SessionStoreError
   | UnknownAgent
   | LeaseLost
+  | LeaseHeld
+  | SessionCorrupted

@@ -3,6 +3,7 @@ import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
+import * as TestClock from "effect/TestClock"
 import * as Agent from "../src/Agent.js"
 import * as Conversation from "../src/Conversation.js"
 import * as EventBus from "../src/EventBus.js"
@@ -502,5 +503,51 @@ describe("Conversation.turn: events", () => {
       expect(error._tag).toBe("AgentFailed")
       expect(published).toEqual([])
       expect(yield* store.events(Ids.sessionId("s-1"))).toEqual([])
+    }))
+})
+
+describe("Conversation.turn: durability", () => {
+  it.effect("a turn with a successful handoff commits a snapshot labelled \"handoff\"; other turns take none", () =>
+    Effect.gen(function*() {
+      const { conversation, store } = yield* conversationOf([
+        agent(triage, ["help"], {
+          handoffTargets: [flights],
+          handle: (input) =>
+            Effect.succeed(
+              input.message.content === "fly"
+                ? Agent.transfer<TripState>(flights, "wants to fly")
+                : Agent.reply<TripState>("triage here")
+            )
+        }),
+        agent(flights, ["flight"])
+      ])
+      yield* conversation.turn("s-1", "u-1", "help")
+      expect(yield* store.snapshots(Ids.sessionId("s-1"))).toEqual([])
+      yield* conversation.turn("s-1", "u-1", "fly")
+      const snapshots = yield* store.snapshots(Ids.sessionId("s-1"))
+      expect(snapshots.map((snapshot) => [snapshot.label, snapshot.version])).toEqual([["handoff", 2]])
+    }))
+
+  it.effect("with leases, a turn takes the session's lease, commits with its token and releases it", () =>
+    Effect.gen(function*() {
+      const store = SessionStore.makeMemory()
+      const conversation = yield* Conversation.make({
+        agents: [agent(triage, ["help"])],
+        stateSchema: TripState,
+        initialState: () => ({ travellers: [] }),
+        entryAgent: triage,
+        leases: { owner: "worker-a", ttl: "1 minute" }
+      }).pipe(Effect.provideService(SessionStore.SessionStore, store))
+      yield* conversation.turn("s-1", "u-1", "help")
+      // Released: another owner gets the next lease at once, and with a larger token.
+      const lease = yield* store.acquireLease(Ids.sessionId("s-1"), "worker-b", "1 minute")
+      expect(lease.token).toBeGreaterThan(1)
+      const failed = yield* Effect.flip(conversation.turn("s-1", "u-1", "help").pipe(Effect.fork, Effect.flatMap((fiber) =>
+        Effect.gen(function*() {
+          // worker-b holds the lease: worker-a retries with backoff, then gives up typed.
+          for (let i = 0; i < 30; i++) yield* TestClock.adjust("1 second")
+          return yield* fiber.await.pipe(Effect.flatten)
+        }))))
+      expect(failed._tag).toBe("LeaseHeld")
     }))
 })
