@@ -1,6 +1,11 @@
 /**
  * The demo `baton demo` plays: a trip from London to Lisbon researched,
- * flown, housed and booked in five turns. Booking delegates the budget check
+ * flown, housed and booked in six turns. Flights are searched with places
+ * to stay, the forecast and things to do in parallel (the `trip-search`
+ * workflow); on the third turn the weather service is made to fail (a fault
+ * injected into its mock for that turn only), so the search comes back
+ * partial and the reply says, in plain words, what is missing. Booking is
+ * the `booking` saga. Booking delegates the budget check
  * to Budget, which returns to Booking: a nested handoff. Each turn says what
  * it expects — the answering agent, the handoffs, and words from what the
  * mock services answer with seed `Services.seed` — so the demo checks itself.
@@ -28,7 +33,27 @@ export const demo: Scenario.Scenario = {
       expect: {
         agent: "flights",
         handoffs: ["destination->flights"],
-        replyContains: ["London (LHR) → Lisbon (LIS)", "2) ANA NH90", "option 2"]
+        replyContains: [
+          "London (LHR) → Lisbon (LIS)",
+          "2) ANA NH90",
+          "Places to stay: ",
+          "Weather, 10 Dec 2026 to 17 Dec 2026",
+          "Top thing to do",
+          "option 2"
+        ]
+      }
+    },
+    {
+      text: "Could you check the flights once more before I choose?",
+      faults: { weather: "error:rpc(-32050)@1" },
+      expect: {
+        agent: "flights",
+        handoffs: [],
+        replyContains: [
+          "2) ANA NH90",
+          "Places to stay: ",
+          "Weather is unavailable right now; flights and hotels are shown without the forecast."
+        ]
       }
     },
     {

@@ -16,9 +16,10 @@
  *
  * @since 0.1.0
  */
-import type { BatonApp, ServiceHealth, ToolGateway } from "@baton/core"
+import { BatonApp, type ServiceHealth, ToolGateway } from "@baton/core"
 import { McpConfig, McpGateway, type McpServices } from "@baton/mcp"
-import { type MockService, MockServer, MockServices } from "@baton/testkit"
+import { type MockControl, type MockService, MockServer, MockServices } from "@baton/testkit"
+import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as MockProcess from "./internal/mockProcess.js"
@@ -61,16 +62,34 @@ const gateway = (entries: ReadonlyArray<readonly [string, McpConfig.ServerConfig
 
 const seedArgs = ["--seed", String(seed)]
 
-const inProcess = Layer.unwrapScoped(
+/**
+ * The in-process mocks' control handles by service name, for tests: set
+ * faults, read state (reservations) and call stats.
+ *
+ * @since 0.1.0 @category tags
+ */
+export class Mocks extends Context.Tag("@baton/example-tripsage/Mocks")<
+  Mocks,
+  ReadonlyMap<string, MockControl.MockControl<unknown>>
+>() {}
+
+/**
+ * The in-process mocks behind the gateway, with their control handles.
+ *
+ * @since 0.1.0 @category layers
+ */
+export const inProcessWithMocks: Layer.Layer<Provided | Mocks> = Layer.unwrapScoped(
   Effect.map(
-    Effect.forEach(used, (service) =>
-      Effect.map(
-        MockServer.make(service, { seed }),
-        (mock) => [service.name, McpConfig.inMemory(() => Effect.runPromise(mock.connect))] as const
-      )),
-    gateway
+    Effect.forEach(used, (service) => Effect.map(MockServer.make(service, { seed }), (mock) => [service.name, mock] as const)),
+    (mocks) =>
+      Layer.merge(
+        gateway(mocks.map(([name, mock]) => [name, McpConfig.inMemory(() => Effect.runPromise(mock.connect))] as const)),
+        Layer.succeed(Mocks, new Map<string, MockControl.MockControl<unknown>>(mocks))
+      )
   ).pipe(Effect.orDie) // No faults are given, so no fault spec can be invalid.
 )
+
+const inProcess: Layer.Layer<Provided> = inProcessWithMocks
 
 const stdio = Layer.suspend(() =>
   gateway(used.map((service) => [service.name, MockProcess.command(service.name, ["--stdio", ...seedArgs])] as const))
@@ -94,3 +113,19 @@ const http = Layer.unwrapScoped(
  */
 export const layer = (transport: BatonApp.Transport): Layer.Layer<Provided, MockProcess.MockServiceFailed> =>
   transport === "in-process" ? inProcess : transport === "stdio" ? stdio : http
+
+/**
+ * Injects faults into the mock services through their `_control` tool, so
+ * the same injection works in process, over stdio and over HTTP. Scenarios
+ * whose turns carry `faults` use it (the demo's degraded turn).
+ *
+ * @since 0.1.0 @category layers
+ */
+export const faultInjector: Layer.Layer<BatonApp.FaultInjector, never, ToolGateway.ToolGateway> = Layer.effect(
+  BatonApp.FaultInjector,
+  Effect.map(ToolGateway.ToolGateway, (gateway) => ({
+    set: (service: string, spec: string) =>
+      Effect.asVoid(gateway.invoke({ service, tool: "_control", args: { action: "set_faults", faults: spec } })),
+    clear: (service: string) => Effect.asVoid(gateway.invoke({ service, tool: "_control", args: { action: "clear" } }))
+  }))
+)

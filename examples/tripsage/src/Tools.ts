@@ -111,6 +111,14 @@ export const reserveFlight = tool(
   Schema.Struct({ reservation: Schema.Struct({ id: Schema.String, booking_reference: Schema.String }) })
 )
 
+/** Whether an offer can still be booked. @since 0.1.0 @category tools */
+export const checkAvailability = tool(
+  "flights",
+  "check_availability",
+  Schema.Struct({ offer_id: Schema.String }),
+  Schema.Struct({ offer_id: Schema.String, available: Schema.Boolean, seats_left: Schema.Number })
+)
+
 /** @since 0.1.0 @category tools */
 export const cancelFlight = tool(
   "flights",

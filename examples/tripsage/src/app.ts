@@ -20,6 +20,7 @@ import * as Triage from "./agents/Triage.js"
 import { demo } from "./Demo.js"
 import * as Services from "./Services.js"
 import * as TripState from "./TripState.js"
+import * as Workflows from "./Workflows.js"
 
 /**
  * New sessions start with Triage, which notes the trip before anyone else
@@ -41,23 +42,29 @@ export const welcomeNewSessions: RoutingStrategy.RoutingStrategy = {
 export const agents = [Triage.agent, Destination.agent, Flights.agent, Accommodations.agent, Budget.agent, Booking.agent]
 
 /**
- * The conversation over the travel services, reached by `options.transport`.
+ * The conversation over the travel services, reached by `options.transport`,
+ * with a `BatonApp.FaultInjector` over the same services for scenarios
+ * whose turns inject faults.
  *
  * @since 0.1.0 @category layers
  */
 export const layer = (options: BatonApp.LayerOptions) =>
-  Conversation.layer({
-    agents,
-    stateSchema: TripState.TripState,
-    initialState: TripState.initial,
-    entryAgent: Roster.triage,
-    routing: { strategies: [welcomeNewSessions, RoutingStrategy.capability()] }
-  }).pipe(Layer.provide(Services.layer(options.transport)))
+  Layer.merge(
+    Conversation.layer({
+      agents,
+      stateSchema: TripState.TripState,
+      initialState: TripState.initial,
+      entryAgent: Roster.triage,
+      routing: { strategies: [welcomeNewSessions, RoutingStrategy.capability()] }
+    }),
+    Services.faultInjector
+  ).pipe(Layer.provide(Services.layer(options.transport)))
 
 /** @since 0.1.0 @category apps */
 export const app: BatonApp.BatonApp = {
   name: "TripSage",
   description: "A travel planner: destination research, flights, stays, budget and booking",
   layer,
-  demo
+  demo,
+  workflows: Workflows.named
 }

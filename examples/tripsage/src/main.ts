@@ -6,7 +6,7 @@
  *
  * @since 0.1.0
  */
-import { Conversation, SessionStore } from "@baton/core"
+import { BatonApp, Conversation, SessionStore } from "@baton/core"
 import * as Console from "effect/Console"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -15,10 +15,17 @@ import { demo } from "./Demo.js"
 
 const play = Effect.gen(function*() {
   const conversation = yield* Conversation.Conversation
+  const faults = yield* BatonApp.FaultInjector
   yield* Console.log(`TripSage — ${demo.name}`)
   for (const turn of demo.turns) {
-    const result = yield* conversation.turn(demo.sessionId, demo.userId, turn.text)
+    // A turn's faults (the degraded turn) hold for that turn only.
+    const injected = Object.entries(turn.faults ?? {})
+    yield* Effect.forEach(injected, ([service, spec]) => faults.set(service, spec), { discard: true })
+    const result = yield* conversation.turn(demo.sessionId, demo.userId, turn.text).pipe(
+      Effect.ensuring(Effect.forEach(injected, ([service]) => Effect.ignore(faults.clear(service)), { discard: true }))
+    )
     yield* Console.log(`\nyou: ${turn.text}`)
+    for (const [service, spec] of injected) yield* Console.log(`  ⚡ fault injected into ${service}: ${spec}`)
     for (const handoff of result.handoffs) {
       const outcome = handoff.success ? `context preserved ${handoff.contextPreserved ? "✓" : "✗"}` : `refused: ${handoff.errors.join("; ")}`
       yield* Console.log(`  ↪ ${handoff.from} → ${handoff.to} (${handoff.mode}) — ${outcome}`)

@@ -48,7 +48,12 @@ describe("Booking", () => {
         )
       })
       expect(stateOf(outcome).booking).toMatchObject({ total: chosenTotal, flightReservation: "rsv_00001", paymentId: "pay_00001" })
-      expect(toolsCalled(gateway.calls)).toEqual(["accommodations.reserve", "flights.reserve", "payments.process"])
+      expect(toolsCalled(gateway.calls)).toEqual([
+        "accommodations.reserve",
+        "flights.check_availability",
+        "flights.reserve",
+        "payments.process"
+      ])
       const args = (tool: string) => gateway.calls.find((call) => `${call.service}.${call.tool}` === tool)!.args
       expect(args("flights.reserve")).toMatchObject({
         offer_id: anaFlight.id,
@@ -59,7 +64,7 @@ describe("Booking", () => {
       })
       expect(args("accommodations.reserve")).toMatchObject({ listing_id: historicSuites.id, guests: 2, guest_name: "Ana Sousa" })
       expect(args("payments.process")).toMatchObject({ amount: chosenTotal, currency: "GBP", card_token: "tok_visa" })
-      for (const call of gateway.calls) {
+      for (const call of gateway.calls.filter((call) => call.tool !== "check_availability")) {
         expect(call.idempotencyKey).toMatch(/^test-session\//)
         expect(call.args["idempotency_key"]).toBe(call.idempotencyKey)
         const { idempotency_key: _, ...rest } = call.args
@@ -83,13 +88,17 @@ describe("Booking", () => {
       ).pipe(Effect.provide(gateway.layer))
       expect(outcome).toMatchObject({
         _tag: "Reply",
-        text: expect.stringContaining("was declined (card_declined), so nothing was charged and I've released the flight and the stay")
+        text: expect.stringContaining(
+          "was declined (card_declined), so nothing was charged and I've released the flight and the stay " +
+            "(reservations rsv_00001 and stay_00001 cancelled)"
+        )
       })
       expect(stateOf(outcome).booking).toBeUndefined()
       expect(toolsCalled(gateway.calls)).toEqual([
         "accommodations.cancel",
         "accommodations.reserve",
         "flights.cancel_reservation",
+        "flights.check_availability",
         "flights.reserve",
         "payments.process"
       ])

@@ -1,24 +1,36 @@
-import { Conversation, type HandoffResult, SessionStore } from "@baton/core"
+import { BatonApp, Conversation, type HandoffResult, SessionStore } from "@baton/core"
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import { app } from "../src/app.js"
+import { app, layer } from "../src/app.js"
 import { demo } from "../src/Demo.js"
 
 // The app as `baton demo` runs it by default: the mock MCP services in process.
-const conversation = Layer.provide(app.layer({ transport: "in-process" }), SessionStore.layerMemory)
+// `layer` is `app.layer`, typed with the fault injector it provides next to the conversation.
+const conversation = Layer.provide(layer({ transport: "in-process" }), SessionStore.layerMemory)
+
+/** Sends a demo turn as `baton demo` does: with its faults injected for that turn only. */
+const send = (turn: (typeof demo.turns)[number]) =>
+  Effect.gen(function*() {
+    const service = yield* Conversation.Conversation
+    const faults = yield* BatonApp.FaultInjector
+    const injected = Object.entries(turn.faults ?? {})
+    yield* Effect.forEach(injected, ([name, spec]) => faults.set(name, spec), { discard: true })
+    return yield* service.turn(demo.sessionId, demo.userId, turn.text).pipe(
+      Effect.ensuring(Effect.forEach(injected, ([name]) => Effect.ignore(faults.clear(name)), { discard: true }))
+    )
+  })
 
 describe("the TripSage demo", () => {
   it("is the app's demo", () => {
     expect(app.demo).toBe(demo)
   })
 
-  it.effect("meets every turn's expectations, and every handoff preserves context", () =>
+  it.live("meets every turn's expectations, and every handoff preserves context", () =>
     Effect.gen(function*() {
-      const service = yield* Conversation.Conversation
       const handoffs: Array<HandoffResult.HandoffResult> = []
       for (const turn of demo.turns) {
-        const result = yield* service.turn(demo.sessionId, demo.userId, turn.text)
+        const result = yield* send(turn)
         const expected = turn.expect ?? {}
         if (expected.agent !== undefined) expect(result.agent, turn.text).toBe(expected.agent)
         if (expected.handoffs !== undefined) {
@@ -32,10 +44,24 @@ describe("the TripSage demo", () => {
       expect(handoffs.map((handoff) => handoff.mode)).toEqual(["transfer", "transfer", "transfer", "transfer", "delegate", "return"])
     }).pipe(Effect.provide(conversation)))
 
-  it.effect("ends with the trip booked within budget, the delegation stack empty", () =>
+  it.live("has a degraded turn: the weather fails for one turn and the reply says so in plain words", () =>
+    Effect.gen(function*() {
+      const degraded = demo.turns.filter((turn) => turn.faults !== undefined)
+      expect(degraded.map((turn) => turn.faults)).toEqual([{ weather: "error:rpc(-32050)@1" }])
+      const replies: Array<string> = []
+      for (const turn of demo.turns) replies.push((yield* send(turn)).reply)
+      const index = demo.turns.findIndex((turn) => turn.faults !== undefined)
+      expect(replies[index]).toContain("Weather is unavailable right now; flights and hotels are shown without the forecast.")
+      expect(replies[index]).toContain("2) ANA NH90")
+      // Only that turn: the search before it had the forecast.
+      expect(replies[index - 1]).toContain("Weather, 10 Dec 2026 to 17 Dec 2026")
+      expect(replies[index - 1]).not.toContain("unavailable")
+    }).pipe(Effect.provide(conversation)))
+
+  it.live("ends with the trip booked within budget, the delegation stack empty", () =>
     Effect.gen(function*() {
       const service = yield* Conversation.Conversation
-      for (const turn of demo.turns) yield* service.turn(demo.sessionId, demo.userId, turn.text)
+      for (const turn of demo.turns) yield* send(turn)
       const session = yield* service.session(demo.sessionId, demo.userId)
       expect(session._tag).toBe("Some")
       if (session._tag === "Some") {

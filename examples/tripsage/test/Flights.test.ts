@@ -5,23 +5,29 @@ import * as Flights from "../src/agents/Flights.js"
 import { anaFlight, arrivedFrom, handle, inputFor, lisbonTrip, recordingGateway, stateOf } from "./fixtures.js"
 
 describe("Flights", () => {
-  it.effect("searches the flights service by airport codes, dates, party and cabin, priced in pounds", () =>
+  it.effect("searches flights by airport codes, dates, party and cabin, priced in pounds, with stays, weather and activities", () =>
     Effect.gen(function*() {
       const gateway = recordingGateway()
       yield* Flights.agent.handle(inputFor("Please find us flights.", lisbonTrip)).pipe(Effect.provide(gateway.layer))
-      expect(gateway.calls).toEqual([{
-        service: "flights",
-        tool: "search_flights",
-        args: {
-          origin: "LHR",
-          destination: "LIS",
-          departure_date: "2026-12-10",
-          return_date: "2026-12-17",
-          adults: 2,
-          cabin_class: "economy",
-          currency: "GBP"
-        }
+      const byTool = (service: string, tool: string) =>
+        gateway.calls.filter((call) => call.service === service && call.tool === tool).map((call) => call.args)
+      expect(gateway.calls).toHaveLength(4)
+      expect(byTool("flights", "search_flights")).toEqual([{
+        origin: "LHR",
+        destination: "LIS",
+        departure_date: "2026-12-10",
+        return_date: "2026-12-17",
+        adults: 2,
+        cabin_class: "economy",
+        currency: "GBP"
       }])
+      expect(byTool("accommodations", "search")).toEqual([
+        { location: "Lisbon", check_in: "2026-12-10", check_out: "2026-12-17", guests: 2, currency: "GBP" }
+      ])
+      expect(byTool("weather", "forecast")).toEqual([
+        { location: "Lisbon", start_date: "2026-12-10", end_date: "2026-12-17", units: "metric" }
+      ])
+      expect(byTool("activities", "search")).toEqual([{ location: "Lisbon", limit: 3, currency: "GBP" }])
     }))
 
   it.effect("lists the three cheapest offers for the route and dates and remembers them", () =>

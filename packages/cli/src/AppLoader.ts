@@ -6,7 +6,7 @@
  *
  * @since 0.1.0
  */
-import { type BatonApp, type Conversation, Scenario, type SessionStore } from "@baton/core"
+import { type BatonApp, type Conversation, Scenario, type SessionStore, Workflow } from "@baton/core"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
@@ -35,6 +35,11 @@ const LayerConstructor = Schema.declare(
   { identifier: "(options) => Layer" }
 )
 
+const AnyWorkflow = Schema.declare(
+  (input): input is Workflow.Any => Workflow.isWorkflow(input),
+  { identifier: "Workflow" }
+)
+
 /**
  * What the CLI needs from the `app` export. The layer can only be checked to
  * be a function; what it returns is checked by `layer`, and what the layer
@@ -46,7 +51,8 @@ export const App = Schema.Struct({
   name: Schema.String,
   description: Schema.String,
   layer: LayerConstructor,
-  demo: Schema.optionalWith(Scenario.Scenario, { exact: true })
+  demo: Schema.optionalWith(Scenario.Scenario, { exact: true }),
+  workflows: Schema.optionalWith(Schema.Record({ key: Schema.String, value: AnyWorkflow }), { exact: true })
 })
 
 const decodeApp = Schema.decodeUnknown(App)

@@ -11,6 +11,7 @@ import { createRequire } from "node:module"
 import * as Demo from "./commands/Demo.js"
 import * as Mcp from "./commands/Mcp.js"
 import * as MockServer from "./commands/MockServer.js"
+import * as Plan from "./commands/Plan.js"
 import { ExitCode, type Io } from "./Io.js"
 
 const versionOf = () =>
@@ -38,6 +39,7 @@ Examples:
   $ baton mcp list                                  the MCP servers in baton.config.json, their health and tools
   $ baton mcp call weather forecast '{"location":"Lisbon","start_date":"2026-12-10","end_date":"2026-12-12"}'
   $ baton mock-server flights --http 7001           serve a mock MCP service
+  $ baton plan trip-search                          how the app's "trip-search" workflow would run
   $ baton help demo                                 options of a command
 
 From the repository root, \`pnpm baton <args>\` runs this CLI and \`pnpm demo\` is \`baton demo\`.`
@@ -45,6 +47,7 @@ From the repository root, \`pnpm baton <args>\` runs this CLI and \`pnpm demo\` 
   Demo.register(program, io, exit)
   Mcp.register(program, io, exit)
   MockServer.register(program, io, exit)
+  Plan.register(program, io, exit)
   return program
 }
 

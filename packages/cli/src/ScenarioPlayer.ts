@@ -15,7 +15,7 @@
  *
  * @since 0.1.0
  */
-import { Conversation, type Errors, type HandoffResult, type Scenario } from "@baton/core"
+import { BatonApp, Conversation, type Errors, type HandoffResult, type Scenario } from "@baton/core"
 import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
@@ -35,6 +35,8 @@ export interface PlayedTurn {
   readonly text: string
   readonly result: Conversation.TurnResult
   readonly checks: ReadonlyArray<Check>
+  /** The faults injected for the turn, by service, when it carried any and the app can inject them. */
+  readonly faults?: Readonly<Record<string, string>>
 }
 
 /** @since 0.1.0 @category models */
@@ -132,6 +134,22 @@ export const summarise = (
   }
 }
 
+/**
+ * Runs `effect` with `faults` set on the app's services, and clears them
+ * afterwards whatever happens. Injecting is best effort: a service that does
+ * not take the faults is left as it is.
+ */
+const withFaults = <A, E, R>(
+  injector: BatonApp.FaultInjectorService,
+  faults: Readonly<Record<string, string>>,
+  effect: Effect.Effect<A, E, R>
+): Effect.Effect<A, E, R> =>
+  Effect.acquireUseRelease(
+    Effect.forEach(Object.entries(faults), ([service, spec]) => Effect.ignore(injector.set(service, spec)), { discard: true }),
+    () => effect,
+    () => Effect.forEach(Object.keys(faults), (service) => Effect.ignore(injector.clear(service)), { discard: true })
+  )
+
 /** @since 0.1.0 @category constructors */
 export const play = (
   scenario: Scenario.Scenario,
@@ -142,13 +160,26 @@ export const play = (
     const started = yield* Clock.currentTimeNanos
     const turns: Array<PlayedTurn> = []
     let failure = Option.none<FailedTurn>()
+    const injector = yield* Effect.serviceOption(BatonApp.FaultInjector)
     for (const [i, turn] of scenario.turns.entries()) {
-      const outcome = yield* Effect.either(conversation.turn(scenario.sessionId, scenario.userId, turn.text))
+      const faults = Option.isSome(injector) && turn.faults !== undefined && Object.keys(turn.faults).length > 0
+        ? turn.faults
+        : undefined
+      const send = conversation.turn(scenario.sessionId, scenario.userId, turn.text)
+      const outcome = yield* Effect.either(
+        faults === undefined || Option.isNone(injector) ? send : withFaults(injector.value, faults, send)
+      )
       if (outcome._tag === "Left") {
         failure = Option.some({ index: i + 1, text: turn.text, error: outcome.left })
         break
       }
-      const played: PlayedTurn = { index: i + 1, text: turn.text, result: outcome.right, checks: check(turn.expect, outcome.right) }
+      const played: PlayedTurn = {
+        index: i + 1,
+        text: turn.text,
+        result: outcome.right,
+        checks: check(turn.expect, outcome.right),
+        ...(faults === undefined ? {} : { faults })
+      }
       turns.push(played)
       if (options.onTurn) yield* options.onTurn(played)
     }

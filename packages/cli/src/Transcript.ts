@@ -117,6 +117,9 @@ export const turn = (played: PlayedTurn, options: Options = {}): Array<string> =
   const lines = [
     "",
     `${style.bold(`Turn ${played.index}`)} ${style.dim(`· ${played.result.durationMs.toFixed(2)} ms`)}`,
+    ...Object.entries(played.faults ?? {}).map(([service, spec]) =>
+      style.yellow(`  ⚡ fault injected into ${service} for this turn: ${spec}`)
+    ),
     ...labelled("you", labelWidth, played.text, (text) => style.bold(style.cyan(text)), options.width)
   ]
   for (const entry of played.result.timeline) {

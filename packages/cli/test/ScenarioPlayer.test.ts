@@ -1,4 +1,4 @@
-import { Conversation, Ids, SessionStore } from "@baton/core"
+import { BatonApp, Conversation, Ids, SessionStore } from "@baton/core"
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -39,6 +39,53 @@ describe("ScenarioPlayer.play", () => {
       const played = yield* ScenarioPlayer.play({ name: "intruder", userId: "intruder", sessionId: "taken", turns: [{ text: "hello" }] })
       expect(Option.map(played.failure, (failure) => [failure.index, failure.error._tag])).toEqual(Option.some([1, "Forbidden"]))
       expect(played.summary.passed).toBe(false)
+    }).pipe(Effect.provide(conversation)))
+})
+
+describe("ScenarioPlayer.play with faults", () => {
+  it.effect("sets a turn's faults through the app's injector before the turn and clears them after it", () =>
+    Effect.gen(function*() {
+      const log: Array<string> = []
+      const injector = Layer.succeed(BatonApp.FaultInjector, {
+        set: (service, spec) => Effect.sync(() => void log.push(`set ${service} ${spec}`)),
+        clear: (service) => Effect.sync(() => void log.push(`clear ${service}`))
+      })
+      const played = yield* ScenarioPlayer.play({
+        name: "degraded",
+        userId: "u",
+        sessionId: "degraded",
+        turns: [
+          { text: "hello" },
+          { text: "hello again", faults: { weather: "error:rpc(-32050)@1", flights: "latency:fixed(5)" } },
+          { text: "and again" }
+        ]
+      }, { onTurn: (turn) => Effect.sync(() => void log.push(`turn ${turn.index}`)) }).pipe(Effect.provide(injector))
+      expect(log).toEqual([
+        "turn 1",
+        "set weather error:rpc(-32050)@1",
+        "set flights latency:fixed(5)",
+        "clear weather",
+        "clear flights",
+        "turn 2",
+        "turn 3"
+      ])
+      expect(played.turns.map((turn) => turn.faults)).toEqual([
+        undefined,
+        { weather: "error:rpc(-32050)@1", flights: "latency:fixed(5)" },
+        undefined
+      ])
+    }).pipe(Effect.provide(conversation)))
+
+  it.effect("plays a turn's faults as no faults when the app provides no injector", () =>
+    Effect.gen(function*() {
+      const played = yield* ScenarioPlayer.play({
+        name: "no injector",
+        userId: "u",
+        sessionId: "no-injector",
+        turns: [{ text: "hello", faults: { weather: "crash" } }]
+      })
+      expect(played.turns[0]!.faults).toBeUndefined()
+      expect(Option.isNone(played.failure)).toBe(true)
     }).pipe(Effect.provide(conversation)))
 })
 

@@ -105,6 +105,15 @@ describe("Transcript.turn", () => {
     expect(lines[lines.length - 1]).toBe("  ✓ agent booking · reply mentions \"Booked!\"")
   })
 
+  it("shows the faults injected for the turn before what was said", () => {
+    const lines = Transcript.turn({ ...played, faults: { weather: "error:rpc(-32050)@1" } }, { agentNames: names })
+    expect(lines.slice(1, 4)).toEqual([
+      "Turn 5 · 1.50 ms",
+      "  ⚡ fault injected into weather for this turn: error:rpc(-32050)@1",
+      "  you             Book it"
+    ])
+  })
+
   it("lists each unmet expectation", () => {
     const lines = Transcript.turn({
       ...played,

@@ -12,7 +12,7 @@ describe("baton demo", () => {
     expect(code).toBe(0)
     const lines = stdout.split("\n")
     expect(lines[0]).toBe("TripSage — A week in Lisbon: destination → flights → hotel → booking")
-    expect(lines[1]).toBe("session tripsage-demo · user demo-traveller · 5 turns · tools in process")
+    expect(lines[1]).toBe("session tripsage-demo · user demo-traveller · 6 turns · tools in process")
     const handoffs = lines.filter((line) => line.startsWith("  ↪ handoff"))
     expect(handoffs.map((line) => line.replace(handoffLine, "$1->$2 ($3)"))).toEqual([
       "triage->destination (transfer)",
@@ -26,9 +26,13 @@ describe("baton demo", () => {
       /^ {2}↪ handoff booking → budget \(delegate\) — check the total against the traveller's budget before taking payment — \d+\.\d{3} ms — context preserved ✓$/m
     )
     expect(lines.some((line) => /^ {2}Booking +Booked! /.test(line))).toBe(true)
+    // The parallel search, and the degraded turn: a fault in the weather mock for one turn only.
+    expect(stdout).toContain("Searched in parallel with the flights:")
+    expect(lines).toContain("  ⚡ fault injected into weather for this turn: error:rpc(-32050)@1")
+    expect(stdout).toContain("Weather is unavailable right now; flights and hotels are shown without the forecast.")
     expect(lines).toEqual(expect.arrayContaining([
       "Summary",
-      "  turns               5",
+      "  turns               6",
       "  handoffs            6 (1 nested)",
       "  contexts preserved  yes ✓",
       "  result              PASS"

@@ -25,10 +25,13 @@
  *
  * @since 0.1.0
  */
+import * as Context from "effect/Context"
+import type * as Effect from "effect/Effect"
 import type * as Layer from "effect/Layer"
 import type { Conversation } from "./Conversation.js"
 import type { Scenario } from "./Scenario.js"
 import type { SessionStore } from "./SessionStore.js"
+import type * as Workflow from "./Workflow.js"
 
 /**
  * How the app's tool services are reached: served in this process, or
@@ -67,4 +70,23 @@ export interface BatonApp {
   readonly layer: (options: LayerOptions) => Layer.Layer<Conversation, unknown, SessionStore>
   /** The scripted conversation `baton demo` plays. */
   readonly demo?: Scenario
+  /** The app's named workflows, as `baton plan <name>` explains them. */
+  readonly workflows?: Readonly<Record<string, Workflow.Any>>
 }
+
+/**
+ * Injects faults into the app's tool services, for scenarios whose turns
+ * carry `faults`. An app's layer may provide it next to its conversation;
+ * runners look it up and skip the faults when it is absent.
+ *
+ * @since 0.1.0 @category models
+ */
+export interface FaultInjectorService {
+  /** Replaces `service`'s faults with `spec` (a testkit fault spec). */
+  readonly set: (service: string, spec: string) => Effect.Effect<void, unknown>
+  /** Removes `service`'s faults. */
+  readonly clear: (service: string) => Effect.Effect<void, unknown>
+}
+
+/** @since 0.1.0 @category tags */
+export class FaultInjector extends Context.Tag("@baton/core/BatonApp/FaultInjector")<FaultInjector, FaultInjectorService>() {}

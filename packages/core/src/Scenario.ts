@@ -20,7 +20,14 @@ export type Expectation = typeof Expectation.Type
 /** @since 0.1.0 @category schemas */
 export const Turn = Schema.Struct({
   text: Schema.String.pipe(Schema.nonEmptyString()),
-  expect: Schema.optional(Expectation)
+  expect: Schema.optional(Expectation),
+  /**
+   * Faults to inject into the app's tool services for this turn only, as
+   * testkit fault specs by service name (e.g. `{ weather: "error:rpc(-32050)@1" }`):
+   * the runner sets them through the app's `BatonApp.FaultInjector` before the
+   * turn and clears them after it. Ignored by apps that provide no injector.
+   */
+  faults: Schema.optional(Schema.Record({ key: Schema.String, value: Schema.String }))
 })
 /** @since 0.1.0 @category models */
 export type Turn = typeof Turn.Type

@@ -3,21 +3,23 @@
  * set it first delegates a budget check to Budget — a nested handoff — and
  * books only when the check comes back within budget. Reservations need
  * every traveller's name; payment uses the traveller's card token, never a
- * card number. A declined card releases both reservations.
+ * card number. Booking is a saga (`Workflows.booking`): check availability,
+ * reserve the flight, reserve the stay, pay, confirm; a declined card undoes
+ * both reservations, and the reply says what was undone.
  *
  * @since 0.1.0
  */
-import { Agent } from "@baton/core"
+import { Agent, WorkflowExecutor } from "@baton/core"
 import type { ToolGateway } from "@baton/core"
 import * as Arr from "effect/Array"
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
-import { createHash } from "node:crypto"
 import * as Format from "../Format.js"
 import * as Pricing from "../Pricing.js"
 import * as Tools from "../Tools.js"
 import * as TripRequest from "../TripRequest.js"
-import type { FlightOption, HotelOption, Traveller, TripState } from "../TripState.js"
+import type { TripState } from "../TripState.js"
+import * as Workflows from "../Workflows.js"
 import * as Roster from "./Roster.js"
 
 /**
@@ -43,92 +45,66 @@ const cardTokenOf = (preferences: Readonly<Record<string, unknown>>): string => 
   return isCardToken(saved) ? saved : defaultCardToken
 }
 
-interface Order {
-  readonly flight: FlightOption
-  readonly hotel: HotelOption
-  readonly checkIn: string
-  readonly checkOut: string
-  readonly travellers: Arr.NonEmptyReadonlyArray<Traveller>
-  readonly cardToken: string
-  readonly total: number
-}
-
-const fullName = (traveller: Traveller) => `${traveller.givenName} ${traveller.familyName}`
-
 /** "visa" → "Visa". */
 const brandName = (brand: string) => `${brand.charAt(0).toUpperCase()}${brand.slice(1)}`
 
-/**
- * One key per session and order: a retried turn repeats no reservation and
- * no charge, while a different order (other travellers, another card) is a
- * new request. Hashed, because offer ids are long and keys are bounded.
- */
-const orderKey = (sessionId: string, order: Order) =>
-  `${sessionId}/${
-    createHash("sha256")
-      .update(JSON.stringify([order.flight.id, order.hotel.id, order.checkIn, order.checkOut, order.travellers, order.cardToken]))
-      .digest("base64url")
-      .slice(0, 22)
-  }`
+/** What each undone step was, in words, in the order the saga took them. */
+const undoneLabels: ReadonlyArray<readonly [string, string]> = [["reserveFlight", "the flight"], ["reserveHotel", "the stay"]]
 
-const book = (sessionId: string, state: TripState, order: Order) =>
+const list = (items: ReadonlyArray<string>) =>
+  items.length <= 1 ? items.join("") : `${items.slice(0, -1).join(", ")} and ${items[items.length - 1]}`
+
+/** What the saga undid and what it could not, in plain words. */
+const undone = (result: Workflows.BookingResult): string => {
+  const released = undoneLabels.filter(([step]) => result.compensated.includes(step as never))
+  const ids = released.flatMap(([step]) => {
+    const output = result.outputs[step as "reserveFlight" | "reserveHotel"]
+    return output === undefined ? [] : [output.reservation.id]
+  })
+  const stuck = undoneLabels.filter(([step]) => result.compensationFailures.some((failure) => failure.step === step))
+  return (released.length === 0 ? "nothing was reserved" : `I've released ${list(released.map(([, what]) => what))}`) +
+    (ids.length === 0 ? "" : ` (reservation${ids.length === 1 ? "" : "s"} ${list(ids)} cancelled)`) +
+    (stuck.length === 0 ? "" : `, but I couldn't release ${list(stuck.map(([, what]) => what))}: please contact support`)
+}
+
+const book = (sessionId: string, state: TripState, order: Workflows.Order) =>
   Effect.gen(function*() {
-    const key = orderKey(sessionId, order)
-    const [{ reservation: flight }, { reservation: stay }] = yield* Effect.all([
-      Tools.call(Tools.reserveFlight, {
-        offer_id: order.flight.id,
-        passengers: Arr.map(order.travellers, (traveller) => ({
-          given_name: traveller.givenName,
-          family_name: traveller.familyName,
-          type: "adult" as const
-        })),
-        idempotency_key: `${key}/flight`
-      }),
-      Tools.call(Tools.reserveStay, {
-        listing_id: order.hotel.id,
-        check_in: order.checkIn,
-        check_out: order.checkOut,
-        guests: order.travellers.length,
-        guest_name: fullName(order.travellers[0]),
-        currency: "GBP",
-        idempotency_key: `${key}/stay`
-      })
-    ], { concurrency: "unbounded" })
-    const destination = state.destination?.name ?? "your destination"
-    const { payment } = yield* Tools.call(Tools.processPayment, {
-      amount: order.total,
-      currency: "GBP",
-      card_token: order.cardToken,
-      description: `TripSage: ${order.flight.airline} ${order.flight.flightNumber} and ${order.hotel.name}`,
-      idempotency_key: `${key}/payment`
-    })
-    if (payment.status === "declined") {
-      // Nothing was charged, so nothing may stay held: release both reservations.
-      yield* Effect.all([
-        Tools.call(Tools.cancelFlight, { reservation_id: flight.id }),
-        Tools.call(Tools.cancelStay, { reservation_id: stay.id })
-      ], { concurrency: "unbounded" })
+    const runId = Workflows.bookingRunId(sessionId, order)
+    const result = yield* Effect.orDie(WorkflowExecutor.execute(Workflows.booking(order), { runId }))
+    const confirmed = result.outputs.confirm
+    if (result.status !== "completed" || confirmed === undefined) {
+      const failure = result.failed.find((failed) => !failed.optional)
+      if (failure !== undefined && failure.error instanceof Workflows.PaymentDeclined) {
+        const declined = failure.error
+        return Agent.reply<TripState>(
+          `Your ${brandName(declined.brand)} card ending ${declined.last4} was declined (${declined.reason}), ` +
+            `so nothing was charged and ${undone(result)}. Save another card and ask me to book again.`,
+          { state }
+        )
+      }
+      const why = result.missing.find((missing) => !missing.optional)?.reason ?? "the booking did not finish"
       return Agent.reply<TripState>(
-        `Your ${brandName(payment.card.brand)} card ending ${payment.card.last4} was declined ` +
-          `(${payment.decline_reason ?? "no reason given"}), so nothing was charged and I've released the flight and the ` +
-          "stay. Save another card and ask me to book again.",
+        `I couldn't complete the booking (${why}). Nothing was charged, and ${undone(result)}. ` +
+          "Ask me to book again in a moment.",
         { state }
       )
     }
+    const destination = state.destination?.name ?? "your destination"
     return Agent.reply<TripState>(
-      `Booked! ${order.flight.airline} ${order.flight.flightNumber}, booking reference ${flight.booking_reference} ` +
-        `(reservation ${flight.id}), and ${order.hotel.name}, confirmation ${stay.confirmation_code} ` +
-        `(reservation ${stay.id}). ${Format.money(order.total)} charged to your ${brandName(payment.card.brand)} card ending ` +
-        `${payment.card.last4}, payment ${payment.id}. Have a wonderful time in ${destination}!`,
+      `Booked! ${order.flight.airline} ${order.flight.flightNumber}, booking reference ${confirmed.flightReference} ` +
+        `(reservation ${confirmed.flightReservation}), and ${order.hotel.name}, confirmation ${confirmed.hotelConfirmation} ` +
+        `(reservation ${confirmed.hotelReservation}). ${Format.money(order.total)} charged to your ${
+          brandName(confirmed.brand)
+        } card ending ${confirmed.last4}, payment ${confirmed.paymentId}. Have a wonderful time in ${destination}!`,
       {
         state: {
           ...state,
           booking: {
-            flightReservation: flight.id,
-            flightReference: flight.booking_reference,
-            hotelReservation: stay.id,
-            hotelConfirmation: stay.confirmation_code,
-            paymentId: payment.id,
+            flightReservation: confirmed.flightReservation,
+            flightReference: confirmed.flightReference,
+            hotelReservation: confirmed.hotelReservation,
+            hotelConfirmation: confirmed.hotelConfirmation,
+            paymentId: confirmed.paymentId,
             total: order.total
           }
         }

@@ -25,8 +25,12 @@ const range = (values: ReadonlyArray<number>) => {
   return low === high ? `${low}°C` : `${low}–${high}°C`
 }
 
-/** "highs of 8–19°C, lows of 3–12°C, rain on 4 of 8 days". */
-const summary = (days: ReadonlyArray<Tools.ForecastDay>) => {
+/**
+ * "highs of 8–19°C, lows of 3–12°C, rain on 4 of 8 days".
+ *
+ * @since 0.1.0 @category formatting
+ */
+export const summary = (days: ReadonlyArray<Tools.ForecastDay>) => {
   const rainy = days.filter((day) => wet.has(day.condition)).length
   const snowy = days.filter((day) => day.condition === "snow").length
   const rain = rainy === 0 ? "dry every day" : `rain on ${rainy} of ${days.length} days`

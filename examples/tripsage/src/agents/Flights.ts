@@ -5,7 +5,7 @@
  *
  * @since 0.1.0
  */
-import { Agent } from "@baton/core"
+import { Agent, WorkflowExecutor } from "@baton/core"
 import type { ToolGateway } from "@baton/core"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
@@ -14,6 +14,8 @@ import * as Format from "../Format.js"
 import * as Tools from "../Tools.js"
 import * as TripRequest from "../TripRequest.js"
 import type { FlightOption, TripState } from "../TripState.js"
+import * as Workflows from "../Workflows.js"
+import * as Destination from "./Destination.js"
 import * as Roster from "./Roster.js"
 
 // The cheapest few are enough to choose from in a conversation.
@@ -38,34 +40,65 @@ const toOption = (offer: Tools.Offer): FlightOption => {
   }
 }
 
+/** What the searches run alongside the flights found, in a line each. */
+const alongside = (result: Workflows.SearchResult, departDate: string): Array<string> => {
+  const lines: Array<string> = []
+  const { activities, stays, weather } = result.outputs
+  if (stays !== undefined && stays.listings.length > 0) {
+    const from = Math.min(...stays.listings.map((listing) => listing.nightly_price.amount))
+    lines.push(`Places to stay: ${stays.listings.length} found, from ${Format.money(from)} a night.`)
+  }
+  if (weather !== undefined && weather.days.length > 0) {
+    const end = weather.days[weather.days.length - 1]!.date
+    lines.push(
+      `Weather, ${Format.day(departDate)}${end === departDate ? "" : ` to ${Format.day(end)}`}: ${Destination.summary(weather.days)}.`
+    )
+  }
+  const top = activities?.activities[0]
+  if (top !== undefined) lines.push(`Top thing to do: ${top.name}.`)
+  const note = Workflows.degradedNote(result.missing)
+  if (note !== "") lines.push(note)
+  return lines
+}
+
+/**
+ * Flights, places to stay, the forecast and things to do, searched at once
+ * by the `trip-search` workflow; the reply lists the flights, with what the
+ * other searches found, and says in words what is missing when an optional
+ * search failed.
+ */
 const search = (state: TripState) => {
   const { departDate, destination, origin, returnDate } = state
   if (!origin || !destination || !departDate) {
     const gaps = Roster.missing(state, Roster.needs.flights)
     return Effect.succeed(Agent.reply<TripState>(`To search flights I need ${Roster.describe(gaps)}.`, { state }))
   }
+  const workflow = Workflows.search({ origin, destination, departDate, returnDate, travellers: state.travellers })
   return Effect.map(
-    Tools.call(Tools.searchFlights, {
-      origin: origin.code,
-      destination: destination.code,
-      departure_date: departDate,
-      ...(returnDate === undefined ? {} : { return_date: returnDate }),
-      adults: state.travellers,
-      cabin_class: "economy",
-      currency: "GBP"
-    }),
-    ({ offers }) => {
+    Effect.orDie(WorkflowExecutor.execute(workflow)),
+    (result) => {
       const dates = returnDate === undefined
         ? Format.day(departDate)
         : `${Format.day(departDate)}, returning ${Format.day(returnDate)}`
       const route = `${Format.place(origin)} → ${Format.place(destination)} on ${dates}`
+      const found = result.outputs.flights
+      if (found === undefined) {
+        const why = result.missing.find((step) => step.step === "flights")?.reason ?? "the search did not finish"
+        return Agent.reply<TripState>(
+          `I couldn't search flights ${route} just now (${why}). Please ask me again in a moment.`,
+          { state }
+        )
+      }
+      const { offers } = found
       if (offers.length === 0) {
         return Agent.reply<TripState>(`There are no flights ${route}. Other dates may work.`, { state })
       }
       const options = offers.slice(0, shown).map(toOption)
+      const extra = alongside(result, departDate)
       return Agent.reply<TripState>(
         `Flights ${route}, for ${state.travellers}:\n` +
           `${Format.numbered(options.map((option) => Format.flight(option, state.travellers)))}\n` +
+          (extra.length === 0 ? "" : `Searched in parallel with the flights:\n${extra.join("\n")}\n`) +
           `Which one would you like? Say "option 1", "option 2"…`,
         { state: { ...Struct.omit(state, "selectedFlight", "quote"), flightOptions: options } }
       )

@@ -1,0 +1,91 @@
+/**
+ * `baton plan <workflow>`: loads the app and prints how one of its named
+ * workflows (`BatonApp.workflows`) would run — its levels, what runs in
+ * parallel, the critical path — with `WorkflowPlan.render`. Exit 0 when the
+ * plan was printed, 2 when there is no app, the app has no workflows or the
+ * workflow is unknown (the known ones are listed), 1 when the workflow is
+ * invalid.
+ *
+ * @since 0.1.0
+ */
+import { WorkflowPlan } from "@baton/core"
+import type { Command } from "commander"
+import * as Effect from "effect/Effect"
+import * as Schema from "effect/Schema"
+import * as AppLoader from "../AppLoader.js"
+import { ExitCode, type Io } from "../Io.js"
+
+/** @since 0.1.0 @category models */
+export const Options = Schema.Struct({
+  app: Schema.optionalWith(Schema.String, { exact: true }),
+  config: Schema.optionalWith(Schema.String, { exact: true })
+})
+/** @since 0.1.0 @category models */
+export type Options = typeof Options.Type
+
+/** @since 0.1.0 @category commands */
+export const run = (name: string, options: Options, io: Io): Effect.Effect<number> => {
+  const usage = (error: { readonly message: string }) =>
+    Effect.sync(() => {
+      io.writeError(`error: ${error.message}\n`)
+      return ExitCode.usage
+    })
+  return Effect.gen(function*() {
+    const module = yield* AppLoader.resolve({ cwd: io.cwd, app: options.app, config: options.config })
+    const app = yield* AppLoader.load(module)
+    const workflows = app.workflows ?? {}
+    const known = Object.keys(workflows).sort()
+    const workflow = Object.hasOwn(workflows, name) ? workflows[name] : undefined
+    if (workflow === undefined) {
+      return yield* usage({
+        message: known.length === 0
+          ? `the app "${app.name}" has no workflows`
+          : `unknown workflow "${name}"; the app "${app.name}" has: ${known.join(", ")}`
+      })
+    }
+    return yield* WorkflowPlan.make(workflow).pipe(
+      Effect.map((plan) => {
+        io.write(`${WorkflowPlan.render(plan)}\n`)
+        return ExitCode.ok as number
+      }),
+      Effect.catchTag("WorkflowInvalid", (error) =>
+        Effect.sync(() => {
+          io.writeError(`error: ${error.message}\n`)
+          return ExitCode.failed
+        }))
+    )
+  }).pipe(
+    Effect.catchTags({ ConfigError: usage, AppLoadError: usage }),
+    Effect.catchAllDefect((defect) =>
+      Effect.sync(() => {
+        io.writeError(`error: planning crashed: ${defect instanceof Error ? defect.message : String(defect)}\n`)
+        return ExitCode.failed
+      })
+    )
+  )
+}
+
+const decodeOptions = Schema.decodeUnknownSync(Options)
+
+/**
+ * Adds the command to `program`; its exit code goes to `exit`.
+ *
+ * @since 0.1.0 @category commands
+ */
+export const register = (program: Command, io: Io, exit: (code: number) => void): Command =>
+  program
+    .command("plan")
+    .description("print how one of the app's named workflows would run: levels, parallel steps, critical path")
+    .argument("<workflow>", "the workflow's name, as the app's `workflows` names it")
+    .option("--app <module>", "module exporting `app` (default: \"app\" in baton.config.json, else examples/tripsage/src/app.ts)")
+    .option("--config <file>", "config file to read the app from", "baton.config.json")
+    .addHelpText(
+      "after",
+      `
+Examples:
+  $ baton plan trip-search                          the TripSage parallel search
+  $ baton plan booking --app examples/tripsage/src/app.ts
+
+Exit codes: 0 plan printed, 1 the workflow is invalid, 2 usage error (unknown workflow: the known ones are listed).`
+    )
+    .action(async (name: string, options: unknown) => exit(await Effect.runPromise(run(name, decodeOptions(options), io))))
