@@ -174,6 +174,11 @@ export interface ResiliencePolicy extends Policy.Policy<Policy.PolicyError> {
   readonly service: string
   readonly config: Config
   readonly idempotent: Policy.Policy<Policy.PolicyError>
+  /**
+   * The stack without Retry and Hedge, for calls that must run at most once
+   * (side effects without an idempotency key).
+   */
+  readonly once: Policy.Policy<Policy.PolicyError>
   /** The policies, to read a breaker's state, snapshot it, or read the current timeout. */
   readonly parts: Parts
 }
@@ -236,9 +241,9 @@ export const make = (options: Options): Effect.Effect<ResiliencePolicy> =>
       Hedge.make({ service, ...hedge, ...(budget !== undefined ? { budget } : {}) }))
     const observe = options.health?.observe(service, options.instance)
 
-    const stack = (withHedge: boolean) =>
+    const stack = (withHedge: boolean, withRetry = true) =>
       Policy.wrap(
-        ...[bulkhead, retry, withHedge ? hedge : undefined, rateLimiter, breaker, observe, timeout].filter(
+        ...[bulkhead, withRetry ? retry : undefined, withHedge ? hedge : undefined, rateLimiter, breaker, observe, timeout].filter(
           (policy): policy is NonNullable<typeof policy> => policy !== undefined
         ) as ReadonlyArray<Policy.Policy<Policy.PolicyError>>
       )
@@ -251,7 +256,7 @@ export const make = (options: Options): Effect.Effect<ResiliencePolicy> =>
       ...(breaker !== undefined ? { breaker } : {}),
       ...(timeout !== undefined ? { timeout } : {})
     }
-    return Object.assign(stack(false), { service, config, idempotent: stack(true), parts })
+    return Object.assign(stack(false), { service, config, idempotent: stack(true), once: stack(false, false), parts })
   })
 
 /**

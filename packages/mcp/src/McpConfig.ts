@@ -23,6 +23,7 @@
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js"
 import type * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
+import { ResiliencePolicy } from "@baton/core"
 import type { McpConfigError } from "./Errors.js"
 import * as internal from "./internal/config.js"
 
@@ -31,55 +32,51 @@ const PositiveMillis = Schema.Number.pipe(Schema.finite(), Schema.positive())
 const Count = Schema.Int.pipe(Schema.greaterThanOrEqualTo(1))
 
 /**
- * Retries with backoff. Carried here; applied by the resilience policies.
+ * Retries with backoff, bounded by the service's retry budget: core's
+ * `ResiliencePolicy.RetryConfig` (`maxRetries`, `baseDelayMs`, `maxDelayMs`,
+ * `factor`, `jitter`, `maxRetryAfterMs`, `budget: {ratio, minRetries, windowMs}`).
  *
  * @since 0.1.0 @category schemas
  */
-export const RetryPolicy = Schema.Struct({
-  maxAttempts: Schema.optional(Count),
-  baseDelayMs: Schema.optional(Millis),
-  maxDelayMs: Schema.optional(Millis),
-  jitter: Schema.optional(Schema.Boolean),
-  /** Share of calls that may be retries, so retries cannot multiply an outage. */
-  budget: Schema.optional(Schema.Number.pipe(Schema.between(0, 1)))
-})
+export const RetryPolicy = ResiliencePolicy.RetryConfig
 
 /**
- * A circuit breaker. Carried here; applied by the resilience policies.
+ * A circuit breaker: core's `ResiliencePolicy.BreakerConfig` (`trip`,
+ * `halfOpen`, `openMs`, `maxOpenMs`, `openBackoffFactor`).
  *
  * @since 0.1.0 @category schemas
  */
-export const BreakerPolicy = Schema.Struct({
-  failureThreshold: Schema.optional(Count),
-  windowMs: Schema.optional(PositiveMillis),
-  openMs: Schema.optional(PositiveMillis),
-  halfOpenCalls: Schema.optional(Count)
-})
+export const BreakerPolicy = ResiliencePolicy.BreakerConfig
 
 /**
- * A bulkhead. Carried here; applied by the resilience policies.
+ * A bulkhead: core's `ResiliencePolicy.BulkheadConfig` (`maxConcurrent`, `maxQueued`).
  *
  * @since 0.1.0 @category schemas
  */
-export const BulkheadPolicy = Schema.Struct({
-  maxConcurrent: Count,
-  maxQueue: Schema.optional(Schema.Int.pipe(Schema.nonNegative()))
-})
+export const BulkheadPolicy = ResiliencePolicy.BulkheadConfig
 
 /**
- * A service's call policy. The gateway applies `timeoutMs`; the rest is
- * read by the resilience policies that wrap the gateway.
+ * A service's call policy: core's `ResiliencePolicy.Config` (one schema for
+ * both), plus `resetTimeoutOnProgress`. The gateway builds the service's
+ * stack from it (see `McpGateway`); absent entries get the gateway's
+ * defaults:
+ *
+ * - `timeoutMs`: `McpGateway.Options.defaultTimeoutMs` (30 s), per attempt;
+ * - `retry`: `{ maxRetries: 2 }` (backoff from 100 ms, budget 20 % of calls
+ *   + 10 per 10 s); never for side-effecting calls without an idempotency key;
+ * - `breaker`: 5 consecutive failures, open 5 s (doubling up to 60 s), one probe;
+ * - `bulkhead`, `rateLimit`, `hedge`, `adaptiveTimeout`: none.
  *
  * @since 0.1.0 @category schemas
  */
 export const Policy = Schema.Struct({
-  timeoutMs: Schema.optional(PositiveMillis),
+  ...ResiliencePolicy.Config.fields,
   /** A progress notification restarts the timeout, for long tools that report progress. */
-  resetTimeoutOnProgress: Schema.optional(Schema.Boolean),
-  retry: Schema.optional(RetryPolicy),
-  breaker: Schema.optional(BreakerPolicy),
-  bulkhead: Schema.optional(BulkheadPolicy)
+  resetTimeoutOnProgress: Schema.optional(Schema.Boolean)
 })
+
+/** @since 0.1.0 @category models */
+export interface Policy extends Schema.Schema.Type<typeof Policy> {}
 
 /**
  * How a call picks one of a service's instances.
@@ -110,7 +107,12 @@ const serverOptions = {
   /** Accepted for compatibility with other clients' files; the other keys decide the transport. */
   type: Schema.optional(Schema.Literal("stdio", "http", "streamable-http")),
   policy: Schema.optional(Policy),
-  /** Services to try when this one fails, in order. */
+  /**
+   * Services to try, in order, when this one fails with a service fault or
+   * refuses the call (breaker open, bulkhead full, rate limited): the same
+   * tool with the same arguments. Side-effecting calls without an
+   * idempotency key only fall back on a refusal (the service never saw them).
+   */
   fallback: Schema.optional(Schema.Array(Schema.String)),
   /**
    * Which tools have no side effects, overriding their `readOnlyHint`: a list
@@ -122,6 +124,12 @@ const serverOptions = {
   ),
   /** How long a read-only tool's result is reused; 0 (the default) disables the cache. */
   cacheTtlMs: Schema.optional(Millis),
+  /**
+   * How long after it expires (after `cacheTtlMs`) a read-only result may
+   * still be served, marked stale, when the service fails; 0 (the default)
+   * never serves stale results.
+   */
+  staleIfErrorMs: Schema.optional(Millis),
   loadBalancing: Schema.optional(LoadBalancing),
   /** How often each connected instance is pinged; default 10 s. */
   healthCheckIntervalMs: Schema.optional(PositiveMillis),

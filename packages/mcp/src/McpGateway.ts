@@ -10,6 +10,24 @@
  * A successful call returns the tool's `structuredContent` when it gives one,
  * its `content` blocks otherwise.
  *
+ * Resilience: each service's calls go through its policy stack, built once
+ * from its `policy` (core's `ResiliencePolicy.Config`) over
+ * `Options.defaultPolicy`: bulkhead → retry (within the retry budget) →
+ * hedge (read-only calls) → rate limiter → circuit breaker → per-attempt
+ * timeout (core's `Timeout`, fixed or adaptive; it fails with `ToolTimeout`).
+ * Each attempt picks an instance anew, and its outcome feeds that instance's
+ * health, which the balancer reads. Side-effecting calls are retried only
+ * when they carry an `idempotencyKey`. The policies' refusals reach the
+ * caller as `ToolResultError`s that say the service is unavailable and when
+ * to try again; an exhausted retry budget as the last error.
+ *
+ * Degradation: a call that fails with a service fault or a refusal goes to
+ * the service's `fallback` services in order (the same tool and arguments),
+ * then, for read-only tools with `staleIfErrorMs`, to the last result past
+ * its expiry. A degraded answer is returned as usual, and announced: a
+ * `FallbackUsed` event, and a `Degradation.Note` for the caller's
+ * `Degradation.collect`.
+ *
  * Ending a call early: interrupting the calling fiber aborts the request (the
  * SDK sends `notifications/cancelled`) and publishes `ToolCalled` with outcome
  * `cancelled`; a call that outlives its service's `timeoutMs` fails with
@@ -42,6 +60,7 @@ import type * as Scope from "effect/Scope"
 import type { McpConfigError } from "./Errors.js"
 import * as gateway from "./internal/gateway.js"
 import * as pool from "./internal/pool.js"
+import * as resilience from "./internal/resilience.js"
 import { makeServices } from "./internal/services.js"
 import * as McpConfig from "./McpConfig.js"
 import { McpServices } from "./McpServices.js"
@@ -54,9 +73,32 @@ export interface Options {
   readonly connectTimeoutMs?: number
   /** Read-only results kept at most, across services; default 1,000. */
   readonly cacheMaxEntries?: number
+  /**
+   * The resilience policies (retry, breaker, bulkhead, rate limit, hedge) of
+   * services whose `policy` leaves them out; each field of a service's own
+   * policy replaces the same field here. Default none: a service without a
+   * policy gets only its timeout. `recommendedPolicy` is a good start.
+   */
+  readonly defaultPolicy?: DefaultPolicy
   /** How Baton introduces itself to servers. */
   readonly clientInfo?: { readonly name: string; readonly version: string }
 }
+
+/**
+ * A service's policies but its timeout: see `Options.defaultPolicy`.
+ *
+ * @since 0.1.0 @category models
+ */
+export type DefaultPolicy = resilience.DefaultPolicy
+
+/**
+ * Two retries within the retry budget (20 % of calls + 10 per 10 s; core's
+ * backoff from 100 ms) and a breaker that opens after 5 consecutive
+ * failures for 5 s (doubling up to 60 s) and closes after one good probe.
+ *
+ * @since 0.1.0 @category constructors
+ */
+export const recommendedPolicy: DefaultPolicy = resilience.recommended
 
 /** @since 0.1.0 @category models */
 export interface McpGateway {
@@ -85,7 +127,10 @@ export const make = (config: McpConfig.McpConfig, options: Options = {}): Effect
         { concurrency: "unbounded" }
       )
     )
-    const tools = yield* gateway.make(pools, { cacheMaxEntries: options.cacheMaxEntries ?? 1_000 })
+    const tools = yield* gateway.make(pools, {
+      cacheMaxEntries: options.cacheMaxEntries ?? 1_000,
+      defaultPolicy: options.defaultPolicy ?? {}
+    })
     return { gateway: tools, services: makeServices(pools) }
   })
 

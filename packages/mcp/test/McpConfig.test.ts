@@ -28,7 +28,12 @@ describe("McpConfig", () => {
             env: { API_KEY: "x" },
             cwd: "servers",
             instances: 3,
-            policy: { timeoutMs: 5_000, retry: { maxAttempts: 3 }, breaker: { failureThreshold: 5 }, bulkhead: { maxConcurrent: 8 } },
+            policy: {
+              timeoutMs: 5_000,
+              retry: { maxRetries: 3 },
+              breaker: { trip: { _tag: "ConsecutiveFailures", threshold: 5 } },
+              bulkhead: { maxConcurrent: 8 }
+            },
             fallback: ["hotels"],
             readOnlyTools: ["search_flights"],
             cacheTtlMs: 30_000,

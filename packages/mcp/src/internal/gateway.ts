@@ -5,13 +5,15 @@ import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import type * as Scope from "effect/Scope"
-import { type BatonEvent, EventBus, ToolGateway } from "@baton/core"
+import { type BatonEvent, Degradation, EventBus, Timeout, ToolGateway } from "@baton/core"
 import type { PooledTool } from "../McpPool.js"
 import { CallSignal } from "./callSignal.js"
 import { callKey } from "./callKey.js"
 import { makeCoalescer } from "./coalesce.js"
 import { classify, resultError, type ToolResult } from "./errors.js"
 import type { Pool } from "./pool.js"
+import { fallsBack, type Resilience, toToolError } from "./resilience.js"
+import * as resilience from "./resilience.js"
 import { ResponseCache } from "./responseCache.js"
 
 type ToolError = ToolGateway.ToolError
@@ -33,6 +35,7 @@ interface Served {
 
 export interface GatewayOptions {
   readonly cacheMaxEntries: number
+  readonly defaultPolicy: resilience.DefaultPolicy
 }
 
 // Reported as the instance of calls refused before one was chosen.
@@ -81,69 +84,86 @@ const paramsOf = (call: ToolGateway.ToolCall): CallToolRequest["params"] =>
     : { name: call.tool, arguments: call.args, _meta: { idempotencyKey: call.idempotencyKey } }
 
 /**
- * Sends one call to an instance the pool picks. This is the hot path: one
- * `Effect.async` whose callbacks settle the instance's counters and health,
- * publish `ToolCalled`, and resume with the result or a typed error.
- * Interruption aborts the request (the SDK sends `notifications/cancelled`).
+ * Sends one call to an instance the pool picks (anew on each attempt). This
+ * is the hot path: one `Effect.async` whose callbacks settle the instance's
+ * counters and health, publish `ToolCalled`, and resume with the result or a
+ * typed error. Interruption aborts the request (the SDK sends
+ * `notifications/cancelled`). The service's per-attempt timeout (core's
+ * `Timeout`, fixed or adaptive) wraps the request; when it expires the call
+ * fails with `ToolTimeout` and counts against the instance's health.
  */
 const send = <A>(
   pool: Pool,
+  guard: Resilience,
   ctx: CallContext,
   shape: (value: unknown, instance: string) => A
-): Effect.Effect<A, ToolError> => {
-  const instance = pool.pick()
-  const connection = instance?.connection
-  if (instance === undefined || connection === undefined) {
-    return refuse(ctx, new ToolGateway.TransportClosed({ service: ctx.call.service, detail: "no instance is connected" }))
-  }
-  const { service, tool } = ctx.call
-  const bus = ctx.bus
-  return Effect.async<A, ToolError>((resume) => {
-    const cancel = new CallSignal()
-    const started = performance.now()
-    const fail = (error: ToolError) => {
-      const outcome = called(ctx, instance.id, outcomeOf(error), performance.now() - started, error)
-      resume(Effect.zipRight(outcome, Effect.fail(error)))
+): Effect.Effect<A, ToolError> =>
+  Effect.suspend(() => {
+    const instance = pool.pick()
+    const connection = instance?.connection
+    if (instance === undefined || connection === undefined) {
+      return refuse(ctx, new ToolGateway.TransportClosed({ service: ctx.call.service, detail: "no instance is connected" }))
     }
-    instance.outstanding++
-    connection.client.callTool(paramsOf(ctx.call), undefined, {
-      signal: cancel.signal,
-      timeout: pool.timeoutMs,
-      resetTimeoutOnProgress: pool.resetTimeoutOnProgress,
-      ...(bus === undefined ? {} : {
-        onprogress: (progress: Progress) => void Effect.runFork(bus.publish(progressEvent(ctx, progress)))
-      })
-    }).then(
-      (result) => {
-        instance.outstanding--
-        const durationMs = performance.now() - started
-        instance.stats.success(durationMs)
-        if (result.isError === true) return fail(resultError(service, tool, result))
-        const value = shape(valueOf(result), instance.id)
-        resume(bus === undefined ? Effect.succeed(value) : Effect.as(called(ctx, instance.id, "ok", durationMs), value))
-      },
-      (failure: unknown) => {
-        instance.outstanding--
-        // Interrupted: nobody waits for this answer any more.
-        if (cancel.aborted) return
-        const { broken, error } = classify(failure, {
-          service,
-          tool,
-          timeoutMs: pool.timeoutMs,
-          aborted: pool.closing(),
-          closed: connection.isClosed()
-        })
-        if (broken) connection.close()
-        if (hurtsHealth(error)) instance.stats.failure()
-        fail(error)
+    const { service, tool } = ctx.call
+    const bus = ctx.bus
+    let started = performance.now()
+    const request = Effect.async<A, ToolError>((resume) => {
+      const cancel = new CallSignal()
+      started = performance.now()
+      const fail = (error: ToolError) => {
+        const outcome = called(ctx, instance.id, outcomeOf(error), performance.now() - started, error)
+        resume(Effect.zipRight(outcome, Effect.fail(error)))
       }
-    )
-    return Effect.suspend(() => {
-      cancel.abort("cancelled by the caller")
-      return called(ctx, instance.id, "cancelled", performance.now() - started)
+      instance.outstanding++
+      connection.client.callTool(paramsOf(ctx.call), undefined, {
+        signal: cancel.signal,
+        timeout: guard.sdkTimeoutMs,
+        resetTimeoutOnProgress: pool.resetTimeoutOnProgress,
+        ...(bus === undefined ? {} : {
+          onprogress: (progress: Progress) => void Effect.runFork(bus.publish(progressEvent(ctx, progress)))
+        })
+      }).then(
+        (result) => {
+          instance.outstanding--
+          const durationMs = performance.now() - started
+          instance.stats.success(durationMs)
+          if (result.isError === true) return fail(resultError(service, tool, result))
+          const value = shape(valueOf(result), instance.id)
+          resume(bus === undefined ? Effect.succeed(value) : Effect.as(called(ctx, instance.id, "ok", durationMs), value))
+        },
+        (failure: unknown) => {
+          instance.outstanding--
+          // Interrupted: nobody waits for this answer any more.
+          if (cancel.aborted) return
+          const { broken, error } = classify(failure, {
+            service,
+            tool,
+            timeoutMs: guard.sdkTimeoutMs,
+            aborted: pool.closing(),
+            closed: connection.isClosed()
+          })
+          if (broken) connection.close()
+          if (hurtsHealth(error)) instance.stats.failure()
+          fail(error)
+        }
+      )
+      return Effect.sync(() => cancel.abort("cancelled by the caller"))
     })
+    const cancelled = Effect.suspend(() => called(ctx, instance.id, "cancelled", performance.now() - started))
+    const timeout = guard.timeout
+    if (timeout === undefined) return Effect.onInterrupt(request, () => cancelled)
+    return Effect.onInterrupt(
+      Effect.catchTag(timeout(request), "PolicyTimeout", (expired) => {
+        instance.stats.failure()
+        const error = Timeout.toToolTimeout(expired, tool)
+        return Effect.zipRight(
+          called(ctx, instance.id, "timeout", performance.now() - started, error),
+          Effect.fail(error)
+        )
+      }),
+      () => cancelled
+    )
   })
-}
 
 const checkTool = (pool: Pool, call: ToolGateway.ToolCall): PooledTool | ToolError => {
   const { service, tool: name } = call
@@ -165,29 +185,33 @@ export const make = (
   pools: ReadonlyMap<string, Pool>,
   options: GatewayOptions
 ): Effect.Effect<Context.Tag.Service<ToolGateway.ToolGateway>, never, Scope.Scope> =>
-  Effect.map(Effect.scope, (scope) => {
+  Effect.gen(function*() {
+    const scope = yield* Effect.scope
     const known = [...pools.keys()]
     const cache = new ResponseCache<Served>(options.cacheMaxEntries)
     const coalesce = makeCoalescer<Served, ToolError>(scope)
+    const guards = new Map<string, Resilience>()
+    for (const [name, pool] of pools) guards.set(name, yield* resilience.make(name, pool, options.defaultPolicy))
 
     // Read-only calls: served from the cache when fresh, otherwise shared
-    // with identical calls in flight.
-    const read = (pool: Pool, ctx: CallContext): Effect.Effect<unknown, ToolError> => {
+    // with identical calls in flight; one flight goes through the stack.
+    const read = (pool: Pool, guard: Resilience, ctx: CallContext, key: string): Effect.Effect<unknown, unknown> => {
       const { call, clock } = ctx
-      const key = callKey(call.service, call.tool, call.args)
       const ttl = pool.cacheTtlMs
+      const keep = ttl > 0 || guard.staleIfErrorMs > 0
       if (ttl > 0) {
         const hit = cache.get(key, clock.unsafeCurrentTimeMillis())
         if (hit !== undefined) return Effect.as(called(ctx, hit.instance, "cached", 0), hit.value)
       }
       // Lazy: a caller that joins a flight must not pick an instance.
-      const request = Effect.suspend(() =>
-        ttl > 0
-          ? Effect.tap(send(pool, ctx, asServed), (served) => cache.set(key, served, clock.unsafeCurrentTimeMillis() + ttl))
-          : send(pool, ctx, asServed)
+      const attempt = send(pool, guard, ctx, asServed)
+      const request = guard.policy.idempotent(
+        keep
+          ? Effect.tap(attempt, (served) => cache.set(key, served, clock.unsafeCurrentTimeMillis(), ttl, guard.staleIfErrorMs))
+          : attempt
       )
       const started = performance.now()
-      return Effect.flatMap(coalesce(key, request), ({ exit: ended, shared }) => {
+      return Effect.flatMap(coalesce(key, request as Effect.Effect<Served, ToolError>), ({ exit: ended, shared }) => {
         // A request interrupted while callers still wait was stopped by the
         // gateway's shutdown (its scope interrupts the shared request).
         const exit = Exit.isFailure(ended) && Cause.isInterruptedOnly(ended.cause)
@@ -205,19 +229,90 @@ export const make = (
       })
     }
 
+    // Side-effecting calls are retried only when they carry an idempotency key.
+    const write = (pool: Pool, guard: Resilience, ctx: CallContext): Effect.Effect<unknown, unknown> =>
+      (ctx.call.idempotencyKey === undefined ? guard.policy.once : guard.policy)(send(pool, guard, ctx, asValue))
+
+    const contextOf = (
+      call: ToolGateway.ToolCall,
+      fiber: { readonly currentContext: Context.Context<never>; readonly currentDefaultServices: Context.Context<never> }
+    ): CallContext => {
+      const bus = Context.getOption(fiber.currentContext, EventBus.EventBus)
+      return {
+        call,
+        bus: bus._tag === "Some" ? bus.value : undefined,
+        clock: Context.unsafeGet(fiber.currentDefaultServices, Clock.Clock)
+      }
+    }
+
+    /** Publishes `FallbackUsed` and records the degradation note. */
+    const degraded = (ctx: CallContext, note: Omit<Degradation.Note, "at" | "service" | "tool">) => {
+      const at = ctx.clock.unsafeCurrentTimeMillis()
+      const full: Degradation.Note = { ...note, service: ctx.call.service, tool: ctx.call.tool, at }
+      const detail = note.kind === "stale"
+        ? `served a stale result (${Math.round(note.ageMs ?? 0)} ms old): ${note.reason}`
+        : `served by ${note.servedBy}: ${note.reason}`
+      return Effect.zipRight(
+        ctx.bus === undefined
+          ? Effect.void
+          : ctx.bus.publish({ _tag: "FallbackUsed", at, service: ctx.call.service, error: detail }),
+        Degradation.record(full)
+      )
+    }
+
+    // One service's answer: checks, then its stack. No fallback.
+    const direct = (ctx: CallContext, readOnly: { value: boolean }): Effect.Effect<unknown, unknown> => {
+      const { call } = ctx
+      const pool = pools.get(call.service)
+      const guard = guards.get(call.service)
+      if (pool === undefined || guard === undefined) {
+        return refuse(ctx, new ToolGateway.UnknownService({ service: call.service, known }))
+      }
+      const tool = checkTool(pool, call)
+      if (!("info" in tool)) return refuse(ctx, tool)
+      readOnly.value = tool.info.readOnly
+      return tool.info.readOnly
+        ? read(pool, guard, ctx, callKey(call.service, call.tool, call.args))
+        : write(pool, guard, ctx)
+    }
+
+    // The alternatives in order, then a stale result; the first error when all fail.
+    const degrade = (ctx: CallContext, error: unknown, readOnly: boolean): Effect.Effect<unknown, unknown> => {
+      const { call } = ctx
+      const guard = guards.get(call.service)
+      if (guard === undefined) return Effect.fail(error)
+      const reason = toToolError(error, call).message
+      const once = !readOnly && call.idempotencyKey === undefined
+      const alternatives = fallsBack(error, once) ? guard.fallback : []
+      const stale = (): Effect.Effect<unknown, unknown> => {
+        if (!readOnly || guard.staleIfErrorMs <= 0) return Effect.fail(error)
+        const hit = cache.stale(callKey(call.service, call.tool, call.args), ctx.clock.unsafeCurrentTimeMillis())
+        if (hit === undefined) return Effect.fail(error)
+        return Effect.as(
+          degraded(ctx, { kind: "stale", servedBy: call.service, reason, ageMs: hit.ageMs }),
+          hit.value.value
+        )
+      }
+      const next = (i: number): Effect.Effect<unknown, unknown> => {
+        if (i >= alternatives.length) return stale()
+        const servedBy = alternatives[i]!
+        const substitute = { ...ctx, call: { ...call, service: servedBy } }
+        return Effect.matchEffect(direct(substitute, { value: readOnly }), {
+          onSuccess: (value) => Effect.as(degraded(ctx, { kind: "fallback", servedBy, reason }), value),
+          onFailure: () => next(i + 1)
+        })
+      }
+      return next(0)
+    }
+
     const invoke = (call: ToolGateway.ToolCall): Effect.Effect<unknown, ToolError> =>
       Effect.withFiberRuntime((fiber) => {
-        const bus = Context.getOption(fiber.currentContext, EventBus.EventBus)
-        const ctx: CallContext = {
-          call,
-          bus: bus._tag === "Some" ? bus.value : undefined,
-          clock: Context.get(fiber.currentDefaultServices, Clock.Clock)
-        }
-        const pool = pools.get(call.service)
-        if (pool === undefined) return refuse(ctx, new ToolGateway.UnknownService({ service: call.service, known }))
-        const tool = checkTool(pool, call)
-        if (!("info" in tool)) return refuse(ctx, tool)
-        return tool.info.readOnly ? read(pool, ctx) : send(pool, ctx, asValue)
+        const ctx = contextOf(call, fiber)
+        const readOnly = { value: false }
+        return direct(ctx, readOnly).pipe(
+          Effect.catchAll((error) => degrade(ctx, error, readOnly.value)),
+          Effect.mapError((error) => toToolError(error, call))
+        )
       })
 
     return { invoke }

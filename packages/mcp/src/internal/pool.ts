@@ -48,7 +48,8 @@ export const make = (
   options: PoolOptions
 ): Effect.Effect<Pool, never, Scope.Scope> =>
   Effect.gen(function*() {
-    const timeoutMs = server.policy?.timeoutMs ?? options.defaultTimeoutMs
+    // With an adaptive timeout, its ceiling bounds every call.
+    const timeoutMs = server.policy?.adaptiveTimeout?.ceilingMs ?? server.policy?.timeoutMs ?? options.defaultTimeoutMs
     const instances = McpConnection.endpoints(service, server).map((endpoint) => new Instance(endpoint, timeoutMs))
     const balance = Balancer.make(server.loadBalancing ?? "round-robin")
     const runFork = yield* FiberSet.makeRuntime<never>()

@@ -1,0 +1,98 @@
+/**
+ * Degradation notes: how a caller learns that an answer it got is not the
+ * answer it asked for. A tool gateway that serves a call from a fallback
+ * service or from a stale cache returns the value as usual (so that
+ * `ToolGateway.invoke` keeps its `unknown` result) and records a `Note` here;
+ * the turn (a conversation, an agent, a workflow step) collects the notes of
+ * the calls it made and tells the user in plain words ("Weather is
+ * unavailable right now; this forecast is from 12 minutes ago.").
+ *
+ * Notes go to the nearest enclosing `collect`; fibers forked inside it (tool
+ * calls run in parallel) record into the same collector. Outside any
+ * `collect`, `record` does nothing: the gateway also publishes a
+ * `FallbackUsed` event for every degraded answer, so degradation is never
+ * silent.
+ *
+ * @example
+ * ```ts
+ * import { Degradation } from "@baton/core"
+ * import * as Effect from "effect/Effect"
+ *
+ * const program = Effect.gen(function*() {
+ *   const [forecast, notes] = yield* Degradation.collect(Effect.succeed({ tempC: 21 }))
+ *   return notes.length === 0 ? forecast : { forecast, warning: notes.map(Degradation.describe).join(" ") }
+ * })
+ * ```
+ *
+ * @since 0.1.0
+ */
+import * as Effect from "effect/Effect"
+import * as FiberRef from "effect/FiberRef"
+
+/**
+ * One degraded answer.
+ *
+ * - `fallback`: the call was served by `servedBy`, a substitute for `service`.
+ * - `stale`: the call was served from a result `ageMs` old, because `service`
+ *   failed.
+ *
+ * @since 0.1.0 @category models
+ */
+export interface Note {
+  readonly kind: "fallback" | "stale"
+  readonly service: string
+  readonly tool: string
+  /** The service that answered: the fallback's name, or `service` for a stale result. */
+  readonly servedBy: string
+  /** Why the service could not answer (its error's message). */
+  readonly reason: string
+  /** How old a stale result is. */
+  readonly ageMs?: number
+  readonly at: number
+}
+
+interface Collector {
+  readonly notes: Array<Note>
+}
+
+const current = FiberRef.unsafeMake<Collector | undefined>(undefined)
+
+/**
+ * Records a note in the enclosing `collect`, if any.
+ *
+ * @since 0.1.0 @category recording
+ */
+export const record = (note: Note): Effect.Effect<void> =>
+  Effect.flatMap(FiberRef.get(current), (collector) =>
+    collector === undefined ? Effect.void : Effect.sync(() => void collector.notes.push(note)))
+
+/**
+ * Runs `self` and returns its result with the notes recorded while it ran
+ * (its forked fibers included), in order.
+ *
+ * @since 0.1.0 @category collecting
+ */
+export const collect = <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<[A, ReadonlyArray<Note>], E, R> =>
+  Effect.suspend(() => {
+    const collector: Collector = { notes: [] }
+    return Effect.map(Effect.locally(self, current, collector), (value): [A, ReadonlyArray<Note>] => [
+      value,
+      collector.notes.slice()
+    ])
+  })
+
+const minutes = (ms: number) => {
+  const m = Math.round(ms / 60_000)
+  return m < 1 ? "less than a minute" : m === 1 ? "1 minute" : `${m} minutes`
+}
+
+/**
+ * One sentence for the user.
+ *
+ * @since 0.1.0 @category formatting
+ */
+export const describe = (note: Note): string =>
+  note.kind === "fallback"
+    ? `${note.service} is unavailable right now; ${note.tool} was answered by ${note.servedBy} instead.`
+    : `${note.service} is unavailable right now; this ${note.tool} result is from ${minutes(note.ageMs ?? 0)} ago ` +
+      `and may be out of date.`
