@@ -3,7 +3,7 @@ import * as Effect from "effect/Effect"
 import type * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as FiberId from "effect/FiberId"
-import type * as Scope from "effect/Scope"
+import * as Scope from "effect/Scope"
 
 /** How one caller's share of a request ended, and whether it joined another's. */
 export interface Joined<A, E> {
@@ -18,12 +18,20 @@ interface Flight<A, E> {
 }
 
 /**
- * Runs identical concurrent requests once. The request runs in its own fiber
- * in `scope`, so the caller that started it may leave without cancelling it
- * for the others; it is interrupted when the last caller leaves.
+ * Runs identical concurrent requests once. The request runs in its own
+ * (daemon) fiber, so the caller that started it may leave without cancelling
+ * it for the others; it is interrupted when the last caller leaves, and every
+ * request still in flight is interrupted when `scope` closes. One finalizer
+ * for all requests, rather than forking each into the scope, keeps the
+ * uncontended call cheap.
  */
 export const makeCoalescer = <A, E>(scope: Scope.Scope) => {
   const flights = new Map<string, Flight<A, E>>()
+  const shutdown = Effect.suspend(() =>
+    Effect.forEach([...flights.values()], (flight) => flight.fiber === undefined ? Effect.void : Fiber.interrupt(flight.fiber), {
+      discard: true
+    })
+  )
 
   const start = (key: string, request: Effect.Effect<A, E>) => {
     const flight: Flight<A, E> = { done: Deferred.unsafeMake<A, E>(FiberId.none), waiters: 0, fiber: undefined }
@@ -34,7 +42,7 @@ export const makeCoalescer = <A, E>(scope: Scope.Scope) => {
       return Deferred.done(flight.done, exit)
     })
     // Forked from an uninterruptible region: the request itself must stay interruptible.
-    const fork = Effect.forkIn(Effect.interruptible(run), scope)
+    const fork = Effect.forkDaemon(Effect.interruptible(run))
     return [flight, Effect.map(fork, (fiber) => void (flight.fiber = fiber))] as const
   }
 
@@ -46,7 +54,7 @@ export const makeCoalescer = <A, E>(scope: Scope.Scope) => {
       return flight.fiber === undefined ? Effect.void : Fiber.interrupt(flight.fiber)
     })
 
-  return (key: string, request: Effect.Effect<A, E>): Effect.Effect<Joined<A, E>> =>
+  const coalesce = (key: string, request: Effect.Effect<A, E>): Effect.Effect<Joined<A, E>> =>
     // Uninterruptible until the caller is counted and waiting, so that an
     // interruption can neither strand the others nor leave a count behind.
     Effect.uninterruptibleMask((restore) =>
@@ -63,4 +71,6 @@ export const makeCoalescer = <A, E>(scope: Scope.Scope) => {
         )
       })
     )
+
+  return Effect.as(Scope.addFinalizer(scope, shutdown), coalesce)
 }

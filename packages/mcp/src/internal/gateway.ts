@@ -189,7 +189,7 @@ export const make = (
     const scope = yield* Effect.scope
     const known = [...pools.keys()]
     const cache = new ResponseCache<Served>(options.cacheMaxEntries)
-    const coalesce = makeCoalescer<Served, ToolError>(scope)
+    const coalesce = yield* makeCoalescer<Served, ToolError>(scope)
     const guards = new Map<string, Resilience>()
     for (const [name, pool] of pools) guards.set(name, yield* resilience.make(name, pool, options.defaultPolicy))
 
