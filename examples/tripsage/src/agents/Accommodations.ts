@@ -95,12 +95,7 @@ export const agent = Agent.make<TripState, Tools.TripError, ToolGateway.ToolGate
     const picked = TripRequest.choice(text)
     // As with flights: a pick refers to the list this agent showed earlier.
     if (picked !== undefined && Option.isNone(input.arrival) && state.hotelOptions !== undefined) {
-      const option = state.hotelOptions[picked - 1]
-      return Effect.succeed(
-        option === undefined
-          ? Agent.reply(`There is no option ${picked}; choose 1 to ${state.hotelOptions.length}.`, { state })
-          : select(state, option)
-      )
+      return Effect.succeed(Roster.choose(state, picked, state.hotelOptions, select))
     }
     if (Option.isNone(input.arrival) && TripRequest.topics(text).booking && state.selectedHotel !== undefined) {
       return Effect.succeed(Roster.transferOrAsk(state, "booking", "the traveller wants to book", "Over to Booking."))

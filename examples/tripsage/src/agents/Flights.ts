@@ -143,12 +143,7 @@ export const agent = Agent.make<TripState, Tools.TripError, ToolGateway.ToolGate
     // A pick refers to the list this agent showed, so it counts only when the
     // conversation was already here, not on the turn it arrived.
     if (picked !== undefined && Option.isNone(input.arrival) && state.flightOptions !== undefined) {
-      const option = state.flightOptions[picked - 1]
-      return Effect.succeed(
-        option === undefined
-          ? Agent.reply(`There is no option ${picked}; choose 1 to ${state.flightOptions.length}.`, { state })
-          : select(state, option)
-      )
+      return Effect.succeed(Roster.choose(state, picked, state.flightOptions, select))
     }
     if (Option.isNone(input.arrival) && TripRequest.topics(text).stay && state.selectedFlight !== undefined) {
       return Effect.succeed(

@@ -78,3 +78,21 @@ export const transferOrAsk = (
     ? Agent.transfer(Ids.agentId(to), reason, { state, text })
     : Agent.reply(`To help with that I still need ${describe(gaps)}.`, { state })
 }
+
+/**
+ * The traveller's pick (`option 2`) from a list the agent showed: the
+ * agent's `select` for that option, or a reply naming the valid range.
+ *
+ * @since 0.1.0 @category brains
+ */
+export const choose = <O>(
+  state: TripState,
+  picked: number,
+  options: ReadonlyArray<O>,
+  select: (state: TripState, option: O) => Agent.Outcome<TripState>
+): Agent.Outcome<TripState> => {
+  const option = options[picked - 1]
+  return option === undefined
+    ? Agent.reply(`There is no option ${picked}; choose 1 to ${options.length}.`, { state })
+    : select(state, option)
+}
