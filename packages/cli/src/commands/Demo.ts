@@ -15,6 +15,7 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
+import * as AppCommand from "../AppCommand.js"
 import * as AppLoader from "../AppLoader.js"
 import { ExitCode, type Io } from "../Io.js"
 import * as ScenarioPlayer from "../ScenarioPlayer.js"
@@ -23,8 +24,7 @@ import * as Transcript from "../Transcript.js"
 
 /** @since 0.1.0 @category models */
 export const Options = Schema.Struct({
-  app: Schema.optionalWith(Schema.String, { exact: true }),
-  config: Schema.optionalWith(Schema.String, { exact: true }),
+  ...AppCommand.AppOptions,
   transport: Schema.Literal(...BatonApp.transports),
   color: Schema.Boolean
 })
@@ -38,15 +38,8 @@ export const run = (options: Options, io: Io): Effect.Effect<number> => {
   const style = Style.detect({ isTTY: io.isTTY, env: io.env, color: options.color })
   const width = io.isTTY ? io.columns : undefined
   const print = (lines: ReadonlyArray<string>) => Effect.sync(() => io.write(`${lines.join("\n")}\n`))
-  const usage = (error: { readonly message: string }) =>
-    Effect.sync(() => {
-      io.writeError(`error: ${error.message}\n`)
-      return ExitCode.usage
-    })
-
   return Effect.gen(function*() {
-    const module = yield* AppLoader.resolve({ cwd: io.cwd, app: options.app, config: options.config })
-    const app = yield* AppLoader.load(module)
+    const { app, module } = yield* AppCommand.load(io, options)
     if (app.demo === undefined) return yield* new AppLoader.AppLoadError({ module, reason: "the app has no demo scenario" })
     const scenario = app.demo
     const layer = yield* AppLoader.layer(app, module, { transport: options.transport })
@@ -70,15 +63,7 @@ export const run = (options: Options, io: Io): Effect.Effect<number> => {
         })
       )
     )
-  }).pipe(
-    Effect.catchTags({ ConfigError: usage, AppLoadError: usage }),
-    Effect.catchAllDefect((defect) =>
-      Effect.sync(() => {
-        io.writeError(`error: the demo crashed: ${describe(defect)}\n`)
-        return ExitCode.failed
-      })
-    )
-  )
+  }).pipe(AppCommand.exitCode(io, "the demo"))
 }
 
 const decodeOptions = Schema.decodeUnknownSync(Options)
@@ -89,11 +74,11 @@ const decodeOptions = Schema.decodeUnknownSync(Options)
  * @since 0.1.0 @category commands
  */
 export const register = (program: Command, io: Io, exit: (code: number) => void): Command =>
-  program
-    .command("demo")
-    .description("play the app's demo scenario and print the transcript, handoffs and a self-check")
-    .option("--app <module>", "module exporting `app` (default: \"app\" in baton.config.json, else examples/tripsage/src/app.ts)")
-    .option("--config <file>", "config file to read the app from", "baton.config.json")
+  AppCommand.withAppOptions(
+    program
+      .command("demo")
+      .description("play the app's demo scenario and print the transcript, handoffs and a self-check")
+  )
     .addOption(
       new CommandOption("--transport <kind>", "how the app reaches its tool services: in this process, or as child processes")
         .choices(BatonApp.transports)

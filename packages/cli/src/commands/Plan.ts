@@ -12,27 +12,19 @@ import { WorkflowPlan } from "@baton/core"
 import type { Command } from "commander"
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
-import * as AppLoader from "../AppLoader.js"
+import * as AppCommand from "../AppCommand.js"
 import { ExitCode, type Io } from "../Io.js"
 
 /** @since 0.1.0 @category models */
-export const Options = Schema.Struct({
-  app: Schema.optionalWith(Schema.String, { exact: true }),
-  config: Schema.optionalWith(Schema.String, { exact: true })
-})
+export const Options = Schema.Struct(AppCommand.AppOptions)
 /** @since 0.1.0 @category models */
 export type Options = typeof Options.Type
 
 /** @since 0.1.0 @category commands */
 export const run = (name: string, options: Options, io: Io): Effect.Effect<number> => {
-  const usage = (error: { readonly message: string }) =>
-    Effect.sync(() => {
-      io.writeError(`error: ${error.message}\n`)
-      return ExitCode.usage
-    })
+  const usage = AppCommand.usage(io)
   return Effect.gen(function*() {
-    const module = yield* AppLoader.resolve({ cwd: io.cwd, app: options.app, config: options.config })
-    const app = yield* AppLoader.load(module)
+    const { app } = yield* AppCommand.load(io, options)
     const workflows = app.workflows ?? {}
     const known = Object.keys(workflows).sort()
     const workflow = Object.hasOwn(workflows, name) ? workflows[name] : undefined
@@ -54,15 +46,7 @@ export const run = (name: string, options: Options, io: Io): Effect.Effect<numbe
           return ExitCode.failed
         }))
     )
-  }).pipe(
-    Effect.catchTags({ ConfigError: usage, AppLoadError: usage }),
-    Effect.catchAllDefect((defect) =>
-      Effect.sync(() => {
-        io.writeError(`error: planning crashed: ${defect instanceof Error ? defect.message : String(defect)}\n`)
-        return ExitCode.failed
-      })
-    )
-  )
+  }).pipe(AppCommand.exitCode(io, "planning"))
 }
 
 const decodeOptions = Schema.decodeUnknownSync(Options)
@@ -73,12 +57,12 @@ const decodeOptions = Schema.decodeUnknownSync(Options)
  * @since 0.1.0 @category commands
  */
 export const register = (program: Command, io: Io, exit: (code: number) => void): Command =>
-  program
-    .command("plan")
-    .description("print how one of the app's named workflows would run: levels, parallel steps, critical path")
-    .argument("<workflow>", "the workflow's name, as the app's `workflows` names it")
-    .option("--app <module>", "module exporting `app` (default: \"app\" in baton.config.json, else examples/tripsage/src/app.ts)")
-    .option("--config <file>", "config file to read the app from", "baton.config.json")
+  AppCommand.withAppOptions(
+    program
+      .command("plan")
+      .description("print how one of the app's named workflows would run: levels, parallel steps, critical path")
+      .argument("<workflow>", "the workflow's name, as the app's `workflows` names it")
+  )
     .addHelpText(
       "after",
       `
