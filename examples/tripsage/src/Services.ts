@@ -14,6 +14,13 @@
  * offers, listings and forecasts. Child processes stop when the layer's
  * scope closes.
  *
+ * Caching (`caching`): a flight offer's availability is reused for 30 s,
+ * and a reservation or a cancellation of that offer invalidates it, so the
+ * booking saga never reads a seat count from before its own reservation.
+ * Searches and forecasts are not cached: each turn sees the services as
+ * they are (a fault injected for the demo's degraded turn is not hidden by an
+ * earlier answer).
+ *
  * @since 0.1.0
  */
 import { BatonApp, type ServiceHealth, ToolGateway } from "@baton/core"
@@ -57,8 +64,27 @@ export {
   MockServiceFailed
 } from "./internal/mockProcess.js"
 
+/**
+ * Per service and tool: how long answers are reused, the tags they carry,
+ * and what a successful call invalidates.
+ *
+ * @since 0.1.0 @category constants
+ */
+export const caching: Readonly<Record<string, McpConfig.ServerOptions["tools"]>> = {
+  flights: {
+    check_availability: { cacheTtlMs: 30_000, tags: ["availability:{offer_id}"] },
+    reserve: { invalidates: ["availability:{offer_id}"] },
+    cancel_reservation: { invalidates: ["availability:{result.reservation.offer_id}"] }
+  }
+}
+
+const withCaching = (name: string, server: McpConfig.ServerConfig): McpConfig.ServerConfig => {
+  const tools = caching[name]
+  return tools === undefined ? server : { ...server, tools }
+}
+
 const gateway = (entries: ReadonlyArray<readonly [string, McpConfig.ServerConfig]>) =>
-  McpGateway.layer({ mcpServers: Object.fromEntries(entries) })
+  McpGateway.layer({ mcpServers: Object.fromEntries(entries.map(([name, server]) => [name, withCaching(name, server)])) })
 
 const seedArgs = ["--seed", String(seed)]
 

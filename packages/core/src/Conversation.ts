@@ -7,7 +7,10 @@
  *    otherwise the router's choice takes over through a handoff;
  * 3. runs agents until one replies, following handoffs (transfer, delegate,
  *    return) through the handoff protocol; a refused handoff leaves the
- *    current agent in charge and tells the user;
+ *    current agent in charge and tells the user; whatever the agents got in a
+ *    degraded form (a fallback service, a stale result, a workflow step's
+ *    alternative — `Degradation` notes) is listed in the result and, when
+ *    the reply does not say it already, told in plain words at its end;
  * 4. commits state and the turn's events in one versioned write — a
  *    concurrent writer makes the turn run again on fresh state, never
  *    overwrite — then publishes the events.
@@ -51,6 +54,7 @@ import * as AgentRegistry from "./AgentRegistry.js"
 import * as AgentRouter from "./AgentRouter.js"
 import type { BatonEvent } from "./BatonEvent.js"
 import * as BatonMetrics from "./BatonMetrics.js"
+import * as Degradation from "./Degradation.js"
 import {
   AgentFailed,
   Forbidden,
@@ -125,6 +129,12 @@ export interface TurnResult {
   readonly route: AgentRouter.RouteDecision
   /** Every handoff attempted in this turn, refused ones included (`success: false`). */
   readonly handoffs: ReadonlyArray<HandoffResult>
+  /**
+   * What the agents got in a degraded form during the turn, in order. The
+   * reply tells the user about each: the agent's own words, or the note's
+   * plain-words sentence (`Degradation.describe`) appended to it.
+   */
+  readonly degradations: ReadonlyArray<Degradation.Note>
   readonly version: number
   readonly durationMs: number
 }
@@ -261,6 +271,18 @@ export const make = <S, E, R>(config: Config<S, E, R>) =>
           return full
         }
 
+        // Adds `text` to the turn's last agent message (its reply), everywhere it is kept.
+        const tell = (text: string) => {
+          const last = written[written.length - 1]
+          if (last === undefined) return void append({ role: "agent", agent: session.currentAgent!, content: text })
+          const amended: Message.Message = { ...last, content: `${last.content}\n\n${text}` }
+          written[written.length - 1] = amended
+          const entry = timeline.findIndex((item) => item._tag === "Message" && item.message === last)
+          timeline[entry] = { _tag: "Message", message: amended }
+          const history = session.context.history.map((message) => (message === last ? amended : message))
+          session = { ...session, context: { ...session.context, history } }
+        }
+
         const userMessage = append({ role: "user", content: text, ...(session.currentAgent ? { agent: session.currentAgent } : {}) })
         events.push({ _tag: "TurnStarted", sessionId, userId, text, at: now })
 
@@ -287,6 +309,7 @@ export const make = <S, E, R>(config: Config<S, E, R>) =>
         })
 
         const handoffs: Array<HandoffResult> = []
+        const degradations: Array<Degradation.Note> = []
         const chain: Array<AgentId> = []
         let arrival = Option.none<HandoffContext>()
         let returned = Option.none<Agent.Returned>()
@@ -345,7 +368,7 @@ export const make = <S, E, R>(config: Config<S, E, R>) =>
               reason: `the stored state of session "${sessionId}" does not decode: ${ParseResult.TreeFormatter.formatErrorSync(state.left)}`
             })
           }
-          const outcome = yield* agent.handle({
+          const [outcome, notes] = yield* Degradation.collect(agent.handle({
             sessionId,
             userId,
             message: userMessage,
@@ -364,7 +387,8 @@ export const make = <S, E, R>(config: Config<S, E, R>) =>
               })
             ),
             Effect.withSpan("baton.agent", { attributes: { agent: agent.id } })
-          )
+          ))
+          degradations.push(...notes)
           if (outcome.state !== undefined || outcome.preferences !== undefined) {
             session = {
               ...session,
@@ -400,6 +424,10 @@ export const make = <S, E, R>(config: Config<S, E, R>) =>
             : Option.none()
         }
 
+        // Degradation is never silent: what the reply does not say is added to it.
+        const owed = Degradation.untold(degradations, written.map((message) => message.content).join("\n"))
+        if (owed.length > 0) tell(owed.join(" "))
+
         const finished = yield* Clock.currentTimeNanos
         const durationMs = Number(finished - started) / 1e6
         const committed: SessionState.SessionState = { ...session, lastActivity: now, version: expectedVersion + 1 }
@@ -430,6 +458,7 @@ export const make = <S, E, R>(config: Config<S, E, R>) =>
           timeline,
           route,
           handoffs,
+          degradations,
           version: committed.version,
           durationMs
         } satisfies TurnResult

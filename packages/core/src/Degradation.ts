@@ -35,14 +35,17 @@ import * as FiberRef from "effect/FiberRef"
  * - `fallback`: the call was served by `servedBy`, a substitute for `service`.
  * - `stale`: the call was served from a result `ageMs` old, because `service`
  *   failed.
+ * - `alternative`: a workflow step whose service was down ran its declared
+ *   alternative instead; `tool` is the step, `servedBy` the alternative
+ *   (`service.tool`, or the step's own words for an Effect).
  *
  * @since 0.1.0 @category models
  */
 export interface Note {
-  readonly kind: "fallback" | "stale"
+  readonly kind: "fallback" | "stale" | "alternative"
   readonly service: string
   readonly tool: string
-  /** The service that answered: the fallback's name, or `service` for a stale result. */
+  /** What answered: the fallback's name, `service` for a stale result, the alternative for a step. */
   readonly servedBy: string
   /** Why the service could not answer (its error's message). */
   readonly reason: string
@@ -94,5 +97,39 @@ const minutes = (ms: number) => {
 export const describe = (note: Note): string =>
   note.kind === "fallback"
     ? `${note.service} is unavailable right now; ${note.tool} was answered by ${note.servedBy} instead.`
+    : note.kind === "alternative"
+    ? `${note.service} is unavailable right now; ${note.tool} was done another way (${note.servedBy}).`
     : `${note.service} is unavailable right now; this ${note.tool} result is from ${minutes(note.ageMs ?? 0)} ago ` +
       `and may be out of date.`
+
+const unavailableWords = /unavailable|not available|out of date|is down|could not reach|couldn't reach/i
+
+/**
+ * Whether `text` already tells the user about `note`: it holds the note's
+ * own sentence, or one of its sentences names the service together with
+ * words of unavailability (an agent that wrote its own note).
+ *
+ * @since 0.1.0 @category formatting
+ */
+export const isTold = (note: Note, text: string): boolean => {
+  if (text.includes(describe(note))) return true
+  const service = note.service.toLowerCase()
+  return text.split(/(?<=[.!?])\s+|\n+/).some((sentence) =>
+    sentence.toLowerCase().includes(service) && unavailableWords.test(sentence)
+  )
+}
+
+/**
+ * The sentences `text` still owes the user about `notes`, each once, in the
+ * order the notes were recorded; empty when it tells them everything.
+ *
+ * @since 0.1.0 @category formatting
+ */
+export const untold = (notes: ReadonlyArray<Note>, text: string): ReadonlyArray<string> => {
+  const sentences: Array<string> = []
+  for (const note of notes) {
+    const sentence = describe(note)
+    if (!sentences.includes(sentence) && !isTold(note, text)) sentences.push(sentence)
+  }
+  return sentences
+}

@@ -4,7 +4,9 @@
  * finished and receives their outputs, typed. Steps may be optional (their
  * failure makes the result partial; dependents receive `undefined`), may
  * carry a compensation that undoes their side effect, a policy and a timeout;
- * the workflow may carry a deadline.
+ * the workflow may carry a deadline. A tool step may declare an
+ * `alternative`, another tool that does its job when its service is down
+ * (run by `McpOrchestrator.executeWorkflow`, which knows the services).
  *
  * The builder only lets a step depend on steps declared before it, so a
  * built workflow has no cycle; `fromSteps` builds one from data, and
@@ -87,6 +89,28 @@ export interface ToolCompensation<A> {
 }
 
 /**
+ * An alternative plan for a tool step whose service is down: another tool
+ * (on another service) that does the step's job, with the step's arguments
+ * or arguments mapped from them. `McpOrchestrator.executeWorkflow` runs it
+ * when the step's service refuses the call (breaker open, bulkhead full, rate
+ * limited) or, for a read-only tool, fails with a service fault; the result
+ * lists the step in `alternatives` and a `Degradation` note of kind
+ * `alternative` tells the user. A side-effecting step never switches after
+ * its service may have seen the call.
+ *
+ * @since 0.1.0 @category models
+ */
+export interface Alternative {
+  readonly service: string
+  readonly tool: string
+  /** The alternative's arguments, from the step's; the step's own when absent. */
+  readonly args?: (
+    stepArgs: Readonly<Record<string, unknown>>,
+    context: StepContext
+  ) => Readonly<Record<string, unknown>>
+}
+
+/**
  * Undoes a completed step's side effect, given the step's output.
  *
  * @since 0.1.0 @category models
@@ -125,6 +149,8 @@ export interface Step {
   readonly compensate: Compensation<any, unknown, unknown> | undefined
   readonly policy: Policy.Policy<unknown> | undefined
   readonly timeout: Duration.Duration | undefined
+  /** A tool step's alternative plan, for when its service is down. */
+  readonly alternative: Alternative | undefined
   /**
    * Decodes a tool's result into the step's output, and encodes an effect
    * step's output for the checkpoint. Without it, outputs are checkpointed
@@ -173,8 +199,10 @@ export interface ToolStepSpec<I, D extends string, A, EC, RC, P, Opt extends boo
   readonly service: string
   readonly tool: string
   readonly args?: ToolArgs<I>
-  /** Decodes the tool's result; the output is `unknown` without it. */
+  /** Decodes the tool's result (or its alternative's); the output is `unknown` without it. */
   readonly output?: Schema.Schema<A, any, never>
+  /** What to call instead when `service` is down. */
+  readonly alternative?: Alternative
 }
 
 /**
@@ -309,11 +337,12 @@ const makeWorkflow = (
 
 const identity = <A>(a: A) => a
 
-const toStep = (
-  id: string,
-  spec: CommonSpec<string, any, any, any, any, boolean> & { readonly output?: Schema.Schema<any, any, never> },
-  call: StepCall
-): Step => ({
+type SpecOf = CommonSpec<string, any, any, any, any, boolean> & {
+  readonly output?: Schema.Schema<any, any, never>
+  readonly alternative?: Alternative
+}
+
+const toStep = (id: string, spec: SpecOf, call: StepCall): Step => ({
   id,
   dependsOn: spec.dependsOn ?? [],
   optional: spec.optional ?? false,
@@ -321,15 +350,11 @@ const toStep = (
   compensate: spec.compensate,
   policy: spec.policy,
   timeout: spec.timeout === undefined ? undefined : Duration.decode(spec.timeout),
+  alternative: call._tag === "Tool" ? spec.alternative : undefined,
   output: spec.output
 })
 
-const append = (
-  self: Any,
-  id: string,
-  spec: CommonSpec<string, any, any, any, any, boolean> & { readonly output?: Schema.Schema<any, any, never> },
-  call: StepCall
-): Any => makeWorkflow(self.name, [...self.steps, toStep(id, spec, call)], self.deadline, self.concurrency)
+const append = (self: Any, id: string, spec: SpecOf, call: StepCall): Any => makeWorkflow(self.name, [...self.steps, toStep(id, spec, call)], self.deadline, self.concurrency)
 
 /**
  * An empty workflow, to add steps to.
@@ -361,7 +386,12 @@ export type StepInput<E = never, R = never> =
     readonly output?: Schema.Schema<any, any, never>
   }
   & (
-    | { readonly service: string; readonly tool: string; readonly args?: ToolArgs<Readonly<Record<string, unknown>>> }
+    | {
+      readonly service: string
+      readonly tool: string
+      readonly args?: ToolArgs<Readonly<Record<string, unknown>>>
+      readonly alternative?: Alternative
+    }
     | {
       readonly run: (inputs: Readonly<Record<string, unknown>>, context: StepContext) => Effect.Effect<unknown, E, R>
     }

@@ -7,11 +7,15 @@
  *
  * `status` is `completed` when every step completed, `partial` when only
  * optional steps are missing (listed in `missing`, with the reason), and
- * `failed` when a required step did not complete.
+ * `failed` when a required step did not complete. A run through
+ * `McpOrchestrator.executeWorkflow` also says which steps ran their
+ * alternative plan (`alternatives`) and every degraded answer the run got
+ * (`degradations`).
  *
  * @since 0.1.0
  */
 import * as Schema from "effect/Schema"
+import type * as Degradation from "./Degradation.js"
 
 /** @since 0.1.0 @category models */
 export type Status = "completed" | "partial" | "failed"
@@ -149,6 +153,21 @@ export interface Missing<Id extends string> {
 }
 
 /**
+ * A step whose service was down and whose alternative plan did its job.
+ *
+ * @since 0.1.0 @category models
+ */
+export interface AlternativeUsed<Id extends string> {
+  readonly step: Id
+  /** The step's own service, which was down. */
+  readonly service: string
+  /** The alternative that ran, as `service.tool`. */
+  readonly servedBy: string
+  /** Why the step's service could not do it. */
+  readonly reason: string
+}
+
+/**
  * @since 0.1.0 @category models
  */
 export interface WorkflowResult<O, E> {
@@ -168,5 +187,9 @@ export interface WorkflowResult<O, E> {
   readonly compensationFailures: ReadonlyArray<CompensationFailure<keyof O & string, E>>
   /** Every step that did not complete, with the reason. */
   readonly missing: ReadonlyArray<Missing<keyof O & string>>
+  /** Steps that ran their alternative plan (filled by executors that run alternatives). */
+  readonly alternatives?: ReadonlyArray<AlternativeUsed<keyof O & string>>
+  /** The run's degraded answers: fallbacks, stale results, alternatives (filled likewise). */
+  readonly degradations?: ReadonlyArray<Degradation.Note>
   readonly durationMs: number
 }

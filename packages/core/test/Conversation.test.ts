@@ -6,6 +6,7 @@ import * as Stream from "effect/Stream"
 import * as TestClock from "effect/TestClock"
 import * as Agent from "../src/Agent.js"
 import * as Conversation from "../src/Conversation.js"
+import * as Degradation from "../src/Degradation.js"
 import * as EventBus from "../src/EventBus.js"
 import * as HandoffApproval from "../src/HandoffApproval.js"
 import * as Ids from "../src/Ids.js"
@@ -549,5 +550,66 @@ describe("Conversation.turn: durability", () => {
           return yield* fiber.await.pipe(Effect.flatten)
         }))))
       expect(failed._tag).toBe("LeaseHeld")
+    }))
+})
+
+describe("Conversation.turn: degradation", () => {
+  const staleForecast: Degradation.Note = {
+    kind: "stale",
+    service: "weather",
+    tool: "forecast",
+    servedBy: "weather",
+    reason: "connection refused",
+    ageMs: 12 * 60_000,
+    at: 0
+  }
+  const backupFlights: Degradation.Note = {
+    kind: "fallback",
+    service: "flights",
+    tool: "search_flights",
+    servedBy: "flights-backup",
+    reason: "breaker open",
+    at: 0
+  }
+  // An agent whose tool calls (here, forked in parallel as a search does) were answered in a degraded form.
+  const degradedAgent = (reply: string) =>
+    agent(flights, ["flight"], {
+      handle: () =>
+        Effect.as(
+          Effect.all([Degradation.record(staleForecast), Degradation.record(backupFlights)], { concurrency: 2 }),
+          Agent.reply<TripState>(reply)
+        )
+    })
+
+  it.effect("lists the notes of the turn and tells the user what the reply left out, in plain words", () =>
+    Effect.gen(function*() {
+      const { conversation, store } = yield* conversationOf([agent(triage, ["help"]), degradedAgent("Three flights found.")])
+      const result = yield* conversation.turn("s-1", "u-1", "A flight to Lisbon, please")
+      expect(result.degradations).toEqual([staleForecast, backupFlights])
+      const told = `Three flights found.\n\n${Degradation.describe(staleForecast)} ${Degradation.describe(backupFlights)}`
+      expect(result.reply).toBe(told)
+      expect(result.reply).toContain("weather is unavailable right now; this forecast result is from 12 minutes ago")
+      expect(result.messages.map((message) => message.content)).toEqual([told])
+      expect(result.timeline).toHaveLength(1)
+      // What the user was told is what the session keeps.
+      expect(agentTexts(yield* stored(store))).toEqual([told])
+    }))
+
+  it.effect("adds nothing the reply already says", () =>
+    Effect.gen(function*() {
+      const reply = "Three flights found (from our backup provider). Weather is unavailable right now, so no forecast."
+      const { conversation } = yield* conversationOf([agent(triage, ["help"]), degradedAgent(reply)])
+      const result = yield* conversation.turn("s-1", "u-1", "A flight to Lisbon, please")
+      expect(result.degradations).toHaveLength(2)
+      // Weather was mentioned; flights was not, although the reply hints at it.
+      expect(result.reply).toBe(`${reply}\n\n${Degradation.describe(backupFlights)}`)
+    }))
+
+  it.effect("a turn without degraded answers has no notes and an untouched reply", () =>
+    Effect.gen(function*() {
+      const { conversation } = yield* conversationOf([agent(triage, ["help"]), agent(flights, ["flight"])])
+      const result = yield* conversation.turn("s-1", "u-1", "A flight to Lisbon, please")
+      expect(result.degradations).toEqual([])
+      expect(result.reply).toBe("flights here")
     }))
 })

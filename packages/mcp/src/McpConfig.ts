@@ -1,7 +1,9 @@
 /**
  * Which MCP services Baton talks to, in the shape the ecosystem already uses
  * (`{"mcpServers": {"name": {"command": …} | {"url": …}}}`), extended per
- * server with instances, a resilience policy, fallbacks and caching hints.
+ * server with instances, a resilience policy, fallbacks and caching: a
+ * lifetime per tool, dependency tags (a reservation invalidates the cached
+ * availability of its offer) and hot keys warmed at start.
  *
  * @example
  * ```ts
@@ -16,6 +18,20 @@
  * // A server defined in code, e.g. an in-process mock:
  * declare const connectMock: McpConfig.InMemoryServer["inMemory"]
  * const inline: McpConfig.McpConfig = { mcpServers: { weather: { inMemory: connectMock, readOnlyTools: ["forecast"] } } }
+ *
+ * // Availability cached for 30 s; a reservation or a cancellation makes that offer's entry stale:
+ * const flights: McpConfig.McpConfig = {
+ *   mcpServers: {
+ *     flights: {
+ *       command: "flights-mcp",
+ *       tools: {
+ *         check_availability: { cacheTtlMs: 30_000, tags: ["availability:{offer_id}"] },
+ *         reserve: { invalidates: ["availability:{offer_id}"] },
+ *         cancel_reservation: { invalidates: ["availability:{result.reservation.offer_id}"] }
+ *       }
+ *     }
+ *   }
+ * }
  * ```
  *
  * @since 0.1.0
@@ -103,6 +119,47 @@ export const Reconnect = Schema.Struct({
   maxDelayMs: Schema.optional(Millis)
 })
 
+const TagTemplate = Schema.String.pipe(
+  Schema.filter((template) => /^(?:[^{}]|\{[A-Za-z0-9_$-]+(?:\.[A-Za-z0-9_$-]+)*\})+$/.test(template), {
+    message: () => "must be a tag template such as \"availability:{offer_id}\" (placeholders are dotted paths in braces)"
+  })
+)
+
+/**
+ * What the gateway caches for one tool, and what the tool's calls make
+ * stale. Tags are templates: `{path}` is replaced by the value at that
+ * dotted path in the call's arguments, or in its result when the path
+ * starts with `result.` (`"availability:{offer_id}"`,
+ * `"availability:{result.reservation.offer_id}"`). A template whose value is
+ * missing, or is not a string, number or boolean, gives no tag.
+ *
+ * @since 0.1.0 @category schemas
+ */
+export const ToolOptions = Schema.Struct({
+  /**
+   * How long this read-only tool's results are reused, overriding the
+   * server's `cacheTtlMs`; 0 turns its cache off.
+   */
+  cacheTtlMs: Schema.optional(Millis),
+  /** The tags a cached result of this tool carries; invalidating one of them drops it. */
+  tags: Schema.optional(Schema.Array(TagTemplate)),
+  /**
+   * The tags a successful call of this tool invalidates, in every cache of
+   * every service (and, through an `InvalidationBus`, of every process):
+   * `reserve` invalidating `"availability:{offer_id}"`.
+   */
+  invalidates: Schema.optional(Schema.Array(TagTemplate)),
+  /**
+   * Hot keys: the arguments of calls fetched into the cache when the gateway
+   * starts, and again whenever their entry is invalidated (read-only tools
+   * with a cache only).
+   */
+  warm: Schema.optional(Schema.Array(Schema.Record({ key: Schema.String, value: Schema.Unknown })))
+})
+
+/** @since 0.1.0 @category models */
+export interface ToolOptions extends Schema.Schema.Type<typeof ToolOptions> {}
+
 const serverOptions = {
   /** Accepted for compatibility with other clients' files; the other keys decide the transport. */
   type: Schema.optional(Schema.Literal("stdio", "http", "streamable-http")),
@@ -122,8 +179,13 @@ const serverOptions = {
   readOnlyTools: Schema.optional(
     Schema.Union(Schema.Array(Schema.String), Schema.Record({ key: Schema.String, value: Schema.Boolean }))
   ),
-  /** How long a read-only tool's result is reused; 0 (the default) disables the cache. */
+  /**
+   * How long a read-only tool's result is reused; 0 (the default) disables
+   * the cache. `tools.<name>.cacheTtlMs` overrides it per tool.
+   */
   cacheTtlMs: Schema.optional(Millis),
+  /** Per tool: its cache lifetime, the tags its results carry, what it invalidates, its hot keys. */
+  tools: Schema.optional(Schema.Record({ key: Schema.String, value: ToolOptions })),
   /**
    * How long after it expires (after `cacheTtlMs`) a read-only result may
    * still be served, marked stale, when the service fails; 0 (the default)

@@ -21,6 +21,20 @@
  * caller as `ToolResultError`s that say the service is unavailable and when
  * to try again; an exhausted retry budget as the last error.
  *
+ * Caching: one cache across services, keyed by service, tool and canonical
+ * arguments, for read-only tools with a lifetime (`cacheTtlMs`, per server
+ * or per tool in `tools`). A cached result carries the tags its tool's
+ * `tags` templates give for its arguments and result; a successful call of
+ * a tool with `invalidates` drops every entry with those tags (a reservation
+ * drops the cached availability of its offer), and a result fetched while
+ * one of its tags was invalidated is not stored. Hot keys (`tools.<tool>.warm`)
+ * are fetched in the background when the gateway starts and again when
+ * their entry is invalidated; a hot key that cannot be fetched is logged.
+ * With core's `InvalidationBus` provided to the layer, invalidated tags are
+ * published on it and hints from other processes (Redis pub/sub through
+ * `@baton/session`) drop entries here too. A hit is reported as a
+ * `ToolCalled` event with outcome `cached`; warming calls as ordinary calls.
+ *
  * Degradation: a call that fails with a service fault or a refusal goes to
  * the service's `fallback` services in order (the same tool and arguments),
  * then, for read-only tools with `staleIfErrorMs`, to the last result past

@@ -6,12 +6,23 @@
  * schema declares an `idempotency_key` (every call also carries it as
  * `ToolCall.idempotencyKey`, which the gateway sends in `_meta`).
  *
+ * Alternative plans: a tool step that declares an `alternative` (core's
+ * `Workflow.Alternative`) runs it when its service is down — for a
+ * read-only tool, when the call fails with a service fault or a refusal
+ * (breaker open, bulkhead full, rate limited) after the gateway's own
+ * fallbacks; for a side-effecting one, only when no instance of its service
+ * is connected, so the call was never sent. The result lists those steps in
+ * `alternatives`, and every degraded answer of the run (alternatives, the
+ * gateway's fallbacks and stale results) in `degradations`; the same
+ * `Degradation` notes reach the caller's `Degradation.collect` (the turn's),
+ * so the user is told.
+ *
  * `plan` and `optimizeExecution` explain how a workflow, or a set of
  * independent calls, would run given what `McpServices` observes now: each
  * service's latency (the mean over its connected instances) and health, and
  * its catalogue's read-only tools, whose identical calls the gateway
- * coalesces and — for services with a `cacheTtlMs` in the configuration —
- * answers from its cache.
+ * coalesces and — for tools with a `cacheTtlMs` in the configuration (the
+ * tool's own or its service's) — answers from its cache.
  *
  * @example
  * ```ts
@@ -67,7 +78,7 @@ export interface Options {
   readonly concurrency?: number
   /** Where runs are checkpointed; otherwise the `WorkflowCheckpoint` provided to each call, if any. */
   readonly checkpoint?: WorkflowCheckpoint.Service
-  /** The gateway's configuration: which services cache read-only answers (`cacheTtlMs`). */
+  /** The gateway's configuration: which tools' read-only answers are cached (`cacheTtlMs`). */
   readonly config?: McpConfig
 }
 

@@ -53,6 +53,24 @@ describe("McpConfig", () => {
       expect(config.mcpServers.hotels).toMatchObject({ url: "http://127.0.0.1:9000/mcp" })
     }))
 
+  it.effect("reads per-tool caching and names a malformed tag template", () =>
+    Effect.gen(function*() {
+      const tools = {
+        check_availability: { cacheTtlMs: 30_000, tags: ["availability:{offer_id}"], warm: [{ offer_id: "off_1" }] },
+        reserve: { invalidates: ["availability:{offer_id}", "availability:{result.reservation.offer_id}"] }
+      }
+      const config = yield* McpConfig.decode({ mcpServers: { flights: { command: "flights", tools } } })
+      expect(config.mcpServers.flights!.tools).toEqual(tools)
+      const error = yield* Effect.flip(McpConfig.decode({
+        mcpServers: { flights: { command: "flights", tools: { reserve: { invalidates: ["availability:{offer_id"] } } } }
+      }))
+      expect(error.reason).toContain("mcpServers.flights.tools.reserve.invalidates.0: must be a tag template")
+      const unknown = yield* Effect.flip(McpConfig.decode({
+        mcpServers: { flights: { command: "flights", tools: { reserve: { ttl: 5 } } } }
+      }))
+      expect(unknown.reason).toContain("mcpServers.flights.tools.reserve.ttl: unknown key")
+    }))
+
   it.effect("names a missing file", () =>
     Effect.gen(function*() {
       const path = Path.join(directory, "absent.json")

@@ -1,9 +1,14 @@
 /**
- * Hints that cached data went stale, across processes. A hint is a tag — the
- * Redis session store publishes `session:<id>` after every commit, restore and
- * delete of a session — and every subscriber, in any process, receives it.
- * Hints are best effort (pub/sub does not keep them for absent subscribers):
- * a cache uses them to drop entries early, never as the only way to be right.
+ * Core's `InvalidationBus` across processes, over Redis pub/sub: the Redis
+ * session store publishes `session:<id>` after every commit, restore and
+ * delete of a session, the MCP gateway publishes the tags a side-effecting
+ * call invalidates, and every subscriber in every process sharing the Redis
+ * server receives them. Hints are best effort (pub/sub does not keep them
+ * for absent subscribers): a cache uses them to drop entries early, never as
+ * the only way to be right.
+ *
+ * The port and its one-process `layerMemory` live in `@baton/core`
+ * (`InvalidationBus`); they are re-exported here.
  *
  * @example
  * import { InvalidationBus } from "@baton/session"
@@ -13,33 +18,39 @@
  * const program = Effect.gen(function*() {
  *   const bus = yield* InvalidationBus.InvalidationBus
  *   const hints = yield* bus.subscribe
- *   yield* bus.publish("session:s-1")
+ *   yield* bus.publish(InvalidationBus.sessionTag("s-1"))
  *   return yield* Stream.runHead(hints)
- * }).pipe(Effect.scoped, Effect.provide(InvalidationBus.layerMemory))
+ * }).pipe(Effect.scoped, Effect.provide(InvalidationBus.layerRedis({ url: "redis://127.0.0.1:6379" })))
  *
  * @since 0.1.0
  */
-import type { Errors } from "@baton/core"
-import * as Context from "effect/Context"
+import { type Errors, InvalidationBus as Port } from "@baton/core"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import * as PubSub from "effect/PubSub"
 import type * as Redacted from "effect/Redacted"
-import type * as Scope from "effect/Scope"
-import * as Stream from "effect/Stream"
 import type { RedisOptions } from "ioredis"
 import * as redis from "./internal/redis.js"
 import * as client from "./internal/redisClient.js"
 
-/** @since 0.1.0 @category models */
-export interface Service {
-  readonly publish: (tag: string) => Effect.Effect<void, Errors.SessionStoreError>
-  /** The hints published from now on, until the scope closes. */
-  readonly subscribe: Effect.Effect<Stream.Stream<string>, never, Scope.Scope>
-}
+/**
+ * Core's port, so that `InvalidationBus.InvalidationBus` from either package is the same tag.
+ *
+ * @since 0.1.0 @category tags
+ */
+export const InvalidationBus = Port.InvalidationBus
 
-/** @since 0.1.0 @category tags */
-export class InvalidationBus extends Context.Tag("@baton/session/InvalidationBus")<InvalidationBus, Service>() {}
+/** @since 0.1.0 @category models */
+export type InvalidationBus = Port.InvalidationBus
+
+/** @since 0.1.0 @category models */
+export type Service = Port.Service
+
+/**
+ * One process: core's `InvalidationBus.layerMemory`.
+ *
+ * @since 0.1.0 @category layers
+ */
+export const layerMemory: Layer.Layer<Port.InvalidationBus> = Port.layerMemory
 
 /**
  * The hint for a session, as the session stores publish it.
@@ -47,23 +58,6 @@ export class InvalidationBus extends Context.Tag("@baton/session/InvalidationBus
  * @since 0.1.0 @category constructors
  */
 export const sessionTag: (sessionId: string) => string = redis.sessionHint
-
-// A slow subscriber loses hints beyond its buffer rather than slowing the publisher.
-const hub = (buffer: number) => Effect.acquireRelease(PubSub.sliding<string>(buffer), PubSub.shutdown)
-const subscribeTo = (pubsub: PubSub.PubSub<string>) => Effect.map(PubSub.subscribe(pubsub), Stream.fromQueue)
-
-/**
- * One process: hints go from publishers to subscribers in memory.
- *
- * @since 0.1.0 @category layers
- */
-export const layerMemory: Layer.Layer<InvalidationBus> = Layer.scoped(
-  InvalidationBus,
-  Effect.map(hub(1024), (pubsub) => ({
-    publish: (tag: string) => Effect.asVoid(PubSub.publish(pubsub, tag)),
-    subscribe: subscribeTo(pubsub)
-  }))
-)
 
 /** @since 0.1.0 @category models */
 export interface RedisBusOptions {
@@ -78,27 +72,32 @@ export interface RedisBusOptions {
 /**
  * Across processes: Redis pub/sub on `<prefix>:invalidate`, with one
  * connection to publish and one subscribed connection feeding local
- * subscribers.
+ * subscribers. Building the layer fails with `SessionStoreError` when Redis
+ * cannot be reached; a publish that fails is an `InvalidationBusError` that
+ * names the server, never its password.
  *
  * @since 0.1.0 @category layers
  */
-export const layerRedis = (options: RedisBusOptions): Layer.Layer<InvalidationBus, Errors.SessionStoreError> =>
+export const layerRedis = (options: RedisBusOptions): Layer.Layer<Port.InvalidationBus, Errors.SessionStoreError> =>
   Layer.scoped(
-    InvalidationBus,
+    Port.InvalidationBus,
     Effect.gen(function*() {
       const url = client.safeUrl(options.url)
       const channel = redis.channel(options.keyPrefix ?? "baton")
       const publisher = yield* client.connect(url, options.redis)
       const subscriber = yield* client.connect(url, options.redis)
-      const pubsub = yield* hub(options.bufferPerSubscriber ?? 1024)
+      const pubsub = yield* Port.hub(options.bufferPerSubscriber ?? 1024)
       subscriber.on("message", (from: string, message: string) => {
         if (from === channel) pubsub.unsafeOffer(message)
       })
       yield* Effect.tryPromise({ try: () => subscriber.subscribe(channel), catch: client.failure(url, "subscribe") })
       return {
         publish: (tag: string) =>
-          Effect.asVoid(Effect.tryPromise({ try: () => publisher.publish(channel, tag), catch: client.failure(url, "publish") })),
-        subscribe: subscribeTo(pubsub)
+          Effect.asVoid(Effect.tryPromise({
+            try: () => publisher.publish(channel, tag),
+            catch: (cause) => new Port.InvalidationBusError({ tag, reason: client.failure(url, "publish")(cause).reason })
+          })),
+        subscribe: Port.subscribeTo(pubsub)
       }
     })
   )

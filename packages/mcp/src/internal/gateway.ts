@@ -4,8 +4,10 @@ import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
+import * as Option from "effect/Option"
 import type * as Scope from "effect/Scope"
-import { type BatonEvent, Degradation, EventBus, Timeout, ToolGateway } from "@baton/core"
+import * as Stream from "effect/Stream"
+import { type BatonEvent, Degradation, EventBus, InvalidationBus, Timeout, ToolGateway } from "@baton/core"
 import type { PooledTool } from "../McpPool.js"
 import { CallSignal } from "./callSignal.js"
 import { callKey } from "./callKey.js"
@@ -14,7 +16,8 @@ import { classify, resultError, type ToolResult } from "./errors.js"
 import type { Pool } from "./pool.js"
 import { fallsBack, type Resilience, toToolError } from "./resilience.js"
 import * as resilience from "./resilience.js"
-import { ResponseCache } from "./responseCache.js"
+import * as tags from "./tags.js"
+import { ToolCache } from "./toolCache.js"
 
 type ToolError = ToolGateway.ToolError
 type Bus = Context.Tag.Service<EventBus.EventBus> | undefined
@@ -31,6 +34,13 @@ interface CallContext {
 interface Served {
   readonly value: unknown
   readonly instance: string
+}
+
+/** What the configuration says about caching one tool of one service. */
+interface CacheSettings {
+  readonly ttlMs: number
+  readonly tags: tags.Tagger
+  readonly invalidates: tags.Tagger
 }
 
 export interface GatewayOptions {
@@ -188,28 +198,150 @@ export const make = (
   Effect.gen(function*() {
     const scope = yield* Effect.scope
     const known = [...pools.keys()]
-    const cache = new ResponseCache<Served>(options.cacheMaxEntries)
+    const cache = new ToolCache<Served>(options.cacheMaxEntries)
+    const invalidationBus = Option.getOrUndefined(yield* Effect.serviceOption(InvalidationBus.InvalidationBus))
+    // Background work (warming) reports on the bus and reads the clock the gateway was started with.
+    const startContext: CallContext = {
+      call: { service: "", tool: "", args: {} },
+      bus: Option.getOrUndefined(yield* Effect.serviceOption(EventBus.EventBus)),
+      clock: yield* Effect.clock
+    }
     const coalesce = yield* makeCoalescer<Served, ToolError>(scope)
     const guards = new Map<string, Resilience>()
     for (const [name, pool] of pools) guards.set(name, yield* resilience.make(name, pool, options.defaultPolicy))
 
+    // By service, then tool: read on every call, so no key is built.
+    const settings = new Map<string, Map<string, CacheSettings>>()
+    const settingsOf = (pool: Pool, tool: string): CacheSettings => {
+      let ofService = settings.get(pool.service)
+      if (ofService === undefined) settings.set(pool.service, ofService = new Map())
+      let found = ofService.get(tool)
+      if (found === undefined) {
+        const configured = pool.server.tools?.[tool]
+        found = {
+          ttlMs: configured?.cacheTtlMs ?? pool.cacheTtlMs,
+          tags: tags.compile(configured?.tags),
+          invalidates: tags.compile(configured?.invalidates)
+        }
+        ofService.set(tool, found)
+      }
+      return found
+    }
+
+    // A read-only call through the service's stack, its result cached when
+    // the tool has a lifetime or the service a stale window.
+    const fetch = (pool: Pool, guard: Resilience, ctx: CallContext, key: string, cached: CacheSettings) => {
+      // Lazy: a caller that joins a flight must not pick an instance.
+      const attempt = send(pool, guard, ctx, asServed)
+      if (cached.ttlMs <= 0 && guard.staleIfErrorMs <= 0) return guard.policy.idempotent(attempt)
+      return guard.policy.idempotent(Effect.suspend(() => {
+        const began = cache.begin()
+        return Effect.tap(attempt, (served) =>
+          cache.set(
+            key,
+            served,
+            ctx.clock.unsafeCurrentTimeMillis(),
+            cached.ttlMs,
+            guard.staleIfErrorMs,
+            cached.tags(ctx.call.args, served.value),
+            began
+          ))
+      }))
+    }
+
+    // Hot keys by call key: fetched at start and after their entry is invalidated.
+    const hot = new Map<string, ToolGateway.ToolCall>()
+    for (const [service, pool] of pools) {
+      for (const [tool, configured] of Object.entries(pool.server.tools ?? {})) {
+        for (const args of configured.warm ?? []) hot.set(callKey(service, tool, args), { service, tool, args })
+      }
+    }
+
+    // Warming never fails the gateway: a hot key that cannot be fetched is
+    // logged and left to the first call.
+    const warm = (call: ToolGateway.ToolCall): Effect.Effect<void> => {
+      const ctx: CallContext = { ...startContext, call }
+      const pool = pools.get(call.service)
+      const guard = guards.get(call.service)
+      const problem = (reason: string) =>
+        Effect.logWarning(`Cannot warm ${call.service}.${call.tool} ${JSON.stringify(call.args)}: ${reason}`)
+      if (pool === undefined || guard === undefined) return problem("no such service")
+      const tool = checkTool(pool, call)
+      if (!("info" in tool)) return problem(tool.message)
+      if (!tool.info.readOnly) return problem("the tool is not read-only, so it is never called ahead of time")
+      const cached = settingsOf(pool, call.tool)
+      if (cached.ttlMs <= 0) return problem("the tool has no cache lifetime (cacheTtlMs)")
+      return Effect.catchAll(
+        Effect.asVoid(fetch(pool, guard, ctx, callKey(call.service, call.tool, call.args), cached)),
+        (error) => problem(toToolError(error, call).message)
+      )
+    }
+    const warmInBackground = (call: ToolGateway.ToolCall) => Effect.asVoid(Effect.forkIn(warm(call), scope))
+
+    // Drops the entries tagged with any of `invalidated` and warms again the hot keys among them.
+    const drop = (invalidated: ReadonlyArray<string>) =>
+      Effect.suspend(() => {
+        const again = invalidated.flatMap((tag) => cache.invalidate(tag)).flatMap((key) => {
+          const call = hot.get(key)
+          return call === undefined ? [] : [call]
+        })
+        return again.length === 0 ? Effect.void : Effect.forEach(again, warmInBackground, { discard: true })
+      })
+
+    // Hints this gateway published, not yet seen coming back from the bus:
+    // its own entries were dropped when it published, and dropping them again
+    // on the echo would warm its hot keys twice. (A hint for the same tag
+    // from another process, arriving before the echo, is taken for it; the
+    // entry then lives until it expires or the next hint.)
+    const echoes = new Map<string, number>()
+    const announce = (tag: string): Effect.Effect<void> => {
+      if (invalidationBus === undefined) return Effect.void
+      echoes.set(tag, (echoes.get(tag) ?? 0) + 1)
+      return Effect.catchAll(invalidationBus.publish(tag), (error) =>
+        Effect.zipRight(
+          Effect.sync(() => forget(tag)),
+          Effect.logWarning(`Other processes may keep a stale "${tag}" until it expires: ${error.message}`)
+        ))
+    }
+    const forget = (tag: string) => {
+      const count = echoes.get(tag) ?? 0
+      if (count <= 1) echoes.delete(tag)
+      else echoes.set(tag, count - 1)
+      return count > 0
+    }
+
+    // A successful call invalidates what its tool's configuration says, here and on the bus.
+    const invalidateAfter = (cached: CacheSettings, call: ToolGateway.ToolCall, value: unknown) => {
+      const invalidated = cached.invalidates(call.args, value)
+      return invalidated.length === 0
+        ? Effect.void
+        : Effect.zipRight(drop(invalidated), Effect.forEach(invalidated, announce, { discard: true }))
+    }
+
+    if (invalidationBus !== undefined) {
+      const hints = yield* invalidationBus.subscribe
+      yield* Effect.forkIn(
+        Stream.runForEach(hints, (tag) => (forget(tag) ? Effect.void : drop([tag]))),
+        scope
+      )
+    }
+    yield* Effect.forEach(hot.values(), warmInBackground, { discard: true })
+
     // Read-only calls: served from the cache when fresh, otherwise shared
     // with identical calls in flight; one flight goes through the stack.
-    const read = (pool: Pool, guard: Resilience, ctx: CallContext, key: string): Effect.Effect<unknown, unknown> => {
+    const read = (
+      pool: Pool,
+      guard: Resilience,
+      ctx: CallContext,
+      key: string,
+      cached: CacheSettings
+    ): Effect.Effect<unknown, unknown> => {
       const { call, clock } = ctx
-      const ttl = pool.cacheTtlMs
-      const keep = ttl > 0 || guard.staleIfErrorMs > 0
-      if (ttl > 0) {
+      if (cached.ttlMs > 0) {
         const hit = cache.get(key, clock.unsafeCurrentTimeMillis())
         if (hit !== undefined) return Effect.as(called(ctx, hit.instance, "cached", 0), hit.value)
       }
-      // Lazy: a caller that joins a flight must not pick an instance.
-      const attempt = send(pool, guard, ctx, asServed)
-      const request = guard.policy.idempotent(
-        keep
-          ? Effect.tap(attempt, (served) => cache.set(key, served, clock.unsafeCurrentTimeMillis(), ttl, guard.staleIfErrorMs))
-          : attempt
-      )
+      const request = fetch(pool, guard, ctx, key, cached)
       const started = performance.now()
       return Effect.flatMap(coalesce(key, request as Effect.Effect<Served, ToolError>), ({ exit: ended, shared }) => {
         // A request interrupted while callers still wait was stopped by the
@@ -271,9 +403,11 @@ export const make = (
       const tool = checkTool(pool, call)
       if (!("info" in tool)) return refuse(ctx, tool)
       readOnly.value = tool.info.readOnly
-      return tool.info.readOnly
-        ? read(pool, guard, ctx, callKey(call.service, call.tool, call.args))
+      const cached = settingsOf(pool, call.tool)
+      const answer = tool.info.readOnly
+        ? read(pool, guard, ctx, callKey(call.service, call.tool, call.args), cached)
         : write(pool, guard, ctx)
+      return cached.invalidates === tags.none ? answer : Effect.tap(answer, (value) => invalidateAfter(cached, call, value))
     }
 
     // The alternatives in order, then a stale result; the first error when all fail.

@@ -1,10 +1,19 @@
-import { ToolGateway, Workflow, WorkflowCheckpoint, WorkflowExecutor, WorkflowPlan } from "@baton/core"
+import {
+  Degradation,
+  ToolGateway,
+  Workflow,
+  WorkflowCheckpoint,
+  WorkflowExecutor,
+  WorkflowPlan,
+  type WorkflowResult
+} from "@baton/core"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import type * as McpOrchestrator from "../McpOrchestrator.js"
 import type { ServiceStatus } from "../McpPool.js"
 import { McpServices } from "../McpServices.js"
 import type { ToolCatalogue, ToolInfo } from "../ToolCatalogue.js"
+import { fallsBack } from "./resilience.js"
 
 export type MakeUnbound = (workflow: string, issues: ReadonlyArray<string>) => McpOrchestrator.WorkflowUnbound
 
@@ -24,11 +33,12 @@ const latencyOf = (status: ServiceStatus): number | undefined => {
     : observed.reduce((sum, instance) => sum + instance.latencyMs, 0) / observed.length
 }
 
-/** The tool calls a workflow makes: its tool steps and its tool compensations. */
+/** The tool calls a workflow makes: its tool steps, their alternatives and its tool compensations. */
 const toolCallsOf = (workflow: Workflow.Any) =>
   workflow.steps.flatMap((step) => {
     const calls: Array<{ readonly where: string; readonly service: string; readonly tool: string }> = []
     if (step.call._tag === "Tool") calls.push({ where: `step "${step.id}"`, ...step.call })
+    if (step.alternative !== undefined) calls.push({ where: `the alternative of step "${step.id}"`, ...step.alternative })
     const compensation = step.compensate
     if (compensation !== undefined && typeof compensation !== "function") {
       calls.push({ where: `the compensation of step "${step.id}"`, ...compensation })
@@ -87,6 +97,59 @@ export const make = (makeUnbound: MakeUnbound) =>
           : gateway.invoke({ ...call, args: { ...call.args, [IDEMPOTENCY_ARG]: call.idempotencyKey } })
     })
 
+    const connected = (service: string) =>
+      Effect.map(services.status, (statuses) =>
+        statuses.find((status) => status.service === service)?.instances.some((instance) => instance.connected) ?? false)
+
+    const readOnlyTool = (service: string, tool: string) =>
+      Effect.map(catalogueOf(service), (catalogue) =>
+        catalogue?.tools.find((candidate) => candidate.name === tool)?.readOnly ?? false)
+
+    /**
+     * Runs the steps' alternatives: the executor's idempotency key for a
+     * step is `<runId>/<step>` (its compensation's ends in `/compensate`),
+     * which tells a step's call apart from any other. A read-only step
+     * switches when its service fails with a fault or refuses the call; a
+     * side-effecting one only when no instance of its service is connected,
+     * so that the call was never sent (a refusal reaches here as a
+     * `ToolResultError`, which could also be the tool's own answer).
+     */
+    const withAlternatives = (
+      invoke: ToolGateway.ToolGateway["Type"]["invoke"],
+      planned: ReadonlyMap<string, { readonly step: Workflow.Step; readonly alternative: Workflow.Alternative }>,
+      run: { readonly workflow: string; readonly runId: string },
+      used: Array<WorkflowResult.AlternativeUsed<string>>
+    ): ToolGateway.ToolGateway["Type"] => ({
+      invoke: (call) => {
+        const plan = call.idempotencyKey === undefined ? undefined : planned.get(call.idempotencyKey)
+        if (plan === undefined) return invoke(call)
+        const { alternative, step } = plan
+        const servedBy = `${alternative.service}.${alternative.tool}`
+        const instead = (reason: string) => {
+          const context: Workflow.StepContext = { ...run, step: step.id, idempotencyKey: call.idempotencyKey! }
+          const args = alternative.args === undefined ? call.args : alternative.args(call.args, context)
+          return invoke({ ...call, service: alternative.service, tool: alternative.tool, args }).pipe(
+            Effect.tap(() =>
+              Effect.flatMap(Effect.clockWith((clock) => clock.currentTimeMillis), (at) => {
+                used.push({ step: step.id, service: call.service, servedBy, reason })
+                return Degradation.record({ kind: "alternative", service: call.service, tool: step.id, servedBy, reason, at })
+              })
+            )
+          )
+        }
+        return Effect.gen(function*() {
+          const readOnly = yield* readOnlyTool(call.service, call.tool)
+          if (!readOnly && !(yield* connected(call.service))) {
+            return yield* instead(`no instance of ${call.service} is connected`)
+          }
+          return yield* Effect.catchAll(
+            invoke(call),
+            (error) => fallsBack(error, !readOnly) ? instead(error.message) : Effect.fail(error)
+          )
+        })
+      }
+    })
+
     const environment: Effect.Effect<WorkflowPlan.Environment> = Effect.gen(function*() {
       const statuses = new Map((yield* services.status).map((status) => [status.service, status]))
       const catalogues = yield* services.catalogues
@@ -99,8 +162,10 @@ export const make = (makeUnbound: MakeUnbound) =>
         },
         health: (service) => statuses.get(service)?.health,
         readOnly,
-        cached: (service, tool) =>
-          readOnly(service, tool) && (options.config?.mcpServers[service]?.cacheTtlMs ?? 0) > 0
+        cached: (service, tool) => {
+          const server = options.config?.mcpServers[service]
+          return readOnly(service, tool) && (server?.tools?.[tool]?.cacheTtlMs ?? server?.cacheTtlMs ?? 0) > 0
+        }
       }
     })
 
@@ -119,15 +184,28 @@ export const make = (makeUnbound: MakeUnbound) =>
       })
 
     const service: McpOrchestrator.Service = {
-      executeWorkflow: (workflow, runOptions) =>
+      executeWorkflow: (workflow, runOptions = {}) =>
         Effect.flatMap(
           Effect.zipRight(Workflow.validate(workflow), bind(workflow)),
-          (keyed) =>
-            Effect.provideService(
-              executor.execute(workflow, runOptions),
+          (keyed) => {
+            const runId = runOptions.runId ?? crypto.randomUUID()
+            const planned = new Map(workflow.steps.flatMap((step) =>
+              step.alternative === undefined ? [] : [[`${runId}/${step.id}`, { step, alternative: step.alternative }] as const]
+            ))
+            // Step ids, typed as the workflow's own when they reach the result.
+            const used: Array<WorkflowResult.AlternativeUsed<any>> = []
+            const run = Effect.provideService(
+              executor.execute(workflow, { ...runOptions, runId }),
               ToolGateway.ToolGateway,
-              keyedGateway(keyed)
+              withAlternatives(keyedGateway(keyed).invoke, planned, { workflow: workflow.name, runId }, used)
             )
+            // The notes go into the result and on to the caller's own collector (the turn's).
+            return Effect.flatMap(Degradation.collect(run), ([result, degradations]) =>
+              Effect.as(
+                Effect.forEach(degradations, Degradation.record, { discard: true }),
+                { ...result, alternatives: used, degradations }
+              ))
+          }
         ),
       plan: (workflow, planOptions = {}) =>
         Effect.gen(function*() {
