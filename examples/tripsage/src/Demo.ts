@@ -1,8 +1,15 @@
 /**
  * The demo `baton demo` plays: a trip from London to Lisbon researched,
- * flown, housed and booked in six turns. Flights are searched with places
- * to stay, the forecast and things to do in parallel (the `trip-search`
- * workflow); on the third turn the weather service is made to fail (a fault
+ * flown, housed and booked in six turns, then the traveller's preferences
+ * stated for next time; and a second session of the same traveller (a new
+ * session id) planning Barcelona, which uses what the first one taught the
+ * traveller's profile: it does not ask again where they leave from or how
+ * many travel, ranks the airline they chose first and the stays by the class
+ * they like (and says when none is in the area they prefer), notes their
+ * seat and diet, and suggests things to do after the hotel.
+ *
+ * Flights are searched with places to stay, the forecast and things to do
+ * in parallel (the `trip-search` workflow); on the third turn the weather service is made to fail (a fault
  * injected into its mock for that turn only), so the search comes back
  * partial and the reply says, in plain words, what is missing. Booking is
  * the `booking` saga. Booking delegates the budget check
@@ -75,6 +82,56 @@ export const demo: Scenario.Scenario = {
         handoffs: ["accommodations->booking", "booking->budget", "budget->booking"],
         replyContains: ["Booked!", "ANA NH90", "rsv_", "Historic Lisbon Suites", "stay_", "£1,952.70 charged", "pay_"]
       }
+    },
+    {
+      text: "Thank you! For next time: I prefer aisle seats in economy and 4-star hotels in the Old Town, and I'm vegetarian.",
+      expect: {
+        agent: "triage",
+        handoffs: ["booking->triage"],
+        replyContains: ["Noted for your next trips", "aisle seats", "economy", "4★+ stays", "stays in the Old Town", "vegetarian meals"]
+      }
+    },
+    {
+      sessionId: "tripsage-demo-2",
+      text: "Hello again! This time we're off to Barcelona, 2027-03-05 to 2027-03-08.",
+      expect: {
+        agent: "triage",
+        handoffs: [],
+        replyContains: [
+          "Welcome back",
+          "London → Barcelona",
+          "From your earlier trips I know: leaving from London, 2 travellers, so I won't ask again",
+          "aisle seats",
+          "flying ANA"
+        ]
+      }
+    },
+    {
+      sessionId: "tripsage-demo-2",
+      text: "Yes, find us flights please.",
+      expect: {
+        agent: "flights",
+        handoffs: ["triage->flights"],
+        replyContains: ["London (LHR) → Barcelona (BCN)", "for 2:", "1) ANA", "Ranked by your preferences: flying ANA first", "I'll request aisle seats, vegetarian meals"]
+      }
+    },
+    {
+      sessionId: "tripsage-demo-2",
+      text: "Option 1, please.",
+      expect: {
+        agent: "accommodations",
+        handoffs: ["flights->accommodations"],
+        replyContains: [
+          "Places to stay in Barcelona",
+          "Ranked by your preferences: 4★+ stays first",
+          "None of these matches stays in the Old Town this time"
+        ]
+      }
+    },
+    {
+      sessionId: "tripsage-demo-2",
+      text: "The first one looks perfect.",
+      expect: { agent: "accommodations", handoffs: [], replyContains: ["it is", "Suggested next: things to do in Barcelona"] }
     }
   ]
 }

@@ -38,6 +38,8 @@ export interface SearchRequest {
   readonly departDate: string
   readonly returnDate?: string | undefined
   readonly travellers: number
+  /** Economy unless the traveller prefers another cabin. */
+  readonly cabin?: "economy" | "premium_economy" | "business" | "first"
 }
 
 /**
@@ -60,7 +62,7 @@ export const search = (request: SearchRequest) => {
         departure_date: request.departDate,
         ...(request.returnDate === undefined ? {} : { return_date: request.returnDate }),
         adults: request.travellers,
-        cabin_class: "economy",
+        cabin_class: request.cabin ?? "economy",
         currency: "GBP"
       }),
       output: Tools.searchFlights.result

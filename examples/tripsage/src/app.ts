@@ -1,13 +1,15 @@
 /**
  * TripSage as a Baton app: its agents, state and routing in a conversation
  * layer, its tools served by the mock MCP services through the MCP gateway
- * (in process, or as child processes over stdio or HTTP), and the demo
- * scenario. `baton demo [--transport …]` loads this module and plays
- * `app.demo`.
+ * (in process, or as child processes over stdio or HTTP), each traveller's
+ * preference profile (kept in the same session store, learned from every
+ * turn, read by the agents), and the demo scenario. `baton demo
+ * [--transport …]` loads this module and plays `app.demo`.
  *
  * @since 0.1.0
  */
 import { type BatonApp, Conversation, RoutingStrategy } from "@baton/core"
+import { PreferenceProfile } from "@baton/session"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Accommodations from "./agents/Accommodations.js"
@@ -18,6 +20,7 @@ import * as Flights from "./agents/Flights.js"
 import * as Roster from "./agents/Roster.js"
 import * as Triage from "./agents/Triage.js"
 import { demo } from "./Demo.js"
+import * as Profile from "./Profile.js"
 import * as Services from "./Services.js"
 import * as TripState from "./TripState.js"
 import * as Workflows from "./Workflows.js"
@@ -43,22 +46,28 @@ export const agents = [Triage.agent, Destination.agent, Flights.agent, Accommoda
 
 /**
  * The conversation over the travel services, reached by `options.transport`,
- * with a `BatonApp.FaultInjector` over the same services for scenarios
- * whose turns inject faults.
+ * learning each traveller's profile as it goes (`Profile.learning`), with a
+ * `BatonApp.FaultInjector` over the same services for scenarios whose turns
+ * inject faults. Profiles live in the session store the runner provides.
  *
  * @since 0.1.0 @category layers
  */
 export const layer = (options: BatonApp.LayerOptions) =>
   Layer.merge(
-    Conversation.layer({
-      agents,
-      stateSchema: TripState.TripState,
-      initialState: TripState.initial,
-      entryAgent: Roster.triage,
-      routing: { strategies: [welcomeNewSessions, RoutingStrategy.capability()] }
-    }),
+    Profile.learning.pipe(
+      Layer.provide(
+        Conversation.layer({
+          agents,
+          stateSchema: TripState.TripState,
+          initialState: TripState.initial,
+          entryAgent: Roster.triage,
+          routing: { strategies: [welcomeNewSessions, RoutingStrategy.capability()] }
+        })
+      ),
+      Layer.provide(Profile.layer)
+    ),
     Services.faultInjector
-  ).pipe(Layer.provide(Services.layer(options.transport)))
+  ).pipe(Layer.provide(Services.layer(options.transport)), Layer.provide(PreferenceProfile.layer))
 
 /** @since 0.1.0 @category apps */
 export const app: BatonApp.BatonApp = {

@@ -40,7 +40,9 @@ describe("Accommodations", () => {
       const outcome = yield* handle(Accommodations.agent, inputFor("The first one looks perfect.", listed))
       expect(outcome).toMatchObject({
         _tag: "Reply",
-        text: "Historic Lisbon Suites it is: £1,500.10 for 7 nights. Say \"book\" when you're ready."
+        // After a hotel, things to do: the default next step for a traveller with no history.
+        text: "Historic Lisbon Suites it is: £1,500.10 for 7 nights. Say \"book\" when you're ready. " +
+          "Suggested next: things to do in Lisbon."
       })
       expect(stateOf(outcome).selectedHotel).toEqual(historicSuites)
     }))

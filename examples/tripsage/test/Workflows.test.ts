@@ -5,13 +5,15 @@ import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Booking from "../src/agents/Booking.js"
 import * as Flights from "../src/agents/Flights.js"
+import * as Profile from "../src/Profile.js"
 import * as Services from "../src/Services.js"
 import type { TripState } from "../src/TripState.js"
 import * as Workflows from "../src/Workflows.js"
 import { anaFlight, chosenTotal, historicSuites, inputFor, lisbonTrip, sessionId, travellers } from "./fixtures.js"
 
 // Fresh in-process mocks per test, with their control handles (faults, state, call stats).
-const mocks = Layer.fresh(Services.inProcessWithMocks)
+// An empty profile: these tests are about the workflows, not about a returning traveller.
+const mocks = Layer.merge(Layer.fresh(Services.inProcessWithMocks), Profile.layerEmpty)
 
 const mock = (service: string) => Effect.map(Services.Mocks, (all) => all.get(service)!)
 

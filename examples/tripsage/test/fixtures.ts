@@ -2,6 +2,7 @@ import { type Agent, type HandoffContext, Ids, Message, ToolGateway } from "@bat
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
+import * as Profile from "../src/Profile.js"
 import * as Services from "../src/Services.js"
 import type { FlightOption, HotelOption, TripState } from "../src/TripState.js"
 
@@ -97,13 +98,13 @@ export const inputFor = (
 /** The mock MCP services in this process, behind the MCP gateway: what the app runs on by default. */
 export const services = Services.layer("in-process")
 
-/** Runs an agent's brain once against fresh in-process services. */
+/** Runs an agent's brain once against fresh in-process services, for a traveller TripSage has not met. */
 export const handle = <E>(
-  agent: Agent.Agent<TripState, E, ToolGateway.ToolGateway>,
+  agent: Agent.Agent<TripState, E, ToolGateway.ToolGateway | Profile.TravelProfile>,
   input: Agent.AgentInput<TripState>
-) => agent.handle(input).pipe(Effect.provide(services))
+) => agent.handle(input).pipe(Effect.provide(Layer.merge(services, Profile.layerEmpty)))
 
-/** The in-process services' gateway, recording every call before passing it on. */
+/** The in-process services' gateway, recording every call before passing it on (and an empty profile). */
 export const recordingGateway = () => {
   const calls: Array<ToolGateway.ToolCall> = []
   const layer = Layer.effect(
@@ -115,7 +116,7 @@ export const recordingGateway = () => {
           return inner.invoke(call)
         })
     }))
-  ).pipe(Layer.provide(services))
+  ).pipe(Layer.provide(services), Layer.merge(Profile.layerEmpty))
   return { calls, layer }
 }
 

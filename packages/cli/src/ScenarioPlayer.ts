@@ -1,7 +1,8 @@
 /**
- * Plays a `Scenario` against a `Conversation`: sends each turn, checks the
- * turn's expectations, and returns what happened as data for printers and
- * tests. A turn that fails stops the play; the result says where and why.
+ * Plays a `Scenario` against a `Conversation`: sends each turn (in its own
+ * session when it names one, as the scenario's user), checks the turn's
+ * expectations, and returns what happened as data for printers and tests. A
+ * turn that fails stops the play; the result says where and why.
  *
  * @example
  * ```ts
@@ -15,7 +16,7 @@
  *
  * @since 0.1.0
  */
-import { BatonApp, Conversation, type Errors, type HandoffResult, type Scenario } from "@baton/core"
+import { BatonApp, Conversation, type Errors, type HandoffResult, Scenario } from "@baton/core"
 import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
@@ -33,6 +34,10 @@ export interface PlayedTurn {
   /** 1-based. */
   readonly index: number
   readonly text: string
+  readonly sessionId: string
+  readonly userId: string
+  /** The turn moved to another session than the previous turn's (never for the first turn). */
+  readonly newSession: boolean
   readonly result: Conversation.TurnResult
   readonly checks: ReadonlyArray<Check>
   /** The faults injected for the turn, by service, when it carried any and the app can inject them. */
@@ -43,6 +48,7 @@ export interface PlayedTurn {
 export interface FailedTurn {
   readonly index: number
   readonly text: string
+  readonly sessionId: string
   readonly error: Errors.TurnError
 }
 
@@ -165,17 +171,22 @@ export const play = (
       const faults = Option.isSome(injector) && turn.faults !== undefined && Object.keys(turn.faults).length > 0
         ? turn.faults
         : undefined
-      const send = conversation.turn(scenario.sessionId, scenario.userId, turn.text)
+      const sessionId = Scenario.sessionOf(scenario, turn)
+      const previous = i === 0 ? sessionId : Scenario.sessionOf(scenario, scenario.turns[i - 1]!)
+      const send = conversation.turn(sessionId, scenario.userId, turn.text)
       const outcome = yield* Effect.either(
         faults === undefined || Option.isNone(injector) ? send : withFaults(injector.value, faults, send)
       )
       if (outcome._tag === "Left") {
-        failure = Option.some({ index: i + 1, text: turn.text, error: outcome.left })
+        failure = Option.some({ index: i + 1, text: turn.text, sessionId, error: outcome.left })
         break
       }
       const played: PlayedTurn = {
         index: i + 1,
         text: turn.text,
+        sessionId,
+        userId: scenario.userId,
+        newSession: sessionId !== previous,
         result: outcome.right,
         checks: check(turn.expect, outcome.right),
         ...(faults === undefined ? {} : { faults })

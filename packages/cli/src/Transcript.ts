@@ -2,12 +2,12 @@
  * Prints a played scenario as a transcript: the user's lines, each agent's
  * lines labelled with the agent's name, one line per handoff (with its mode,
  * reason, time and whether the context was preserved), the checks of each
- * turn and a summary. Every function returns lines, so the printer is tested
+ * turn, a divider where the scenario moves to another session, and a summary. Every function returns lines, so the printer is tested
  * on strings and the caller decides where they go.
  *
  * @since 0.1.0
  */
-import type { BatonApp, HandoffResult, Scenario } from "@baton/core"
+import { type BatonApp, type HandoffResult, Scenario } from "@baton/core"
 import * as Option from "effect/Option"
 import type { Check, FailedTurn, PlayedTurn, Summary } from "./ScenarioPlayer.js"
 import * as Style from "./Style.js"
@@ -90,8 +90,8 @@ const reached: Record<BatonApp.Transport, string> = {
 }
 
 /**
- * The scenario's name, then its session, user, length and, when given, how
- * the app reaches its tools.
+ * The scenario's name, then its (first) session, user, length, how many
+ * sessions when more than one and, when given, how the app reaches its tools.
  *
  * @since 0.1.0 @category printing
  */
@@ -100,13 +100,26 @@ export const header = (
   scenario: Scenario.Scenario,
   style: Style.Style = Style.plain,
   transport?: BatonApp.Transport
-): Array<string> => [
-  style.bold(`${appName} — ${scenario.name}`),
-  style.dim(
-    `session ${scenario.sessionId} · user ${scenario.userId} · ${scenario.turns.length} turns` +
-      (transport === undefined ? "" : ` · ${reached[transport]}`)
-  )
-]
+): Array<string> => {
+  const sessions = Scenario.sessions(scenario).length
+  return [
+    style.bold(`${appName} — ${scenario.name}`),
+    style.dim(
+      `session ${Scenario.sessionOf(scenario, scenario.turns[0])} · user ${scenario.userId} · ${scenario.turns.length} turns` +
+        (sessions > 1 ? ` in ${sessions} sessions` : "") +
+        (transport === undefined ? "" : ` · ${reached[transport]}`)
+    )
+  ]
+}
+
+/**
+ * `— new session tripsage-demo-2 for demo-traveller —`: where a scenario
+ * moves to another session of its user.
+ *
+ * @since 0.1.0 @category printing
+ */
+export const sessionDivider = (sessionId: string, userId: string, style: Style.Style = Style.plain): string =>
+  style.bold(style.yellow(`— new session ${sessionId} for ${userId} —`))
 
 /** @since 0.1.0 @category printing */
 export const turn = (played: PlayedTurn, options: Options = {}): Array<string> => {
@@ -115,6 +128,7 @@ export const turn = (played: PlayedTurn, options: Options = {}): Array<string> =
   const nameOf = (id: string | undefined) => (id === undefined ? "agent" : names.get(id) ?? id)
   const labelWidth = Math.max(3, ...[...names.values()].map((name) => name.length))
   const lines = [
+    ...(played.newSession ? ["", sessionDivider(played.sessionId, played.userId, style)] : []),
     "",
     `${style.bold(`Turn ${played.index}`)} ${style.dim(`· ${played.result.durationMs.toFixed(2)} ms`)}`,
     ...Object.entries(played.faults ?? {}).map(([service, spec]) =>

@@ -42,6 +42,42 @@ describe("ScenarioPlayer.play", () => {
     }).pipe(Effect.provide(conversation)))
 })
 
+describe("ScenarioPlayer.play across sessions", () => {
+  it.effect("sends a turn in the session it names, as the scenario's user, and back in the scenario's after", () =>
+    Effect.gen(function*() {
+      const played = yield* ScenarioPlayer.play({
+        name: "two sessions",
+        userId: "tester",
+        sessionId: "first",
+        turns: [{ text: "hello" }, { text: "hello again", sessionId: "second" }, { text: "hello once more" }]
+      })
+      expect(played.turns.map((turn) => [turn.sessionId, turn.userId, turn.newSession])).toEqual([
+        ["first", "tester", false],
+        ["second", "tester", true],
+        ["first", "tester", true]
+      ])
+      expect(played.turns.map((turn) => turn.result.sessionId)).toEqual(["first", "second", "first"])
+      const service = yield* Conversation.Conversation
+      const histories = yield* Effect.forEach(["first", "second"], (id) => service.session(id, "tester"))
+      expect(histories.map((session) => Option.map(session, (s) => s.context.history.filter((m) => m.role === "user").length)))
+        .toEqual([Option.some(2), Option.some(1)])
+    }).pipe(Effect.provide(conversation)))
+
+  it.effect("a failed turn says which session it was sent in", () =>
+    Effect.gen(function*() {
+      const service = yield* Conversation.Conversation
+      yield* service.turn("someone-elses", "owner", "hello")
+      const played = yield* ScenarioPlayer.play({
+        name: "intruder",
+        userId: "tester",
+        sessionId: "mine",
+        turns: [{ text: "hello" }, { text: "hello", sessionId: "someone-elses" }]
+      })
+      expect(Option.map(played.failure, (failure) => [failure.index, failure.sessionId, failure.error._tag]))
+        .toEqual(Option.some([2, "someone-elses", "Forbidden"]))
+    }).pipe(Effect.provide(conversation)))
+})
+
 describe("ScenarioPlayer.play with faults", () => {
   it.effect("sets a turn's faults through the app's injector before the turn and clears them after it", () =>
     Effect.gen(function*() {
@@ -98,6 +134,7 @@ describe("ScenarioPlayer.check", () => {
     timeline: [],
     route: { agent: Ids.agentId("booking"), confidence: 1, reasoning: "", alternatives: [], strategy: "t", sticky: true, fallback: false },
     handoffs: [],
+    degradations: [],
     version: 1,
     durationMs: 1
   } satisfies Conversation.TurnResult

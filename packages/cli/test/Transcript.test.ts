@@ -1,4 +1,4 @@
-import { type Conversation, type HandoffResult, Ids, Message } from "@baton/core"
+import { type Conversation, type HandoffResult, Ids, Message, type Scenario } from "@baton/core"
 import { describe, expect, it } from "@effect/vitest"
 import * as Option from "effect/Option"
 import type { PlayedTurn, Summary } from "../src/ScenarioPlayer.js"
@@ -46,6 +46,7 @@ const result = (timeline: ReadonlyArray<Message.Message | HandoffResult.HandoffR
     ),
     route: { agent: Ids.agentId("booking"), confidence: 1, reasoning: "", alternatives: [], strategy: "test", sticky: true, fallback: false },
     handoffs: timeline.filter((entry): entry is HandoffResult.HandoffResult => "handoffId" in entry),
+    degradations: [],
     version: 1,
     durationMs: 1.5
   }
@@ -86,6 +87,9 @@ describe("Transcript.turn", () => {
   const played: PlayedTurn = {
     index: 5,
     text: "Book it",
+    sessionId: "s",
+    userId: "ana",
+    newSession: false,
     result: nested,
     checks: [
       { expectation: "agent", expected: "booking", actual: "booking", met: true },
@@ -103,6 +107,12 @@ describe("Transcript.turn", () => {
       "  Booking         Let me check the budget."
     ])
     expect(lines[lines.length - 1]).toBe("  ✓ agent booking · reply mentions \"Booked!\"")
+  })
+
+  it("opens a turn sent in another session with a divider naming the session and the user", () => {
+    const lines = Transcript.turn({ ...played, sessionId: "s-2", newSession: true }, { agentNames: names })
+    expect(lines.slice(0, 4)).toEqual(["", "— new session s-2 for ana —", "", "Turn 5 · 1.50 ms"])
+    expect(Transcript.turn(played, { agentNames: names })).not.toContain("— new session s for ana —")
   })
 
   it("shows the faults injected for the turn before what was said", () => {
@@ -186,5 +196,21 @@ describe("Style.detect", () => {
     expect(Style.detect({ isTTY: true, env: { NO_COLOR: "1" } })).toBe(Style.plain)
     expect(Style.detect({ isTTY: true, env: {}, color: false })).toBe(Style.plain)
     expect(Style.detect({ isTTY: false, env: {} })).toBe(Style.plain)
+  })
+})
+
+describe("Transcript.header", () => {
+  const scenario: Scenario.Scenario = { name: "trip", userId: "ana", sessionId: "first", turns: [{ text: "hi" }, { text: "flights" }] }
+
+  it("names the session, the user, the turns and how the tools are reached", () => {
+    expect(Transcript.header("App", scenario, Style.plain, "stdio")).toEqual([
+      "App — trip",
+      "session first · user ana · 2 turns · tools over stdio"
+    ])
+  })
+
+  it("counts the sessions when turns move to others", () => {
+    const two: Scenario.Scenario = { ...scenario, turns: [...scenario.turns, { text: "back again", sessionId: "second" }] }
+    expect(Transcript.header("App", two)[1]).toBe("session first · user ana · 3 turns in 2 sessions")
   })
 })

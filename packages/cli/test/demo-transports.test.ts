@@ -11,8 +11,8 @@ describe.each([
     const ran = await baton(["demo", "--transport", transport], { watchChildren: true, timeoutMs: 60_000 })
     expect(ran.stderr).toBe("")
     expect(ran.code).toBe(0)
-    expect(ran.stdout.split("\n")[1]).toBe(`session tripsage-demo · user demo-traveller · 6 turns · ${heading}`)
-    expect(ran.stdout).toContain("  handoffs            6 (1 nested)")
+    expect(ran.stdout.split("\n")[1]).toBe(`session tripsage-demo · user demo-traveller · 11 turns in 2 sessions · ${heading}`)
+    expect(ran.stdout).toContain("  handoffs            9 (1 nested)")
     // The fault reaches the weather service through its _control tool, whatever the transport.
     expect(ran.stdout).toContain("Weather is unavailable right now; flights and hotels are shown without the forecast.")
     expect(ran.stdout).toContain("  contexts preserved  yes ✓")

@@ -12,7 +12,7 @@ describe("baton demo", () => {
     expect(code).toBe(0)
     const lines = stdout.split("\n")
     expect(lines[0]).toBe("TripSage — A week in Lisbon: destination → flights → hotel → booking")
-    expect(lines[1]).toBe("session tripsage-demo · user demo-traveller · 6 turns · tools in process")
+    expect(lines[1]).toBe("session tripsage-demo · user demo-traveller · 11 turns in 2 sessions · tools in process")
     const handoffs = lines.filter((line) => line.startsWith("  ↪ handoff"))
     expect(handoffs.map((line) => line.replace(handoffLine, "$1->$2 ($3)"))).toEqual([
       "triage->destination (transfer)",
@@ -20,7 +20,10 @@ describe("baton demo", () => {
       "flights->accommodations (transfer)",
       "accommodations->booking (transfer)",
       "booking->budget (delegate)",
-      "budget->booking (return)"
+      "budget->booking (return)",
+      "booking->triage (transfer)",
+      "triage->flights (transfer)",
+      "flights->accommodations (transfer)"
     ])
     expect(stdout).toMatch(
       /^ {2}↪ handoff booking → budget \(delegate\) — check the total against the traveller's budget before taking payment — \d+\.\d{3} ms — context preserved ✓$/m
@@ -32,14 +35,36 @@ describe("baton demo", () => {
     expect(stdout).toContain("Weather is unavailable right now; flights and hotels are shown without the forecast.")
     expect(lines).toEqual(expect.arrayContaining([
       "Summary",
-      "  turns               6",
-      "  handoffs            6 (1 nested)",
+      "  turns               11",
+      "  handoffs            9 (1 nested)",
       "  contexts preserved  yes ✓",
       "  result              PASS"
     ]))
     expect(stdout).toMatch(/^ {2}expectations {8}(\d+) of \1 met ✓$/m)
     expect(stdout).toMatch(/^ {2}total time {10}\d+\.\d ms$/m)
     expect(stdout).not.toContain("\u001b[")
+  })
+
+  it("plays a second session of the same traveller that uses what the first one learned", async () => {
+    const { code, stdout } = await baton("demo")
+    expect(code).toBe(0)
+    const lines = stdout.split("\n")
+    const divider = lines.indexOf("— new session tripsage-demo-2 for demo-traveller —")
+    expect(divider).toBeGreaterThan(0)
+    expect(lines.filter((line) => line.startsWith("— new session"))).toHaveLength(1)
+    const [first, second] = [lines.slice(0, divider).join("\n"), lines.slice(divider).join("\n")]
+    // Learned in the first session: stated preferences, and the choices made.
+    expect(first).toMatch(/^ {2}Triage +Noted for your next trips: vegetarian meals, aisle seats, economy, 4★\+ stays, stays in the Old Town\./m)
+    expect(first).not.toContain("Welcome back")
+    // Used in the second: not asked again, offers ranked, preferences remembered, a next step suggested.
+    expect(second).toMatch(/^ {2}Triage +Welcome back to TripSage! I've noted: London → Barcelona, 5 Mar 2027 to 8 Mar 2027, 2 travellers\. /m)
+    expect(second).toContain("From your earlier trips I know: leaving from London, 2 travellers, so I won't ask again.")
+    expect(second).not.toContain("where you're leaving from")
+    expect(second).toMatch(/^ {18}1\) ANA NH\d+,/m)
+    expect(second).toContain("Ranked by your preferences: flying ANA first.")
+    expect(second).toContain("I'll request aisle seats, vegetarian meals when booking.")
+    expect(second).toContain("Ranked by your preferences: 4★+ stays first.")
+    expect(second).toContain("Suggested next: things to do in Barcelona.")
   })
 
   it("reports unmet expectations and exits 1", async () => {

@@ -1,7 +1,9 @@
 /**
  * A scripted conversation: the turns a user sends and, per turn, what is
  * expected (the agent that answers, the handoffs, words in the reply). The
- * TripSage demo is a scenario; `baton run` plays scenario files.
+ * TripSage demo is a scenario; `baton run` plays scenario files. A turn may
+ * name its own session: the same user coming back in a new session, e.g. to
+ * show what the app remembers across sessions.
  *
  * @since 0.1.0
  */
@@ -27,7 +29,13 @@ export const Turn = Schema.Struct({
    * the runner sets them through the app's `BatonApp.FaultInjector` before the
    * turn and clears them after it. Ignored by apps that provide no injector.
    */
-  faults: Schema.optional(Schema.Record({ key: Schema.String, value: Schema.String }))
+  faults: Schema.optional(Schema.Record({ key: Schema.String, value: Schema.String })),
+  /**
+   * The session this turn is sent in, when not the scenario's: the scenario's
+   * user starts (or continues) that session. Later turns without one go back
+   * to the scenario's session.
+   */
+  sessionId: Schema.optional(Schema.String.pipe(Schema.nonEmptyString()))
 })
 /** @since 0.1.0 @category models */
 export type Turn = typeof Turn.Type
@@ -41,3 +49,19 @@ export const Scenario = Schema.Struct({
 })
 /** @since 0.1.0 @category models */
 export type Scenario = typeof Scenario.Type
+
+/**
+ * The session a turn is sent in.
+ *
+ * @since 0.1.0 @category accessors
+ */
+export const sessionOf = (scenario: Scenario, turn: Turn): string => turn.sessionId ?? scenario.sessionId
+
+/**
+ * The scenario's sessions in the order they are first used.
+ *
+ * @since 0.1.0 @category accessors
+ */
+export const sessions = (scenario: Scenario): Array<string> => [
+  ...new Set(scenario.turns.map((turn) => sessionOf(scenario, turn)))
+]

@@ -1,16 +1,22 @@
 /**
- * Accommodations: searches stays at the destination for the trip's nights
- * and takes the traveller's pick.
+ * Accommodations: searches stays at the destination for the trip's nights,
+ * lists them ranked by the traveller's profile (the area and class they
+ * prefer first), takes the traveller's pick and suggests what to look at
+ * next (after a hotel, things to do).
  *
  * @since 0.1.0
  */
 import { Agent } from "@baton/core"
 import type { ToolGateway } from "@baton/core"
+import { PreferenceProfile } from "@baton/session"
+import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Struct from "effect/Struct"
 import * as Format from "../Format.js"
 import * as Dates from "../internal/dates.js"
+import * as Preferences from "../Preferences.js"
+import * as Profile from "../Profile.js"
 import * as Tools from "../Tools.js"
 import * as TripRequest from "../TripRequest.js"
 import type { HotelOption, TripState } from "../TripState.js"
@@ -29,7 +35,7 @@ const toOption = (listing: Tools.Listing): HotelOption => ({
   total: listing.total_price.amount
 })
 
-const search = (state: TripState) => {
+const search = (state: TripState, profile: PreferenceProfile.Profile, now: number) => {
   const { departDate, destination, returnDate } = state
   if (!destination || !departDate || !returnDate) {
     const gaps = Roster.missing(state, Roster.needs.accommodations)
@@ -48,27 +54,41 @@ const search = (state: TripState) => {
       if (listings.length === 0) {
         return Agent.reply<TripState>(`Nothing is free in ${destination.name} for ${when}. Other dates may work.`, { state })
       }
-      const options = listings.slice(0, shown).map(toOption)
+      const ranked = PreferenceProfile.rank(listings.map(toOption), profile, Preferences.stayCriteria, now).slice(0, shown)
+      const options = ranked.map((entry) => entry.item)
+      const matched = new Set(ranked.flatMap((entry) => entry.matched))
+      const wanted = Preferences.known(profile, now).filter(([key]) => Preferences.stayCriteria.some((c) => c.key === key))
+      const met = wanted.filter(([key]) => matched.has(key))
+      const unmet = wanted.filter(([key]) => !matched.has(key))
+      // A preference nothing matched is said too, so the traveller knows it was not forgotten.
+      const note = (met.length === 0 ? "" : `Ranked by your preferences: ${Preferences.describe(met)} first.\n`) +
+        (unmet.length === 0 ? "" : `None of these matches ${Preferences.describe(unmet)} this time.\n`)
       return Agent.reply<TripState>(
         `Places to stay in ${destination.name}, ${when}:\n` +
-          `${Format.numbered(options.map((option) => Format.stay(option, nights)))}\nWhich one would you like?`,
+          `${Format.numbered(options.map((option) => Format.stay(option, nights)))}\n${note}Which one would you like?`,
         { state: { ...Struct.omit(state, "selectedHotel", "quote"), hotelOptions: options } }
       )
     }
   )
 }
 
-const select = (state: TripState, option: HotelOption): Agent.Outcome<TripState> => {
+/**
+ * The pick, and what to do next: a flight if there is none, else booking,
+ * and the profile's suggestion after a hotel (booking is offered already).
+ */
+const select = (profile: PreferenceProfile.Profile) => (state: TripState, option: HotelOption): Agent.Outcome<TripState> => {
   const chosen: TripState = { ...Struct.omit(state, "quote"), selectedHotel: option }
   const nights = state.departDate && state.returnDate ? Dates.nightsBetween(state.departDate, state.returnDate) : 0
   const next = chosen.selectedFlight === undefined ? "You still need a flight: ask me for flights." : "Say \"book\" when you're ready."
-  return Agent.reply(`${option.name} it is: ${Format.money(option.total)} for ${nights} nights. ${next}`, {
-    state: chosen
-  })
+  const done = [...(chosen.selectedFlight === undefined ? [] : ["flights"]), "hotels"]
+  const suggestions = PreferenceProfile.suggest(profile, done, { limit: 3 }).filter((action) => action !== "booking")
+  const suggested = Preferences.nextStep(suggestions, state.destination?.name)
+  const said = [`${option.name} it is: ${Format.money(option.total)} for ${nights} nights.`, next, suggested]
+  return Agent.reply(said.filter((part) => part !== "").join(" "), { state: chosen })
 }
 
 /** @since 0.1.0 @category agents */
-export const agent = Agent.make<TripState, Tools.TripError, ToolGateway.ToolGateway>({
+export const agent = Agent.make<TripState, Tools.TripError, ToolGateway.ToolGateway | Profile.TravelProfile>({
   id: Roster.accommodations,
   name: "Accommodations",
   description: "Finds hotels and other places to stay at the destination for the trip's nights",
@@ -89,17 +109,19 @@ export const agent = Agent.make<TripState, Tools.TripError, ToolGateway.ToolGate
   handoffTargets: [Roster.flights, Roster.booking, Roster.budget, Roster.destination, Roster.triage],
   requiredServices: ["accommodations"],
   requiredContext: Roster.needs.accommodations,
-  handle: (input) => {
-    const text = input.message.content
-    const state = TripRequest.applyTo(input.state, TripRequest.read(text))
-    const picked = TripRequest.choice(text)
-    // As with flights: a pick refers to the list this agent showed earlier.
-    if (picked !== undefined && Option.isNone(input.arrival) && state.hotelOptions !== undefined) {
-      return Effect.succeed(Roster.choose(state, picked, state.hotelOptions, select))
-    }
-    if (Option.isNone(input.arrival) && TripRequest.topics(text).booking && state.selectedHotel !== undefined) {
-      return Effect.succeed(Roster.transferOrAsk(state, "booking", "the traveller wants to book", "Over to Booking."))
-    }
-    return search(state)
-  }
+  handle: (input) =>
+    Effect.gen(function*() {
+      const text = input.message.content
+      const state = TripRequest.applyTo(input.state, TripRequest.read(text))
+      const picked = TripRequest.choice(text)
+      const profile = yield* Profile.get(input.userId)
+      // As with flights: a pick refers to the list this agent showed earlier.
+      if (picked !== undefined && Option.isNone(input.arrival) && state.hotelOptions !== undefined) {
+        return Roster.choose(state, picked, state.hotelOptions, select(profile))
+      }
+      if (Option.isNone(input.arrival) && TripRequest.topics(text).booking && state.selectedHotel !== undefined) {
+        return Roster.transferOrAsk(state, "booking", "the traveller wants to book", "Over to Booking.")
+      }
+      return yield* search(state, profile, yield* Clock.currentTimeMillis)
+    })
 })

@@ -1,16 +1,22 @@
 /**
- * Flights: searches the flights service for the trip's route and dates, lists
- * the options, and takes the traveller's pick ("option 2") before passing
- * them on to find a place to stay.
+ * Flights: searches the flights service for the trip's route and dates (in
+ * the traveller's preferred cabin), lists the options ranked by their
+ * profile (an airline they chose before comes first), and takes the
+ * traveller's pick ("option 2") before passing them on to find a place to
+ * stay.
  *
  * @since 0.1.0
  */
 import { Agent, WorkflowExecutor } from "@baton/core"
 import type { ToolGateway } from "@baton/core"
+import { PreferenceProfile } from "@baton/session"
+import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Struct from "effect/Struct"
 import * as Format from "../Format.js"
+import * as Preferences from "../Preferences.js"
+import * as Profile from "../Profile.js"
 import * as Tools from "../Tools.js"
 import * as TripRequest from "../TripRequest.js"
 import type { FlightOption, TripState } from "../TripState.js"
@@ -61,19 +67,37 @@ const alongside = (result: Workflows.SearchResult, departDate: string): Array<st
   return lines
 }
 
+/** What the traveller's profile did to the list, and what it asks of the booking: a line each, when any. */
+const personalised = (matched: ReadonlyArray<string>, profile: PreferenceProfile.Profile, now: number): Array<string> => {
+  const known = Preferences.known(profile, now)
+  const ranked = known.filter(([key]) => matched.includes(key))
+  const onBoard = known.filter(([key]) => key === "seat" || key === "dietary")
+  return [
+    ...(ranked.length === 0 ? [] : [`Ranked by your preferences: ${Preferences.describe(ranked)} first.`]),
+    ...(onBoard.length === 0 ? [] : [`I'll request ${Preferences.describe(onBoard)} when booking.`])
+  ]
+}
+
 /**
  * Flights, places to stay, the forecast and things to do, searched at once
- * by the `trip-search` workflow; the reply lists the flights, with what the
- * other searches found, and says in words what is missing when an optional
- * search failed.
+ * by the `trip-search` workflow; the reply lists the flights, best match for
+ * the traveller's profile first, with what the other searches found, and
+ * says in words what is missing when an optional search failed.
  */
-const search = (state: TripState) => {
+const search = (state: TripState, profile: PreferenceProfile.Profile, now: number) => {
   const { departDate, destination, origin, returnDate } = state
   if (!origin || !destination || !departDate) {
     const gaps = Roster.missing(state, Roster.needs.flights)
     return Effect.succeed(Agent.reply<TripState>(`To search flights I need ${Roster.describe(gaps)}.`, { state }))
   }
-  const workflow = Workflows.search({ origin, destination, departDate, returnDate, travellers: state.travellers })
+  const workflow = Workflows.search({
+    origin,
+    destination,
+    departDate,
+    returnDate,
+    travellers: state.travellers,
+    cabin: Preferences.cabinOf(profile, now)
+  })
   return Effect.map(
     Effect.orDie(WorkflowExecutor.execute(workflow)),
     (result) => {
@@ -93,11 +117,14 @@ const search = (state: TripState) => {
       if (offers.length === 0) {
         return Agent.reply<TripState>(`There are no flights ${route}. Other dates may work.`, { state })
       }
-      const options = offers.slice(0, shown).map(toOption)
+      const ranked = PreferenceProfile.rank(offers.map(toOption), profile, Preferences.flightCriteria, now).slice(0, shown)
+      const options = ranked.map((entry) => entry.item)
       const extra = alongside(result, departDate)
+      const notes = personalised(ranked.flatMap((entry) => entry.matched), profile, now)
       return Agent.reply<TripState>(
         `Flights ${route}, for ${state.travellers}:\n` +
           `${Format.numbered(options.map((option) => Format.flight(option, state.travellers)))}\n` +
+          notes.map((note) => `${note}\n`).join("") +
           (extra.length === 0 ? "" : `Searched in parallel with the flights:\n${extra.join("\n")}\n`) +
           `Which one would you like? Say "option 1", "option 2"…`,
         { state: { ...Struct.omit(state, "selectedFlight", "quote"), flightOptions: options } }
@@ -115,7 +142,7 @@ const select = (state: TripState, option: FlightOption): Agent.Outcome<TripState
 }
 
 /** @since 0.1.0 @category agents */
-export const agent = Agent.make<TripState, Tools.TripError, ToolGateway.ToolGateway>({
+export const agent = Agent.make<TripState, Tools.TripError, ToolGateway.ToolGateway | Profile.TravelProfile>({
   id: Roster.flights,
   name: "Flights",
   description: "Finds flights between two airports on the travel dates and takes the traveller's choice of flight",
@@ -150,6 +177,9 @@ export const agent = Agent.make<TripState, Tools.TripError, ToolGateway.ToolGate
         Roster.transferOrAsk(state, "accommodations", "the traveller asked for a place to stay", "Over to Accommodations.")
       )
     }
-    return search(state)
+    return Effect.flatMap(
+      Effect.zip(Profile.get(input.userId), Clock.currentTimeMillis),
+      ([profile, now]) => search(state, profile, now)
+    )
   }
 })
