@@ -31,6 +31,21 @@
  * - *Active agent, agent stack*: the winning branch's. *Workflows*: union by
  *   id, the winner's on collision.
  *
+ * **Automatic restoration** (`resumeUnfinished`): a worker that takes over a
+ * session — after another worker crashed, or after a restart — resumes every
+ * workflow run the session still records as `running`, by run id, with the
+ * definition of the same name. The runs are checkpointed in the session, so
+ * completed steps are reused, not run again, and steps that run again get the
+ * same idempotency keys (`<runId>/<step>`): a tool that honours them never
+ * repeats a side effect. A run whose definition was not given is not guessed
+ * at: it is reported, still `running`, in `withoutDefinition`; a run that
+ * cannot be resumed (its checkpoint was fenced off by a newer lease, or no
+ * longer fits the definition) is reported in `failed`, and the others go on.
+ * Give the worker's lease token (`fencingToken`) when it holds the session's
+ * lease: a worker whose lease was taken over then stops at its first
+ * checkpoint write — a step it had started again by then ran with the same
+ * idempotency key.
+ *
  * @since 0.1.0
  */
 import {
@@ -40,7 +55,11 @@ import {
   Message,
   Sensitive,
   SessionState,
-  SessionStore
+  SessionStore,
+  type Workflow,
+  WorkflowCheckpoint,
+  WorkflowExecutor,
+  type WorkflowResult
 } from "@baton/core"
 import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
@@ -183,6 +202,32 @@ export interface ImportOptions {
 type StoreErrors = Errors.SessionCorrupted | Errors.SessionStoreError
 
 /** @since 0.1.0 @category models */
+export interface ResumeOptions {
+  /** The worker's lease token, when it holds the session's lease: checkpoints are fenced with it. */
+  readonly fencingToken?: number
+  /** Overrides each workflow's concurrency limit. */
+  readonly concurrency?: number
+}
+
+/** @since 0.1.0 @category models */
+export interface ResumeReport {
+  /** The result of every unfinished run that was resumed, in the session's order. */
+  readonly resumed: ReadonlyArray<WorkflowResult.WorkflowResult<Record<string, unknown>, unknown>>
+  /**
+   * Runs that could not be resumed — an invalid definition, or a checkpoint
+   * that could not be read or written (e.g. `LeaseLost`: another worker owns
+   * the session now); each stopped on its own, without stopping the others.
+   */
+  readonly failed: ReadonlyArray<{
+    readonly runId: string
+    readonly workflow: string
+    readonly error: WorkflowExecutor.ExecuteError
+  }>
+  /** Unfinished runs of workflows no definition was given for; left as they are. */
+  readonly withoutDefinition: ReadonlyArray<{ readonly runId: string; readonly workflow: string }>
+}
+
+/** @since 0.1.0 @category models */
 export interface Service {
   /**
    * Saves a state the caller built or changed, as the next version after
@@ -255,7 +300,33 @@ export interface Service {
     | Errors.LeaseLost
     | StoreErrors
   >
+  /**
+   * Resumes every workflow run the session records as unfinished, with the
+   * definition of the same name among `workflows` (see the module's
+   * automatic restoration). The runs are resumed concurrently, each to its
+   * end; step failures are in their results, runs that could not be resumed
+   * in `failed`.
+   */
+  readonly resumeUnfinished: <R>(
+    sessionId: Ids.SessionId,
+    userId: Ids.UserId,
+    workflows: ReadonlyArray<Workflow.Workflow<any, any, R>>,
+    options?: ResumeOptions
+  ) => Effect.Effect<
+    ResumeReport,
+    Errors.Forbidden | Errors.SessionNotFound | StoreErrors,
+    R
+  >
 }
+
+/**
+ * The runs a session records as unfinished (`running`, compensating ones
+ * included), in the session's order.
+ *
+ * @since 0.1.0 @category workflows
+ */
+export const unfinishedRuns = (state: SessionState.SessionState): ReadonlyArray<SessionState.WorkflowRef> =>
+  state.activeWorkflows.filter((run) => run.status === "running")
 
 /** @since 0.1.0 @category tags */
 export class SessionManager extends Context.Tag("@baton/session/SessionManager")<SessionManager, Service>() {}
@@ -521,6 +592,47 @@ export const make: Effect.Effect<Service, never, SessionStore.SessionStore> = Ef
       return result
     })
 
+  const resumeUnfinished: Service["resumeUnfinished"] = (sessionId, userId, workflows, options) =>
+    Effect.gen(function*() {
+      const state = yield* owned(sessionId, userId)
+      const runs = unfinishedRuns(state)
+      if (runs.length === 0) return { resumed: [], failed: [], withoutDefinition: [] }
+      const byName = new Map(workflows.map((workflow) => [workflow.name, workflow]))
+      // One checkpoint for all the runs: its writes are serialised, so
+      // concurrent runs do not conflict with each other.
+      const checkpoint = yield* Effect.provideService(
+        WorkflowCheckpoint.makeSessionStore({
+          sessionId,
+          ...(options?.fencingToken === undefined ? {} : { fencingToken: options.fencingToken })
+        }),
+        SessionStore.SessionStore,
+        store
+      )
+      const known = runs.filter((run) => byName.has(run.name))
+      const outcomes = yield* Effect.forEach(
+        known,
+        (run) =>
+          Effect.either(WorkflowExecutor.execute(byName.get(run.name)!, {
+            runId: run.id,
+            checkpoint,
+            ...(options?.concurrency === undefined ? {} : { concurrency: options.concurrency })
+          })),
+        { concurrency: "unbounded" }
+      )
+      const resumed: Array<ResumeReport["resumed"][number]> = []
+      const failed: Array<ResumeReport["failed"][number]> = []
+      outcomes.forEach((outcome, i) =>
+        Either.isRight(outcome)
+          ? resumed.push(outcome.right as ResumeReport["resumed"][number])
+          : failed.push({ runId: known[i]!.id, workflow: known[i]!.name, error: outcome.left })
+      )
+      return {
+        resumed,
+        failed,
+        withoutDefinition: runs.filter((run) => !byName.has(run.name)).map((run) => ({ runId: run.id, workflow: run.name }))
+      }
+    })
+
   return {
     saveSessionState,
     restoreSession,
@@ -542,7 +654,8 @@ export const make: Effect.Effect<Service, never, SessionStore.SessionStore> = Ef
       }),
     exportSession,
     importSession,
-    merge
+    merge,
+    resumeUnfinished
   } satisfies Service
 })
 

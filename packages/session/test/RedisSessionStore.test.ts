@@ -248,11 +248,11 @@ describe("RedisSessionStore failures", () => {
       const sessionId = Ids.sessionId("fault")
       const userId = Ids.userId("u")
       yield* store.commit({ state: plainState(sessionId, userId, 1), expectedVersion: 0, events: [] })
-      yield* Effect.promise(server.stop)
+      yield* Effect.promise(() => server.stop())
       const error = yield* Effect.flip(store.commit({ state: plainState(sessionId, userId, 2), expectedVersion: 1, events: [] }))
       expect(error).toMatchObject({ _tag: "SessionStoreError", operation: "commit" })
       expect(error.message).toContain(`Redis at redis://127.0.0.1:${server.port}`)
-      yield* Effect.promise(server.restart)
+      yield* Effect.promise(() => server.restart())
       // The client reconnects by itself; nothing was persisted, so the session starts over.
       const loaded = yield* store.load(sessionId).pipe(
         Effect.retry(Schedule.intersect(Schedule.spaced("100 millis"), Schedule.recurs(50)))

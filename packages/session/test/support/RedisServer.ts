@@ -1,8 +1,11 @@
 /**
- * A real `redis-server` for tests: on a free loopback port, without
- * persistence (`--save '' --appendonly no`), in a temporary folder. It can be
- * stopped and started again on the same port (fault tests), and `dispose`
- * stops it and removes the folder. `disposeAll` (for a file-level
+ * A real `redis-server` for tests: on a free loopback port, in a temporary
+ * folder, without persistence (`--save '' --appendonly no`) unless asked for
+ * an append-only file (`appendOnly`: `--appendonly yes --appendfsync always`,
+ * so every acknowledged write is on disk). It can be stopped — gracefully or
+ * with SIGKILL — and started again on the same port and folder (fault tests;
+ * with the AOF it reloads what it had), and `dispose` stops it and removes
+ * the folder. `disposeAll` (for a file-level
  * `afterAll`) and a normal process exit stop whatever is left.
  */
 import * as Effect from "effect/Effect"
@@ -16,10 +19,12 @@ export interface RedisServer {
   readonly url: string
   readonly dir: string
   readonly running: () => boolean
-  /** Stops the server (SIGTERM), keeping its port and folder. */
-  readonly stop: () => Promise<void>
-  /** Starts it again on the same port (empty: nothing is persisted). */
-  readonly restart: () => Promise<void>
+  /** Stops the server (SIGTERM, or `signal`), keeping its port and folder. */
+  readonly stop: (signal?: "SIGTERM" | "SIGKILL") => Promise<void>
+  /** Stops it (`signal`, default SIGTERM) and starts it again on the same port and folder. */
+  readonly restart: (signal?: "SIGTERM" | "SIGKILL") => Promise<void>
+  /** Starts a stopped server again on the same port and folder. */
+  readonly start: () => Promise<void>
   /** Stops it and removes its folder. */
   readonly dispose: () => Promise<void>
 }
@@ -60,6 +65,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 export interface StartOptions {
   /** Require this password (`--requirepass`). */
   readonly password?: string
+  /** Persist every write to an append-only file before answering (`--appendfsync always`). */
+  readonly appendOnly?: boolean
 }
 
 const launch = async (port: number, dir: string, options: StartOptions): Promise<ChildProcess> => {
@@ -67,7 +74,7 @@ const launch = async (port: number, dir: string, options: StartOptions): Promise
     "--port", String(port),
     "--bind", "127.0.0.1",
     "--save", "",
-    "--appendonly", "no",
+    ...(options.appendOnly === true ? ["--appendonly", "yes", "--appendfsync", "always"] : ["--appendonly", "no"]),
     "--dir", dir,
     "--daemonize", "no",
     "--loglevel", "warning",
@@ -87,11 +94,11 @@ const launch = async (port: number, dir: string, options: StartOptions): Promise
   throw new Error(`redis-server did not answer on port ${port}: ${stderr}`)
 }
 
-const terminate = (child: ChildProcess) =>
+const terminate = (child: ChildProcess, signal: "SIGTERM" | "SIGKILL" = "SIGTERM") =>
   new Promise<void>((resolve) => {
     if (child.exitCode !== null || child.signalCode !== null) return resolve()
     child.once("exit", () => resolve())
-    child.kill("SIGTERM")
+    child.kill(signal)
     setTimeout(() => child.kill("SIGKILL"), 2_000).unref()
   })
 
@@ -119,9 +126,12 @@ export const start = async (options: StartOptions = {}): Promise<RedisServer> =>
       }
     }
   }
-  const stop = async () => {
-    if (child !== undefined) await terminate(child)
+  const stop = async (signal?: "SIGTERM" | "SIGKILL") => {
+    if (child !== undefined) await terminate(child, signal)
     child = undefined
+  }
+  const startAgain = async () => {
+    if (child === undefined) child = await launch(port, dir, options)
   }
   const server: RedisServer = {
     port,
@@ -131,10 +141,11 @@ export const start = async (options: StartOptions = {}): Promise<RedisServer> =>
     dir,
     running: () => child !== undefined,
     stop,
-    restart: async () => {
-      await stop()
-      child = await launch(port, dir, options)
+    restart: async (signal) => {
+      await stop(signal)
+      await startAgain()
     },
+    start: startAgain,
     dispose: async () => {
       live.delete(server)
       await stop()
@@ -148,6 +159,12 @@ export const start = async (options: StartOptions = {}): Promise<RedisServer> =>
 /** A server for the scope's lifetime. */
 export const scoped: Effect.Effect<RedisServer, never, Scope.Scope> = Effect.acquireRelease(
   Effect.promise(() => start()),
+  (server) => Effect.promise(server.dispose)
+)
+
+/** A server with an append-only file (`appendfsync always`), for the scope's lifetime. */
+export const scopedAppendOnly: Effect.Effect<RedisServer, never, Scope.Scope> = Effect.acquireRelease(
+  Effect.promise(() => start({ appendOnly: true })),
   (server) => Effect.promise(server.dispose)
 )
 

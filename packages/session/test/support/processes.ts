@@ -1,22 +1,105 @@
 /**
- * Runs writer processes (see writer.ts) against one store at the same time.
+ * Runs writer processes (see writer.ts) against one store at the same time,
+ * and worker processes (see worker.ts) that a test watches and kills.
  */
-import { spawn } from "node:child_process"
+import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
+import type { WorkerJob } from "./worker.js"
 import type { WriterJob } from "./writer.js"
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 const root = path.resolve(here, "../../../..")
 
-/** Starts one writer per job, releases them together, and returns their conflict counts. */
-export const runWriters = async (jobs: ReadonlyArray<WriterJob>): Promise<ReadonlyArray<number>> => {
-  const children = jobs.map((job) =>
-    spawn(process.execPath, ["--conditions=@baton/source", "--import", "tsx", path.join(here, "writer.ts"), JSON.stringify(job)], {
-      cwd: root,
-      stdio: ["pipe", "pipe", "pipe"]
+const tsx = (script: string, job: unknown): ChildProcessWithoutNullStreams =>
+  spawn(process.execPath, ["--conditions=@baton/source", "--import", "tsx", path.join(here, script), JSON.stringify(job)], {
+    cwd: root,
+    stdio: ["pipe", "pipe", "pipe"]
+  })
+
+export interface Worker {
+  /** Every complete line written to stdout so far. */
+  readonly lines: () => ReadonlyArray<string>
+  readonly stderr: () => string
+  /** Resolves once `predicate` holds for the lines so far; rejects after `timeoutMs` or when the process exits first. */
+  readonly waitFor: (predicate: (lines: ReadonlyArray<string>) => boolean, timeoutMs: number) => Promise<void>
+  /** Resolves with the exit code (or signal) once the process has exited. */
+  readonly exited: Promise<number | NodeJS.Signals>
+  /** Kills the process (SIGKILL by default) and waits for it to be gone. */
+  readonly kill: (signal?: NodeJS.Signals) => Promise<number | NodeJS.Signals>
+}
+
+const live = new Set<ChildProcessWithoutNullStreams>()
+process.once("exit", () => {
+  for (const child of live) child.kill("SIGKILL")
+})
+
+/** Starts a worker process (see worker.ts); `killAll` (for a file-level `afterAll`) kills any left. */
+export const startWorker = (job: WorkerJob): Worker => {
+  const child = tsx("worker.ts", job)
+  live.add(child)
+  let stdout = ""
+  let stderr = ""
+  const listeners = new Set<() => void>()
+  const notify = () => {
+    for (const listener of [...listeners]) listener()
+  }
+  child.stdout.on("data", (chunk) => {
+    stdout += String(chunk)
+    notify()
+  })
+  child.stderr.on("data", (chunk) => (stderr += String(chunk)))
+  const exited = new Promise<number | NodeJS.Signals>((resolve) =>
+    child.once("exit", (code, signal) => {
+      live.delete(child)
+      resolve(code ?? signal ?? "SIGKILL")
+      notify()
     })
   )
+  const lines = () => stdout.split("\n").slice(0, -1)
+  const waitFor: Worker["waitFor"] = (predicate, timeoutMs) =>
+    new Promise<void>((resolve, reject) => {
+      const done = (error?: Error) => {
+        listeners.delete(check)
+        clearTimeout(timer)
+        if (error === undefined) resolve()
+        else reject(error)
+      }
+      const check = () => {
+        if (predicate(lines())) done()
+        else if (child.exitCode !== null || child.signalCode !== null) {
+          done(new Error(`worker exited (${child.exitCode ?? child.signalCode}) first; stdout:\n${stdout}\nstderr:\n${stderr}`))
+        }
+      }
+      const timer = setTimeout(
+        () => done(new Error(`worker did not get there in ${timeoutMs} ms; stdout:\n${stdout}\nstderr:\n${stderr}`)),
+        timeoutMs
+      )
+      listeners.add(check)
+      check()
+    })
+  return {
+    lines,
+    stderr: () => stderr,
+    waitFor,
+    exited,
+    kill: (signal = "SIGKILL") => {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal)
+      return exited
+    }
+  }
+}
+
+/** Kills every worker this process started that is still running. */
+export const killAll = async (): Promise<void> => {
+  const left = [...live]
+  for (const child of left) child.kill("SIGKILL")
+  await Promise.all(left.map((child) => new Promise((resolve) => child.exitCode !== null || child.signalCode !== null ? resolve(undefined) : child.once("exit", resolve))))
+}
+
+/** Starts one writer per job, releases them together, and returns their conflict counts. */
+export const runWriters = async (jobs: ReadonlyArray<WriterJob>): Promise<ReadonlyArray<number>> => {
+  const children = jobs.map((job) => tsx("writer.ts", job))
   const outputs = children.map((child) => {
     let stdout = ""
     let stderr = ""

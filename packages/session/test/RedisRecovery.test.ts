@@ -1,0 +1,163 @@
+/**
+ * Crashes on the Redis store, with real processes and a real redis-server:
+ * a worker killed with SIGKILL in the middle of a turn and of a workflow,
+ * resumed by another process; and the server itself killed and restarted
+ * with its append-only file.
+ */
+import { Ids, SessionStore } from "@baton/core"
+import { afterAll, describe, expect, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Schedule from "effect/Schedule"
+import { RedisSessionStore } from "../src/index.js"
+import { freshSession, freshUser } from "./conformance.js"
+import { killAll, startWorker } from "./support/processes.js"
+import * as RedisServer from "./support/RedisServer.js"
+import { itemsOf, plainState, turnStarted } from "./support/sessions.js"
+import { ledgerKeys, type WorkerJob } from "./support/worker.js"
+
+afterAll(async () => {
+  await killAll()
+  await RedisServer.disposeAll()
+})
+
+const userTexts = (state: { readonly context: { readonly history: ReadonlyArray<{ role: string; content: string }> } }) =>
+  state.context.history.filter((message) => message.role === "user").map((message) => message.content)
+
+describe("a worker killed with SIGKILL", () => {
+  it.scopedLive("mid-turn and mid-workflow: the successor process loses no acknowledged turn and completes the workflow once", () =>
+    Effect.gen(function*() {
+      const server = yield* RedisServer.scoped
+      const client = yield* RedisSessionStore.connect(server.url)
+      const store = yield* RedisSessionStore.make(yield* RedisSessionStore.connect(server.url), { url: server.url })
+      const sessionId = freshSession("killed")
+      const userId = freshUser("ana")
+      const job: WorkerJob = {
+        mode: "first",
+        url: server.url,
+        sessionId,
+        userId,
+        worker: "worker-1",
+        runId: "trip-1",
+        turns: 6,
+        leaseTtlMs: 1_500
+      }
+
+      const first = startWorker(job)
+      yield* Effect.promise(() =>
+        first.waitFor((lines) => lines.includes("blocked pay") && lines.includes(`in-turn turn ${job.turns}`), 30_000)
+      )
+      expect(yield* Effect.promise(() => first.kill("SIGKILL"))).toBe("SIGKILL")
+      const acknowledged = first.lines().flatMap((line) => (line.startsWith("ack ") ? [`turn ${line.slice(4)}`] : []))
+      expect(acknowledged).toEqual(Array.from({ length: job.turns }, (_, i) => `turn ${i}`))
+
+      // What the dead worker left: its turns, and the run with the reservation done and the payment cut off.
+      const left = Option.getOrThrow(yield* store.load(sessionId))
+      expect(left.activeWorkflows.map((run) => [run.id, run.status, Object.keys(run.steps ?? {})])).toEqual([
+        ["trip-1", "running", ["reserve"]]
+      ])
+
+      const successor = startWorker({ ...job, mode: "successor", worker: "worker-2" })
+      expect(yield* Effect.promise(() => successor.exited)).toBe(0)
+      const report = JSON.parse(successor.lines().at(-1)!)
+      expect(report).toEqual({
+        resumed: [{ runId: "trip-1", status: "completed", completed: ["reserve", "pay", "confirm"], reused: ["reserve"] }],
+        failed: [],
+        withoutDefinition: []
+      })
+
+      // Every acknowledged turn is there once, in order; the turn cut off by the kill never committed.
+      const final = Option.getOrThrow(yield* store.load(sessionId))
+      expect(userTexts(final)).toEqual([...acknowledged, "after the crash"])
+      expect(final.activeWorkflows.map((run) => [run.id, run.status])).toEqual([["trip-1", "completed"]])
+      // The workflow completed once: each step's side effect applied once, the reservation never called again,
+      // the payment called again by the successor with the same idempotency key.
+      expect(yield* Effect.promise(() => client.hgetall(ledgerKeys.effects))).toEqual({
+        "trip-1/reserve": "worker-1",
+        "trip-1/pay": "worker-1",
+        "trip-1/confirm": "worker-2"
+      })
+      expect(yield* Effect.promise(() => client.lrange(ledgerKeys.calls, 0, -1))).toEqual([
+        "worker-1|reserve|trip-1/reserve",
+        "worker-1|pay|trip-1/pay",
+        "worker-2|pay|trip-1/pay",
+        "worker-2|confirm|trip-1/confirm"
+      ])
+    }), 90_000)
+})
+
+describe("Redis restarted", () => {
+  it.scopedLive("killed and restarted with its append-only file: the same client reconnects and every session is intact", () =>
+    Effect.gen(function*() {
+      const server = yield* RedisServer.scopedAppendOnly
+      const store = yield* RedisSessionStore.make(yield* RedisSessionStore.connect(server.url), { url: server.url })
+      const userId = freshUser("ana")
+      const sessions = Array.from({ length: 20 }, (_, i) => freshSession(`aof-${i}`))
+      for (const sessionId of sessions) {
+        for (let v = 1; v <= 3; v++) {
+          yield* store.commit({
+            state: plainState(sessionId, userId, v, Array.from({ length: v }, (_, i) => `item-${i}`)),
+            expectedVersion: v - 1,
+            events: [turnStarted(sessionId, userId, `turn ${v}`)],
+            ...(v === 2 ? { snapshot: "after two" } : {})
+          })
+        }
+      }
+
+      // SIGKILL: nothing is flushed on the way out; only what was fsynced before each reply survives.
+      yield* Effect.promise(() => server.stop("SIGKILL"))
+      const down = yield* Effect.flip(store.load(sessions[0]!))
+      expect(down).toMatchObject({ _tag: "SessionStoreError", operation: "load" })
+      yield* Effect.promise(() => server.start())
+
+      // The client reconnects by itself (ioredis retry strategy): no new connection is made here.
+      const first = yield* store.load(sessions[0]!).pipe(
+        Effect.retry(Schedule.intersect(Schedule.spaced("100 millis"), Schedule.recurs(100)))
+      )
+      expect(Option.map(first, (state) => state.version)).toEqual(Option.some(3))
+      for (const sessionId of sessions) {
+        const state = Option.getOrThrow(yield* store.load(sessionId))
+        expect(state.version).toBe(3)
+        expect(itemsOf(state)).toEqual(["item-0", "item-1", "item-2"])
+        const events = yield* store.events(sessionId)
+        expect(events.map((event) => (event._tag === "TurnStarted" ? event.text : event._tag))).toEqual(
+          ["turn 1", "turn 2", "turn 3"]
+        )
+        const [snapshot] = yield* store.snapshots(sessionId)
+        expect(snapshot).toMatchObject({ id: 1, version: 2, label: "after two" })
+        expect(itemsOf((yield* store.loadSnapshot(sessionId, 1)).state)).toEqual(["item-0", "item-1"])
+      }
+      expect(yield* store.listByUser(userId)).toEqual([...sessions].sort())
+      // And it writes again.
+      yield* store.commit({
+        state: plainState(sessions[0]!, userId, 4, ["after restart"]),
+        expectedVersion: 3,
+        events: []
+      })
+      expect(Option.map(yield* store.load(sessions[0]!), itemsOf)).toEqual(Option.some(["after restart"]))
+    }), 60_000)
+
+  it.scopedLive("a graceful restart (SIGTERM) with the append-only file keeps leases' fencing counters", () =>
+    Effect.gen(function*() {
+      const server = yield* RedisServer.scopedAppendOnly
+      const store: SessionStore.Service = yield* RedisSessionStore.make(
+        yield* RedisSessionStore.connect(server.url),
+        { url: server.url }
+      )
+      const sessionId = freshSession("fence")
+      const userId = Ids.userId("ana")
+      yield* store.commit({ state: plainState(sessionId, userId, 1), expectedVersion: 0, events: [] })
+      const before = yield* store.acquireLease(sessionId, "worker-a", "1 minute")
+      yield* store.releaseLease(before)
+      yield* Effect.promise(() => server.restart("SIGTERM"))
+      const after = yield* store.acquireLease(sessionId, "worker-b", "1 minute").pipe(
+        Effect.retry(Schedule.intersect(Schedule.spaced("100 millis"), Schedule.recurs(100)))
+      )
+      // A token handed out before the restart never becomes valid again.
+      expect(after.token).toBeGreaterThan(before.token)
+      const stale = yield* Effect.flip(
+        store.commit({ state: plainState(sessionId, userId, 2), expectedVersion: 1, events: [], fencingToken: before.token })
+      )
+      expect(stale._tag).toBe("LeaseLost")
+    }), 60_000)
+})
