@@ -1,0 +1,192 @@
+/**
+ * `baton run <scenario.json>`: reads a scenario file (core's `Scenario`:
+ * scripted turns with expectations), plays it against the app with
+ * `ScenarioPlayer.play` in the store the options name (memory unless told),
+ * and prints the transcript with each turn's checks and a summary — or, with
+ * `--json`, one JSON result for machines. Exit 0 when every expectation is
+ * met and every handoff preserved its context, 1 otherwise, 2 when the file
+ * cannot be read or is not a scenario (each bad field named by its path).
+ *
+ * A scenario keeps its session: played again against a persistent store, it
+ * continues the stored conversation, so `--session` can give it a fresh id.
+ *
+ * @since 0.1.0
+ */
+import { BatonApp, Conversation, Scenario } from "@baton/core"
+import { type Command, Option as CommandOption } from "commander"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Schema from "effect/Schema"
+import * as AppCommand from "../AppCommand.js"
+import * as AppLoader from "../AppLoader.js"
+import { ExitCode, type Io } from "../Io.js"
+import * as ScenarioPlayer from "../ScenarioPlayer.js"
+import * as JsonFile from "../sessions/JsonFile.js"
+import { nonEmptyId } from "../sessions/SessionOptions.js"
+import * as StoreOptions from "../StoreOptions.js"
+import * as Style from "../Style.js"
+import * as Transcript from "../Transcript.js"
+
+/** @since 0.1.0 @category models */
+export const Options = Schema.Struct({
+  ...AppCommand.AppOptions,
+  ...StoreOptions.StoreOptions,
+  transport: Schema.Literal(...BatonApp.transports),
+  session: Schema.optionalWith(Schema.String, { exact: true }),
+  user: Schema.optionalWith(Schema.String, { exact: true }),
+  json: Schema.optionalWith(Schema.Boolean, { default: () => false }),
+  color: Schema.Boolean
+})
+/** @since 0.1.0 @category models */
+export type Options = typeof Options.Type
+
+const readScenario = (io: Io, file: string): Effect.Effect<Scenario.Scenario, JsonFile.BadFile> =>
+  JsonFile.load(Scenario.Scenario, "a valid scenario", io.cwd, file, { strict: true })
+
+const turnJson = (turn: ScenarioPlayer.PlayedTurn) => ({
+  index: turn.index,
+  text: turn.text,
+  agent: turn.result.agent,
+  reply: turn.result.reply,
+  durationMs: turn.result.durationMs,
+  version: turn.result.version,
+  handoffs: turn.result.handoffs.map((handoff) => ({
+    edge: ScenarioPlayer.edgeOf(handoff),
+    from: handoff.from,
+    to: handoff.to,
+    mode: handoff.mode,
+    reason: handoff.reason,
+    success: handoff.success,
+    contextPreserved: handoff.contextPreserved,
+    executionTimeMs: handoff.executionTimeMs,
+    errors: handoff.errors
+  })),
+  checks: turn.checks,
+  passed: turn.checks.every((check) => check.met) && turn.result.handoffs.every((handoff) => handoff.contextPreserved),
+  ...(turn.faults === undefined ? {} : { faults: turn.faults })
+})
+
+/**
+ * The played scenario as one JSON value: the summary, each turn with its
+ * handoffs and checks, and the failed turn if one failed.
+ *
+ * @since 0.1.0 @category printing
+ */
+export const asJson = (appName: string, store: string, played: ScenarioPlayer.Played) =>
+  JSON.stringify(
+    {
+      app: appName,
+      scenario: played.scenario.name,
+      sessionId: played.scenario.sessionId,
+      userId: played.scenario.userId,
+      store,
+      passed: played.summary.passed,
+      summary: played.summary,
+      turns: played.turns.map(turnJson),
+      failure: Option.match(played.failure, {
+        onNone: () => null,
+        onSome: (failed) => ({ index: failed.index, text: failed.text, error: failed.error._tag, message: failed.error.message })
+      })
+    },
+    null,
+    2
+  )
+
+/** @since 0.1.0 @category commands */
+export const run = (file: string, options: Options, io: Io): Effect.Effect<number> => {
+  const style = Style.detect({ isTTY: io.isTTY, env: io.env, color: options.color && !options.json })
+  const width = io.isTTY ? io.columns : undefined
+  const print = (lines: ReadonlyArray<string>) => Effect.sync(() => io.write(`${lines.join("\n")}\n`))
+  const quiet = () => Effect.void
+  return Effect.gen(function*() {
+    const read = yield* readScenario(io, file)
+    const scenario: Scenario.Scenario = {
+      ...read,
+      ...(options.session === undefined ? {} : { sessionId: options.session }),
+      ...(options.user === undefined ? {} : { userId: options.user })
+    }
+    const { app, module } = yield* AppCommand.load(io, options)
+    const layer = yield* AppLoader.layer(app, module, { transport: options.transport })
+    const store = StoreOptions.describe(io, options)
+
+    return yield* Effect.gen(function*() {
+      const conversation = yield* Conversation.Conversation
+      const agentNames = new Map(conversation.agents.map((agent) => [agent.id, agent.name]))
+      if (!options.json) {
+        yield* print([...Transcript.header(app.name, scenario, style, options.transport), style.dim(`store ${store}`)])
+        // Played again against a kept store, a scenario continues its session; say so, since expectations may differ.
+        const existing = yield* Effect.option(conversation.session(scenario.sessionId, scenario.userId))
+        const version = Option.map(Option.flatten(existing), (state) => state.version)
+        if (Option.isSome(version)) {
+          yield* print([style.yellow(`continuing the stored session ${scenario.sessionId} (version ${version.value})`)])
+        }
+      }
+      const played = yield* ScenarioPlayer.play(scenario, {
+        onTurn: options.json
+          ? quiet
+          : (turn) => print(Transcript.turn(turn, { style, agentNames, ...(width === undefined ? {} : { width }) }))
+      })
+      if (options.json) yield* print([asJson(app.name, store, played)])
+      else {
+        if (Option.isSome(played.failure)) yield* print(Transcript.failure(played.failure.value, style))
+        yield* print(Transcript.summary(played.summary, played.failure, style))
+      }
+      return played.summary.passed ? ExitCode.ok : ExitCode.failed
+    }).pipe(
+      Effect.provide(Layer.provide(layer, StoreOptions.layer(io, options))),
+      Effect.catchAll((error) =>
+        Effect.sync(() => {
+          const reason = error instanceof Error ? error.message : String(error)
+          io.writeError(`error: the app "${app.name}" or its session store failed to start: ${reason}\n`)
+          return ExitCode.failed
+        })
+      )
+    )
+  }).pipe(
+    Effect.catchTag("BadFile", AppCommand.usage(io)),
+    AppCommand.exitCode(io, "the scenario")
+  )
+}
+
+const decodeOptions = Schema.decodeUnknownSync(Options)
+
+/**
+ * Adds the command to `program`; its exit code goes to `exit`.
+ *
+ * @since 0.1.0 @category commands
+ */
+export const register = (program: Command, io: Io, exit: (code: number) => void): Command =>
+  StoreOptions.withStoreOptions(
+    AppCommand.withAppOptions(
+      program
+        .command("run")
+        .description("play a scenario file against the app: transcript, handoffs and pass/fail per turn")
+        .argument("<scenario.json>", "a scenario: { name, userId, sessionId, turns: [{ text, expect?, faults? }] }")
+    ),
+    "memory"
+  )
+    .addOption(
+      new CommandOption("--transport <kind>", "how the app reaches its tool services: in this process, or as child processes")
+        .choices(BatonApp.transports)
+        .default(BatonApp.transports[0])
+    )
+    .option("--session <id>", "play under this session id instead of the file's", nonEmptyId("session"))
+    .option("--user <id>", "play as this user instead of the file's", nonEmptyId("user"))
+    .option("--json", "print one JSON result (summary, turns, handoffs, checks) instead of the transcript")
+    .option("--no-color", "plain output even on a terminal (NO_COLOR also works)")
+    .addHelpText(
+      "after",
+      `
+A turn's "expect" may name the answering "agent", the "handoffs" as "from->to" in order
+(a refused one as "from->to (refused)"), and words the reply must contain ("replyContains").
+
+Examples:
+  $ baton run examples/tripsage/scenarios/weekend-in-lisbon.json
+  $ baton run trip.json --json | jq '.turns[] | {index, agent, passed}'
+  $ baton run trip.json --store sqlite --session trip-2   keep the session, then: baton sessions show trip-2 --user <id>
+  $ baton run trip.json --transport stdio                 the app's services as child processes
+
+Exit codes: 0 all expectations met and every context preserved, 1 otherwise, 2 unreadable or invalid scenario file, or usage error.`
+    )
+    .action(async (file: string, options: unknown) => exit(await Effect.runPromise(run(file, decodeOptions(options), io))))

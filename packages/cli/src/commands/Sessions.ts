@@ -1,0 +1,315 @@
+/**
+ * `baton sessions list|show|snapshots|restore|merge|export|import`: a user's
+ * stored sessions through `SessionManager`, in the store the options name
+ * (`--store sqlite` and `.baton/baton.db` unless told). Every subcommand acts
+ * for `--user` and is owner-checked: another user's session is refused with
+ * the manager's `Forbidden` message and exit 1, as is a missing session or
+ * snapshot; a file that is not a session export is a usage error (2).
+ *
+ * @since 0.1.0
+ */
+import { Errors, Ids, type SessionState } from "@baton/core"
+import { SessionManager } from "@baton/session"
+import type { Command } from "commander"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Schema from "effect/Schema"
+import { writeFileSync } from "node:fs"
+import * as Path from "node:path"
+import * as AppCommand from "../AppCommand.js"
+import { ExitCode, type Io } from "../Io.js"
+import * as AgentNames from "../sessions/AgentNames.js"
+import * as Render from "../sessions/Render.js"
+import * as JsonFile from "../sessions/JsonFile.js"
+import { type Failure, nonEmptyId, SessionOptions, snapshotId, style, width, withManager, withSessionOptions } from "../sessions/SessionOptions.js"
+
+/** @since 0.1.0 @category models */
+export const Options = Schema.Struct(SessionOptions)
+/** @since 0.1.0 @category models */
+export type Options = typeof Options.Type
+
+/** @since 0.1.0 @category models */
+export const ShowOptions = Schema.Struct({ ...SessionOptions, ...AppCommand.AppOptions })
+/** @since 0.1.0 @category models */
+export type ShowOptions = typeof ShowOptions.Type
+
+/** @since 0.1.0 @category models */
+export const MergeOptions = Schema.Struct({ ...SessionOptions, fromSnapshot: Schema.optionalWith(Schema.Number, { exact: true }) })
+/** @since 0.1.0 @category models */
+export type MergeOptions = typeof MergeOptions.Type
+
+/** @since 0.1.0 @category models */
+export const ExportOptions = Schema.Struct({ ...SessionOptions, out: Schema.optionalWith(Schema.String, { exact: true }) })
+/** @since 0.1.0 @category models */
+export type ExportOptions = typeof ExportOptions.Type
+
+/** @since 0.1.0 @category models */
+export const ImportOptions = Schema.Struct({ ...SessionOptions, overwrite: Schema.optionalWith(Schema.Boolean, { default: () => false }) })
+/** @since 0.1.0 @category models */
+export type ImportOptions = typeof ImportOptions.Type
+
+const manager = SessionManager.SessionManager
+
+const print = (io: Io, lines: ReadonlyArray<string>) => Effect.sync(() => io.write(`${lines.join("\n")}\n`))
+
+const printJson = (io: Io, value: unknown) => print(io, [JSON.stringify(value, null, 2)])
+
+const ok = Effect.as(ExitCode.ok as number)
+
+/** The session for its owner, or `SessionNotFound`. */
+const owned = (sessionId: Ids.SessionId, userId: Ids.UserId) =>
+  Effect.flatMap(manager, (sessions) => sessions.restoreSession(sessionId, userId)).pipe(
+    Effect.flatMap(Option.match({
+      onNone: () => Effect.fail<Failure>(new Errors.SessionNotFound({ sessionId })),
+      onSome: (state) => Effect.succeed(state)
+    }))
+  )
+
+/** @since 0.1.0 @category commands */
+export const list = (options: Options, io: Io): Effect.Effect<number> =>
+  withManager(
+    io,
+    options,
+    Effect.gen(function*() {
+      const sessions = yield* manager
+      const summaries = yield* sessions.listSessions(options.user)
+      const listed = yield* Effect.forEach(summaries, (summary): Effect.Effect<Render.Listed, Failure> =>
+        summary.status === "corrupted"
+          ? Effect.succeed({ sessionId: summary.sessionId, status: "corrupted" })
+          : Effect.map(sessions.restoreSession(summary.sessionId, options.user), (state) => ({
+            sessionId: summary.sessionId,
+            status: "ok",
+            agent: summary.currentAgent ?? null,
+            turns: Option.match(state, { onNone: () => 0, onSome: Render.turnsOf }),
+            version: summary.version ?? 0,
+            updated: summary.lastActivity ?? 0
+          })))
+      if (options.json) return yield* ok(printJson(io, listed))
+      return yield* ok(print(io, Render.list(options.user, listed, { style: style(io, options), ...width(io) })))
+    })
+  )
+
+/** @since 0.1.0 @category commands */
+export const show = (sessionId: string, options: ShowOptions, io: Io): Effect.Effect<number> =>
+  withManager(
+    io,
+    options,
+    Effect.gen(function*() {
+      const state = yield* owned(Ids.sessionId(sessionId), options.user)
+      if (options.json) return yield* ok(printJson(io, state))
+      const names = yield* AgentNames.load(io, options)
+      // Only an app asked for by name is worth a word when it cannot be had.
+      if (names.unavailable !== undefined && options.app !== undefined) {
+        io.writeError(`note: agents are shown by id: ${names.unavailable}\n`)
+      }
+      return yield* ok(print(io, Render.show(state, { style: style(io, options), agentNames: names.names })))
+    })
+  )
+
+/** @since 0.1.0 @category commands */
+export const snapshots = (sessionId: string, options: Options, io: Io): Effect.Effect<number> =>
+  withManager(
+    io,
+    options,
+    Effect.gen(function*() {
+      const taken = yield* Effect.flatMap(manager, (sessions) => sessions.snapshots(Ids.sessionId(sessionId), options.user))
+      if (options.json) return yield* ok(printJson(io, taken))
+      return yield* ok(print(io, Render.snapshots(sessionId, taken, { style: style(io, options), ...width(io) })))
+    })
+  )
+
+const summaryJson = (state: SessionState.SessionState) => ({
+  sessionId: state.sessionId,
+  userId: state.userId,
+  version: state.version,
+  agent: state.currentAgent,
+  turns: Render.turnsOf(state),
+  messages: state.context.history.length
+})
+
+/** @since 0.1.0 @category commands */
+export const restore = (sessionId: string, snapshot: number, options: Options, io: Io): Effect.Effect<number> =>
+  withManager(
+    io,
+    options,
+    Effect.gen(function*() {
+      const state = yield* Effect.flatMap(manager, (sessions) =>
+        sessions.restoreToSnapshot(Ids.sessionId(sessionId), options.user, snapshot))
+      if (options.json) return yield* ok(printJson(io, { ...summaryJson(state), snapshot }))
+      return yield* ok(print(io, Render.restored(snapshot, state)))
+    })
+  )
+
+/** @since 0.1.0 @category commands */
+export const merge = (sessionId: string, otherId: string, options: MergeOptions, io: Io): Effect.Effect<number> =>
+  withManager(
+    io,
+    options,
+    Effect.gen(function*() {
+      const sessions = yield* manager
+      const other = options.fromSnapshot === undefined
+        ? { sessionId: Ids.sessionId(otherId) }
+        : { sessionId: Ids.sessionId(otherId), snapshotId: options.fromSnapshot }
+      const result = yield* sessions.merge(options.user, { sessionId: Ids.sessionId(sessionId) }, other)
+      const sides = { a: sessionId, b: options.fromSnapshot === undefined ? otherId : `${otherId}#${options.fromSnapshot}` }
+      if (options.json) {
+        return yield* ok(printJson(io, {
+          ...summaryJson(result.state),
+          merged: sides.b,
+          winner: result.winner === "a" ? sides.a : sides.b,
+          added: { [sides.a]: result.added.fromA, [sides.b]: result.added.fromB },
+          duplicates: result.duplicates,
+          conflicts: result.conflicts.map((conflict) => ({ ...conflict, kept: conflict.kept === "a" ? sides.a : sides.b }))
+        }))
+      }
+      return yield* ok(print(io, Render.merged(result, sides, { style: style(io, options), ...width(io) })))
+    })
+  )
+
+const writeFile = (io: Io, file: string, text: string) =>
+  Effect.try({
+    try: () => writeFileSync(Path.resolve(io.cwd, file), text),
+    catch: (cause) => new JsonFile.BadFile({ file, reason: `cannot be written (${(cause as NodeJS.ErrnoException).code ?? String(cause)})` })
+  })
+
+const decodeEvents = Schema.decodeUnknownSync(Schema.Struct({ events: Schema.Array(Schema.Unknown) }))
+
+/** @since 0.1.0 @category commands */
+export const exportSession = (sessionId: string, options: ExportOptions, io: Io): Effect.Effect<number> =>
+  withManager(
+    io,
+    options,
+    Effect.gen(function*() {
+      const json = yield* Effect.flatMap(manager, (sessions) => sessions.exportSession(Ids.sessionId(sessionId), options.user))
+      const parsed: unknown = JSON.parse(json)
+      // The manager's JSON is compact; people read exports, so it is indented.
+      const text = `${JSON.stringify(parsed, null, 2)}\n`
+      if (options.out === undefined) return yield* ok(Effect.sync(() => io.write(text)))
+      yield* writeFile(io, options.out, text)
+      const { events } = decodeEvents(parsed)
+      return yield* ok(print(io, [`Exported session ${sessionId} (${events.length} events) to ${options.out}.`]))
+    })
+  )
+
+/** @since 0.1.0 @category commands */
+export const importSession = (file: string, options: ImportOptions, io: Io): Effect.Effect<number> =>
+  withManager(
+    io,
+    options,
+    Effect.gen(function*() {
+      const json = yield* JsonFile.read(io.cwd, file)
+      // The manager validates too; checking first names each bad field by its path.
+      yield* JsonFile.parse(SessionManager.SessionExport, "a Baton session export", file, json)
+      const state = yield* Effect.flatMap(manager, (sessions) =>
+        sessions.importSession(json, { userId: options.user, overwrite: options.overwrite }))
+      if (options.json) return yield* ok(printJson(io, summaryJson(state)))
+      return yield* ok(print(io, [
+        `Imported session ${state.sessionId} for user ${state.userId}: version ${state.version}, ` +
+        `${Render.count(Render.turnsOf(state), "turn")}, ${Render.count(state.context.history.length, "message")}.`
+      ]))
+    })
+  )
+
+const decode = <A, I>(schema: Schema.Schema<A, I>) => Schema.decodeUnknownSync(schema)
+
+const exitCodes = "Exit codes: 0 done, 1 refused (another user's session, a missing session or snapshot, a store error), 2 usage error."
+
+/**
+ * Adds the command and its subcommands to `program`; their exit codes go to `exit`.
+ *
+ * @since 0.1.0 @category commands
+ */
+export const register = (program: Command, io: Io, exit: (code: number) => void): Command => {
+  const sessions = program
+    .command("sessions")
+    .description("a user's stored sessions: list, show, snapshots, restore, merge, export and import")
+    .addHelpText(
+      "after",
+      `
+Every subcommand acts for --user and only on that user's sessions; the store is SQLite
+(.baton/baton.db) unless --store, --db or --redis-url say otherwise.
+
+Examples:
+  $ baton sessions list --user demo-traveller
+  $ baton sessions show tripsage-demo --user demo-traveller
+  $ baton sessions export tripsage-demo --user demo-traveller --out trip.json
+  $ baton help sessions merge
+
+${exitCodes}`
+    )
+  const add = (
+    name: string,
+    description: string,
+    json: string | undefined,
+    examples: ReadonlyArray<string>,
+    notes?: string
+  ) =>
+    withSessionOptions(sessions.command(name).description(description), { json }).addHelpText(
+      "after",
+      `${notes === undefined ? "" : `\n${notes}\n`}\nExamples:\n${examples.map((example) => `  $ ${example}`).join("\n")}\n\n${exitCodes}`
+    )
+
+  add("list", "the user's sessions, newest activity first: agent, turns, version, last update", "print the sessions as JSON", [
+    "baton sessions list --user demo-traveller",
+    "baton sessions list --user demo-traveller --db /tmp/baton.db --json",
+    "baton sessions list --user ana --store redis --redis-url redis://127.0.0.1:6379"
+  ]).action(async (options: unknown) => exit(await Effect.runPromise(list(decode(Options)(options), io))))
+
+  AppCommand.withAppOptions(
+    add("show", "one session: its messages with agent names, its state and active workflows", "print the stored session state as JSON", [
+      "baton sessions show tripsage-demo --user demo-traveller",
+      "baton sessions show tripsage-demo --user demo-traveller --json | jq .context.state"
+    ]).argument("<id>", "the session id", nonEmptyId("session"))
+  ).action(async (id: string, options: unknown) => exit(await Effect.runPromise(show(id, decode(ShowOptions)(options), io))))
+
+  add("snapshots", "the session's snapshots, oldest first (one is taken with every turn that hands over)", "print them as JSON", [
+    "baton sessions snapshots tripsage-demo --user demo-traveller"
+  ])
+    .argument("<id>", "the session id", nonEmptyId("session"))
+    .action(async (id: string, options: unknown) => exit(await Effect.runPromise(snapshots(id, decode(Options)(options), io))))
+
+  add("restore", "make one of the session's snapshots its current state, as a new version", "print the restored session's summary as JSON", [
+    "baton sessions restore tripsage-demo 2 --user demo-traveller"
+  ])
+    .argument("<id>", "the session id", nonEmptyId("session"))
+    .argument("<snapshot>", "the snapshot's id, as `baton sessions snapshots` lists it", snapshotId)
+    .action(async (id: string, snapshot: number, options: unknown) =>
+      exit(await Effect.runPromise(restore(id, snapshot, decode(Options)(options), io)))
+    )
+
+  add(
+    "merge",
+    "merge another branch of a conversation into a session (a new version of it); prints every conflict",
+    "print the merge and its conflicts as JSON",
+    [
+      "baton sessions merge trip-a trip-b --user ana            trip-b's messages and state into trip-a",
+      "baton sessions merge trip-a trip-a --from-snapshot 2 --user ana   an old snapshot back into the live session"
+    ],
+    `Histories are united without duplicates, in time order. A key of the state, preferences or search
+context that both sides set differently is a conflict: the side active last wins, and each is printed.`
+  )
+    .argument("<id>", "the session merged into", nonEmptyId("session"))
+    .argument("<otherId>", "the session merged from", nonEmptyId("session"))
+    .option("--from-snapshot <n>", "take <otherId> as it was at this snapshot", snapshotId)
+    .action(async (id: string, otherId: string, options: unknown) =>
+      exit(await Effect.runPromise(merge(id, otherId, decode(MergeOptions)(options), io)))
+    )
+
+  add("export", "the session and its events as versioned JSON (card data masked), to stdout or a file", undefined, [
+    "baton sessions export tripsage-demo --user demo-traveller > trip.json",
+    "baton sessions export tripsage-demo --user demo-traveller --out trip.json"
+  ])
+    .argument("<id>", "the session id", nonEmptyId("session"))
+    .option("--out <file>", "write the export to this file instead of stdout")
+    .action(async (id: string, options: unknown) => exit(await Effect.runPromise(exportSession(id, decode(ExportOptions)(options), io))))
+
+  add("import", "a session export written by `baton sessions export`, for its owner", "print the imported session's summary as JSON", [
+    "baton sessions import trip.json --user demo-traveller",
+    "baton sessions import trip.json --user demo-traveller --overwrite --db other.db"
+  ])
+    .argument("<file>", "the export file")
+    .option("--overwrite", "replace a session with the same id (as its next version)")
+    .action(async (file: string, options: unknown) => exit(await Effect.runPromise(importSession(file, decode(ImportOptions)(options), io))))
+
+  return sessions
+}

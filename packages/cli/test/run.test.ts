@@ -1,0 +1,166 @@
+import { afterAll, beforeAll, describe, expect, it } from "@effect/vitest"
+import * as Schema from "effect/Schema"
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import * as Path from "node:path"
+import { baton as run } from "./support.js"
+
+const baton = (...args: ReadonlyArray<string>) => run(args, { timeoutMs: 60_000 })
+
+const fixture = (name: string) => `packages/cli/test/fixtures/scenarios/${name}.json`
+
+let dir: string
+beforeAll(() => {
+  dir = mkdtempSync(Path.join(tmpdir(), "baton-run-"))
+})
+afterAll(() => rmSync(dir, { recursive: true, force: true }))
+
+const Check = Schema.Struct({ expectation: Schema.String, expected: Schema.String, actual: Schema.String, met: Schema.Boolean })
+
+const Result = Schema.Struct({
+  app: Schema.String,
+  scenario: Schema.String,
+  sessionId: Schema.String,
+  userId: Schema.String,
+  store: Schema.String,
+  passed: Schema.Boolean,
+  summary: Schema.Struct({
+    turns: Schema.Number,
+    handoffs: Schema.Number,
+    contextsPreserved: Schema.Boolean,
+    expectationsMet: Schema.Number,
+    expectations: Schema.Number,
+    passed: Schema.Boolean
+  }),
+  turns: Schema.Array(Schema.Struct({
+    index: Schema.Number,
+    agent: Schema.String,
+    reply: Schema.String,
+    handoffs: Schema.Array(Schema.Struct({ edge: Schema.String, contextPreserved: Schema.Boolean })),
+    checks: Schema.Array(Check),
+    passed: Schema.Boolean
+  })),
+  failure: Schema.NullOr(Schema.Struct({ index: Schema.Number, error: Schema.String, message: Schema.String }))
+})
+
+const parseResult = Schema.decodeUnknownSync(Schema.parseJson(Result))
+
+describe("baton run (spawned)", () => {
+  it("plays a passing TripSage scenario: transcript, a check line per turn, PASS and exit 0", async () => {
+    const { code, stderr, stdout } = await baton("run", fixture("lisbon"))
+    expect(stderr).toBe("")
+    expect(code).toBe(0)
+    const lines = stdout.split("\n")
+    expect(lines[0]).toBe("TripSage — Lisbon: destination, flights, a flight chosen")
+    expect(lines[1]).toBe("session lisbon · user ana · 3 turns · tools in process")
+    expect(lines[2]).toBe("store memory (this process only)")
+    expect(lines.filter((line) => line.startsWith("  ✓ "))).toEqual([
+      "  ✓ agent destination · handoffs triage->destination · reply mentions \"Lisbon (LIS)\"",
+      "  ✓ agent flights · handoffs destination->flights · reply mentions \"London (LHR) → Lisbon (LIS)\"",
+      "  ✓ agent accommodations · handoffs flights->accommodations · reply mentions \"Places to stay in Lisbon\""
+    ])
+    expect(lines.filter((line) => line.startsWith("  ↪ handoff")).every((line) => line.endsWith("context preserved ✓"))).toBe(true)
+    expect(lines).toEqual(expect.arrayContaining(["  expectations        9 of 9 met ✓", "  result              PASS"]))
+  }, 120_000)
+
+  it("reports the unmet expectations of a turn, FAIL and exit 1; --json says the same for machines", async () => {
+    const text = await baton("run", fixture("rome-misjudged"))
+    expect(text.code).toBe(1)
+    const lines = text.stdout.split("\n")
+    expect(lines).toEqual(expect.arrayContaining([
+      "  ✓ agent destination · handoffs triage->destination · reply mentions \"Rome (FCO)\"",
+      "  ✗ expected agent booking, got flights",
+      "  ✗ expected handoffs none, got destination->flights",
+      "  ✗ expected the reply to mention \"Paris\"",
+      "  expectations        3 of 6 met ✗",
+      "  result              FAIL"
+    ]))
+
+    const json = await baton("run", fixture("rome-misjudged"), "--json")
+    expect(json.code).toBe(1)
+    expect(json.stderr).toBe("")
+    const result = parseResult(json.stdout)
+    expect(result).toMatchObject({ app: "TripSage", sessionId: "rome", userId: "ana", passed: false, failure: null })
+    expect(result.turns.map((turn) => [turn.index, turn.agent, turn.passed])).toEqual([[1, "destination", true], [2, "flights", false]])
+    expect(result.turns[1]!.checks.filter((check) => !check.met).map((check) => check.expectation)).toEqual([
+      "agent",
+      "handoffs",
+      "replyContains"
+    ])
+    expect(result.summary).toMatchObject({ turns: 2, handoffs: 2, expectationsMet: 3, expectations: 6, passed: false })
+  }, 180_000)
+
+  it("prints a passing scenario as JSON only, with every turn, handoff and check", async () => {
+    const { code, stderr, stdout } = await baton("run", fixture("lisbon"), "--json")
+    expect(stderr).toBe("")
+    expect(code).toBe(0)
+    const result = parseResult(stdout)
+    expect(result.passed).toBe(true)
+    expect(result.store).toBe("memory (this process only)")
+    expect(result.turns.map((turn) => turn.handoffs.map((handoff) => handoff.edge))).toEqual([
+      ["triage->destination"],
+      ["destination->flights"],
+      ["flights->accommodations"]
+    ])
+    expect(result.turns.flatMap((turn) => turn.checks).every((check) => check.met)).toBe(true)
+    expect(result.turns[2]!.reply).toContain("Places to stay in Lisbon")
+  }, 120_000)
+
+  it("exits 2 on an invalid scenario file, naming each bad field by its path", async () => {
+    const { code, stderr, stdout } = await baton("run", fixture("invalid"))
+    expect(code).toBe(2)
+    expect(stdout).toBe("")
+    const lines = stderr.trimEnd().split("\n")
+    expect(lines[0]).toBe(`error: ${fixture("invalid")}: not a valid scenario:`)
+    expect(lines.slice(1)).toEqual([
+      "  userId: Expected a non empty string, actual \"\"",
+      expect.stringMatching(/^ {2}turns\[0\]\.expects: is unexpected, expected: "text" \| "expect" \| "faults"/),
+      "  turns[1].expect.handoffs: Expected ReadonlyArray<string>, actual \"triage->flights\"",
+      "  turns[2].text: is missing"
+    ])
+  }, 120_000)
+
+  it("exits 2 on a file that is missing or not JSON, without a stack trace", async () => {
+    const missing = await baton("run", "nowhere/scenario.json")
+    expect(missing.code).toBe(2)
+    expect(missing.stderr).toBe("error: nowhere/scenario.json: cannot be read (ENOENT)\n")
+    const file = Path.join(dir, "truncated.json")
+    writeFileSync(file, "{\"name\": \"cut short\", \"turns\": [")
+    const truncated = await baton("run", file)
+    expect(truncated.code).toBe(2)
+    expect(truncated.stderr).toMatch(/^error: .+truncated\.json: not JSON \(.+\)\n$/)
+    expect(truncated.stderr).not.toMatch(/^\s+at /m)
+  }, 120_000)
+
+  it("keeps the session in SQLite: played again it continues, and a turn another user sends fails with Forbidden", async () => {
+    const db = Path.join(dir, "run.db")
+    const first = await baton("run", fixture("lisbon"), "--store", "sqlite", "--db", db)
+    expect(first.code).toBe(0)
+    expect(first.stdout.split("\n")[2]).toMatch(/^store sqlite .*run\.db$/)
+    expect(first.stdout).not.toContain("continuing")
+    const again = await baton("run", fixture("lisbon"), "--store", "sqlite", "--db", db)
+    expect(again.stdout.split("\n")[3]).toBe("continuing the stored session lisbon (version 3)")
+
+    const intruder = await baton("run", fixture("lisbon"), "--store", "sqlite", "--db", db, "--user", "mallory", "--json")
+    expect(intruder.code).toBe(1)
+    const result = parseResult(intruder.stdout)
+    expect(result.turns).toEqual([])
+    expect(result.failure).toEqual({
+      index: 1,
+      error: "Forbidden",
+      message: "User \"mallory\" may not access session \"lisbon\": it belongs to another user."
+    })
+  }, 300_000)
+
+  it("plays the user-facing example, and shows examples and exit codes in its help", async () => {
+    const example = await baton("run", "examples/tripsage/scenarios/weekend-in-lisbon.json")
+    expect(example.stderr).toBe("")
+    expect(example.code).toBe(0)
+    expect(example.stdout).toMatch(/^ {2}expectations {8}(\d+) of \1 met ✓$/m)
+    expect(example.stdout).toContain("  ↪ handoff booking → budget (delegate)")
+    const help = await baton("run", "--help")
+    expect(help.code).toBe(0)
+    expect(help.stdout).toContain("Examples:\n  $ baton run ")
+    expect(help.stdout.trimEnd().split("\n").at(-1)).toMatch(/^Exit codes: 0 .+, 2 unreadable or invalid scenario file/)
+  }, 180_000)
+})
