@@ -1,0 +1,139 @@
+/**
+ * `baton chat [--session ID] [--user ID]`: a conversation with the app's
+ * agents. On a terminal it is an ink UI (the conversation with agent names,
+ * the handoff trail, the services panel, degradation notes, slash
+ * commands); when stdin or stdout is not a terminal it reads lines and
+ * writes plain lines, and ends at the end of its input. Sessions are kept
+ * in SQLite by default, so `--session <id>` continues a conversation after
+ * a restart. Exit 0 when the chat ended, 2 when there is no app or the
+ * session belongs to another user, 1 when the app or the store failed to
+ * start.
+ *
+ * @since 0.1.0
+ */
+import { SessionManager } from "@baton/session"
+import type { Command } from "commander"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Schema from "effect/Schema"
+import { randomBytes } from "node:crypto"
+import * as AppCommand from "../AppCommand.js"
+import * as AppLoader from "../AppLoader.js"
+import * as ChatEngine from "../chat/ChatEngine.js"
+import * as Plain from "../chat/Plain.js"
+import * as Tui from "../chat/Tui.js"
+import { ExitCode, type Io } from "../Io.js"
+import * as StoreOptions from "../StoreOptions.js"
+
+/** @since 0.1.0 @category models */
+export const Options = Schema.Struct({
+  ...AppCommand.AppOptions,
+  ...StoreOptions.StoreOptions,
+  session: Schema.optionalWith(Schema.NonEmptyTrimmedString, { exact: true }),
+  user: Schema.optionalWith(Schema.NonEmptyTrimmedString, { exact: true })
+})
+/** @since 0.1.0 @category models */
+export type Options = typeof Options.Type
+
+/**
+ * Where the chat reads the user's lines.
+ *
+ * @since 0.1.0 @category models
+ */
+export interface Terminal {
+  readonly input: NodeJS.ReadableStream
+  /** Both ends are a terminal: the ink UI, else plain lines. */
+  readonly interactive: boolean
+}
+
+/**
+ * A fresh session id, `chat-` and eight hex digits.
+ *
+ * @since 0.1.0 @category constructors
+ */
+export const newSessionId = (): string => `chat-${randomBytes(4).toString("hex")}`
+
+/**
+ * `--user`, else `$USER`, else `guest`.
+ *
+ * @since 0.1.0 @category accessors
+ */
+export const userOf = (options: Options, io: Io): string => options.user ?? (io.env["USER"]?.trim() || "guest")
+
+const describe = (error: unknown) => (error instanceof Error ? error.message : String(error))
+
+/** @since 0.1.0 @category commands */
+export const run = (options: Options, io: Io, terminal: Terminal): Effect.Effect<number> =>
+  Effect.gen(function*() {
+    const { app, module } = yield* AppCommand.load(io, options)
+    const conversation = yield* AppLoader.layer(app, module, { transport: "in-process" })
+    const services = Layer.mergeAll(conversation, SessionManager.layer).pipe(
+      Layer.provideMerge(StoreOptions.layer(io, options))
+    )
+    const settings: ChatEngine.Options = {
+      appName: app.name,
+      sessionId: options.session ?? newSessionId(),
+      userId: userOf(options, io),
+      store: StoreOptions.describe(io, options)
+    }
+    return yield* Effect.gen(function*() {
+      const engine = yield* ChatEngine.make(settings)
+      yield* Effect.promise(() => terminal.interactive ? Tui.run(engine) : Plain.run(engine, terminal.input, io.write))
+      return ExitCode.ok as number
+    }).pipe(
+      Effect.scoped,
+      Effect.provide(services),
+      Effect.catchAll((error: unknown) => {
+        // Someone else's session, or an id the store refuses, is the user's to fix.
+        const tag = typeof error === "object" && error !== null && "_tag" in error ? error._tag : undefined
+        return tag === "Forbidden" || tag === "InvalidTurn"
+          ? AppCommand.usage(io)({ message: describe(error) })
+          : Effect.sync(() => {
+            io.writeError(`error: the chat could not start: ${describe(error)}\n`)
+            return ExitCode.failed
+          })
+      })
+    )
+  }).pipe(AppCommand.exitCode(io, "the chat"))
+
+const decodeOptions = Schema.decodeUnknownSync(Options)
+
+/**
+ * Adds the command to `program`; its exit code goes to `exit`. The chat
+ * reads `terminal` (default: this process's stdin).
+ *
+ * @since 0.1.0 @category commands
+ */
+export const register = (
+  program: Command,
+  io: Io,
+  exit: (code: number) => void,
+  terminal: () => Terminal = () => ({ input: process.stdin, interactive: process.stdin.isTTY === true && io.isTTY })
+): Command =>
+  StoreOptions.withStoreOptions(
+    AppCommand.withAppOptions(
+      program
+        .command("chat")
+        .description("talk to the app's agents: handoff trail, services, degradation notes, slash commands")
+        .option("--session <id>", "the session to start or continue (default: a new one, shown in the header)")
+        .option("--user <id>", "who is talking (default: $USER, else guest)")
+    ),
+    "sqlite"
+  )
+    .addHelpText(
+      "after",
+      `
+Slash commands: /agents, /sessions, /restore <id>, /snapshot [label], /faults <service> <spec|off>, /help, /quit.
+
+Examples:
+  $ baton chat                                      a new TripSage conversation, kept in .baton/baton.db
+  $ baton chat --session trip-1                     start or continue the session "trip-1"
+  $ baton chat --session trip-1 --user ana          the same for the user "ana"
+  $ baton chat --store memory                       nothing kept after the chat ends
+  $ echo "Hi! London to Lisbon, 2026-12-10 to 2026-12-17" | baton chat --db /tmp/chat.db
+                                                    without a terminal: lines in, plain lines out
+  $ baton chat --app path/to/app.ts                 chat with another app's agents
+
+Exit codes: 0 the chat ended (/quit, Ctrl+C or end of input), 1 the app or the store failed to start, 2 usage error (no app, or the session belongs to another user).`
+    )
+    .action(async (options: unknown) => exit(await Effect.runPromise(run(decodeOptions(options), io, terminal()))))

@@ -1,0 +1,104 @@
+/**
+ * `baton chat` as a process without a terminal: lines in, plain lines out,
+ * exit 0 at the end of input; the conversation continues after a restart
+ * with the same --session and --db.
+ */
+import { describe, expect, it } from "@effect/vitest"
+import { mkdtempSync } from "node:fs"
+import { tmpdir } from "node:os"
+import * as Path from "node:path"
+import { baton } from "../support.js"
+import { piped } from "./support.js"
+
+const tempDb = () => Path.join(mkdtempSync(Path.join(tmpdir(), "baton-chat-")), "chat.db")
+
+// A process starts in seconds on a quiet machine and in tens of seconds on a
+// busy one; the bounds leave room for that.
+const PROCESS_MS = 90_000
+
+const first = "Hi! I'm planning a trip from London to Lisbon for 2 travellers, 2026-12-10 to 2026-12-17, with a budget of £2,500."
+
+describe("baton chat (no terminal)", () => {
+  it("holds a TripSage conversation with visible handoffs and continues it after a restart", async () => {
+    const db = tempDb()
+    const args = ["chat", "--session", "trip-1", "--user", "ana", "--db", db]
+
+    const before = await piped(args, `${first}\n/agents\n/bogus\n/snapshot\n`, PROCESS_MS)
+    expect(before.stderr).toBe("")
+    expect(before.code).toBe(0)
+    const lines = before.stdout.split("\n")
+    expect(lines[0]).toMatch(/^TripSage chat · session trip-1 · user ana · sqlite /)
+    expect(lines).toContain("new session trip-1; /help lists the commands")
+    expect(lines.some((line) => /^Triage: /.test(line))).toBe(true)
+    expect(lines.some((line) => /^↪ handoff triage → destination \(transfer\) — .* — [\d.]+ ms — context preserved ✓$/.test(line)))
+      .toBe(true)
+    expect(lines.some((line) => line.startsWith("Destination: Lisbon"))).toBe(true)
+    // The user's own lines are not echoed; slash commands answer in plain lines.
+    expect(before.stdout).not.toContain(`you: ${first}`)
+    expect(lines).toContain("* Destination (destination) — " + lines.find((line) => line.startsWith("* Destination"))!.split(" — ")[1])
+    expect(lines).toContain("error: unknown command /bogus; /help lists the commands")
+    expect(lines.some((line) => /^snapshot #\d+ of trip-1 at version 1 \("chat"\)$/.test(line))).toBe(true)
+
+    const after = await piped(
+      args,
+      [
+        "Sounds lovely. Please find us flights.",
+        "/faults weather error:rpc(-32050)@1",
+        "Could you check the flights once more before I choose?",
+        "/faults weather off",
+        ""
+      ].join("\n"),
+      PROCESS_MS
+    )
+    expect(after.stderr).toBe("")
+    expect(after.code).toBe(0)
+    const again = after.stdout.split("\n")
+    expect(again).toContain("session trip-1: 3 earlier messages")
+    // The earlier conversation first, with its handoff, then the new turn.
+    const said = again.indexOf(`you: ${first}`)
+    const handedOver = again.findIndex((line) => line.startsWith("↪ handoff triage → destination"))
+    const answered = again.findIndex((line) => line.startsWith("Destination: Lisbon"))
+    const moved = again.findIndex((line) => line.startsWith("↪ handoff destination → flights"))
+    const flights = again.findIndex((line) => line.startsWith("Flights: "))
+    expect(said).toBeGreaterThan(0)
+    expect(handedOver).toBeGreaterThan(said)
+    expect(answered).toBeGreaterThan(handedOver)
+    expect(moved).toBeGreaterThan(answered)
+    expect(flights).toBeGreaterThan(moved)
+    // A fault injected live into the weather mock: the search comes back
+    // partial, and the notes say what is missing.
+    const injected = again.indexOf("fault injected into weather: error:rpc(-32050)@1 (until /faults weather off)")
+    expect(injected).toBeGreaterThan(flights)
+    const degraded = again.slice(injected)
+    expect(degraded.some((line) => line.includes("Weather is unavailable right now"))).toBe(true)
+    expect(degraded.some((line) => /^⚠ .*weather failed \(.*-32050.*\)/.test(line))).toBe(true)
+    expect(degraded.some((line) => /^⚠ .*: partial — \d+ step\(s\) done, 1 failed$/.test(line))).toBe(true)
+    expect(again).toContain("faults cleared on weather")
+  }, 3 * PROCESS_MS)
+
+  it("refuses another user's session with exit 2 and a one-line reason", async () => {
+    const db = tempDb()
+    const own = await piped(["chat", "--session", "mine", "--user", "ana", "--db", db], "hello\n", PROCESS_MS)
+    expect(own.code).toBe(0)
+    const other = await piped(["chat", "--session", "mine", "--user", "bob", "--db", db], "hello\n", PROCESS_MS)
+    expect(other.code).toBe(2)
+    expect(other.stdout).toBe("")
+    expect(other.stderr).toBe(`error: User "bob" may not access session "mine": it belongs to another user.\n`)
+  }, 3 * PROCESS_MS)
+
+  it("makes up a session id and exits 0 at the end of empty input", async () => {
+    const ran = await piped(["chat", "--store", "memory", "--user", "guest"], "", PROCESS_MS)
+    expect(ran.code).toBe(0)
+    expect(ran.stdout).toMatch(/^TripSage chat · session chat-[0-9a-f]{8} · user guest · memory \(this process only\)\n/)
+  }, 2 * PROCESS_MS)
+
+  it("documents its options, examples and exit codes", async () => {
+    const help = await baton(["chat", "--help"], { timeoutMs: PROCESS_MS })
+    expect(help.code).toBe(0)
+    for (const option of ["--session <id>", "--user <id>", "--store <kind>", "--db <file>", "--app <module>"]) {
+      expect(help.stdout).toContain(option)
+    }
+    expect(help.stdout).toContain("Examples:")
+    expect(help.stdout).toMatch(/Exit codes: 0 .*, 1 .*, 2 usage error/)
+  }, 2 * PROCESS_MS)
+})
