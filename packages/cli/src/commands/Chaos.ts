@@ -1,0 +1,178 @@
+/**
+ * `baton chaos <profile>`: a cluster run of the app's demo conversation —
+ * `--sessions` sessions over `--workers` worker processes sharing a Redis
+ * store on a redis-server this command starts on a free port — with the
+ * profile's fault timeline played mid-run (kill a worker, restart Redis,
+ * crash, flap or slow a service). It prints the timeline as it happens,
+ * then checks the invariants — no session lost, no acknowledged turn lost,
+ * every turn played once, every context preserved, every transient fault
+ * recovered without a person — and prints each with its evidence. Exit 0
+ * when all hold, 1 otherwise, 2 on a usage error (an unknown profile lists
+ * the known ones).
+ *
+ * @since 0.1.0
+ */
+import { Chaos, ChaosProfile, Cluster } from "@baton/testkit"
+import type { Command } from "commander"
+import * as Effect from "effect/Effect"
+import * as Schema from "effect/Schema"
+import { mkdirSync, writeFileSync } from "node:fs"
+import * as Path from "node:path"
+import * as AppCommand from "../AppCommand.js"
+import * as AppLoader from "../AppLoader.js"
+import { ExitCode, type Io } from "../Io.js"
+import * as Style from "../Style.js"
+
+const Text = Schema.optionalWith(Schema.String, { exact: true })
+
+/** @since 0.1.0 @category models */
+export const Options = Schema.Struct({
+  ...AppCommand.AppOptions,
+  sessions: Schema.String,
+  workers: Schema.String,
+  seed: Schema.String,
+  concurrency: Text,
+  json: Text,
+  color: Schema.Boolean
+})
+/** @since 0.1.0 @category models */
+export type Options = typeof Options.Type
+
+const integer = (flag: string, text: string, min: number): number | string => {
+  const value = Number(text)
+  return /^\s*-?\d+\s*$/.test(text) && Number.isSafeInteger(value) && value >= min
+    ? value
+    : `${flag} must be an integer of at least ${min}, got "${text}"`
+}
+
+const seconds = (ms: number) => `${(ms / 1000).toFixed(1)}s`
+const megabytes = (bytes: number) => `${Math.round(bytes / 1024 / 1024)} MB`
+
+const timelineLine = (entry: Chaos.TimelineEntry, style: Style.Style) => {
+  const kind = entry.kind === "fault"
+    ? style.red("fault   ")
+    : entry.kind === "recovery"
+    ? style.green("recovery")
+    : style.dim("cluster ")
+  return `  ${seconds(entry.atMs).padStart(7)}  ${kind}  ${entry.text}`
+}
+
+/**
+ * The invariants and the run's figures, as printed after the timeline.
+ *
+ * @since 0.1.0 @category printing
+ */
+export const renderReport = (report: Chaos.Report, style: Style.Style): Array<string> => {
+  const width = Math.max(...report.invariants.map((invariant) => invariant.name.length))
+  const lines = ["", style.bold("Invariants")]
+  for (const invariant of report.invariants) {
+    const mark = invariant.holds ? style.green("✓ holds ") : style.red("✗ BROKEN")
+    lines.push(`  ${mark}  ${invariant.name.padEnd(width)}  ${invariant.evidence}`)
+    for (const violation of invariant.violations) lines.push(`      ${style.red("-")} ${violation}`)
+  }
+  const run = report.run
+  lines.push(
+    "",
+    `${style.bold("Run")}: ${run.acknowledged} turns acknowledged (${run.recovered} recovered from the store), ` +
+      `${run.retries} failed attempts retried, ${run.workerRestarts} worker replacement(s); ` +
+      `turn p50 ${run.turnP50Ms.toFixed(0)} ms, p99 ${run.turnP99Ms.toFixed(0)} ms; wall ${seconds(run.wallMs)}; ` +
+      `peak RSS per worker ${run.peakRssBytesPerWorker.map(megabytes).join(", ")}`,
+    report.passed ? style.green("PASS: every invariant held") : style.red("FAIL: an invariant broke")
+  )
+  return lines
+}
+
+const describe = (error: unknown) => (error instanceof Error ? error.message : String(error))
+
+/** @since 0.1.0 @category commands */
+export const run = (name: string, options: Options, io: Io): Effect.Effect<number> => {
+  const usage = AppCommand.usage(io)
+  const style = Style.detect({ isTTY: io.isTTY, env: io.env, color: options.color })
+  const print = (lines: ReadonlyArray<string>) => Effect.sync(() => io.write(`${lines.join("\n")}\n`))
+  return Effect.gen(function*() {
+    const profile = ChaosProfile.find(name)
+    if (profile === undefined) {
+      return yield* usage({ message: `unknown profile "${name}"; the profiles are: ${ChaosProfile.names.join(", ")}` })
+    }
+    const sessions = integer("--sessions", options.sessions, 1)
+    const workers = integer("--workers", options.workers, 1)
+    const seed = integer("--seed", options.seed, 0)
+    const concurrency = options.concurrency === undefined ? 16 : integer("--concurrency", options.concurrency, 1)
+    for (const value of [sessions, workers, seed, concurrency]) {
+      if (typeof value === "string") return yield* usage({ message: value })
+    }
+    const { app, module } = yield* AppCommand.load(io, options)
+    const turns = Cluster.demoTurns(app)
+    if (turns.length === 0) return yield* new AppLoader.AppLoadError({ module, reason: "the app has no demo scenario to play" })
+    yield* print([
+      style.bold(`Chaos: ${profile.name}`) + ` — ${profile.description}`,
+      `${sessions} sessions × ${turns.length} turns of "${app.name}" on ${workers} worker processes sharing Redis; seed ${seed}`,
+      "",
+      style.bold("Timeline")
+    ])
+    const outcome = yield* Effect.either(Chaos.run(profile, {
+      app: module,
+      turns,
+      sessions: sessions as number,
+      workers: workers as number,
+      seed: seed as number,
+      concurrency: concurrency as number,
+      // The testkit does not depend on the session package: the workers load the one the CLI has.
+      storeModule: import.meta.resolve("@baton/session"),
+      onTimeline: (entry) => io.write(`${timelineLine(entry, style)}\n`)
+    }))
+    if (outcome._tag === "Left") {
+      io.writeError(`error: ${outcome.left.message}\n`)
+      return ExitCode.failed
+    }
+    const report = outcome.right
+    yield* print(renderReport(report, style))
+    if (options.json !== undefined) {
+      const file = Path.resolve(io.cwd, options.json)
+      const written = yield* Effect.either(Effect.try(() => {
+        mkdirSync(Path.dirname(file), { recursive: true })
+        writeFileSync(file, `${JSON.stringify({ format: "baton.chaos-report", version: 1, ...report }, null, 2)}\n`)
+      }))
+      if (written._tag === "Left") {
+        io.writeError(`error: cannot write ${options.json}: ${describe(written.left.error)}\n`)
+        return ExitCode.failed
+      }
+    }
+    return report.passed ? ExitCode.ok : ExitCode.failed
+  }).pipe(AppCommand.exitCode(io, "the chaos run"))
+}
+
+const decodeOptions = Schema.decodeUnknownSync(Options)
+
+/**
+ * Adds the command to `program`; its exit code goes to `exit`.
+ *
+ * @since 0.1.0 @category commands
+ */
+export const register = (program: Command, io: Io, exit: (code: number) => void): Command =>
+  AppCommand.withAppOptions(
+    program
+      .command("chaos")
+      .description("a cluster run with a fault timeline, then the invariants checked with their evidence")
+      .argument("<profile>", `the fault timeline: ${ChaosProfile.names.join(", ")}`)
+  )
+    .option("--sessions <n>", "sessions, each playing the app's demo turns", "200")
+    .option("--workers <n>", "worker processes sharing the Redis store", "2")
+    .option("--seed <n>", "picks the worker to kill and jitters when faults fire", "1")
+    .option("--concurrency <n>", "sessions each worker plays at once (default 16)")
+    .option("--json <file>", "also write the report (timeline, invariants with evidence, figures) as JSON")
+    .option("--no-color", "plain output even on a terminal (NO_COLOR also works)")
+    .addHelpText(
+      "after",
+      `
+Profiles:
+${ChaosProfile.profiles.map((profile) => `  ${profile.name.padEnd(14)} ${profile.description}`).join("\n")}
+
+Examples:
+  $ baton chaos worker-crash                        200 sessions, 2 workers, one SIGKILLed mid-run
+  $ baton chaos redis-restart --sessions 50         Redis stopped and started again mid-run
+  $ baton chaos all --workers 3 --seed 7 --json chaos.json
+
+Exit codes: 0 every invariant held, 1 an invariant broke or the run failed, 2 usage error (unknown profile: the known ones are listed).`
+    )
+    .action(async (name: string, options: unknown) => exit(await Effect.runPromise(run(name, decodeOptions(options), io))))

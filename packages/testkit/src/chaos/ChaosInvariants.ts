@@ -1,0 +1,191 @@
+/**
+ * What a chaos run must not break, checked against the store after the run,
+ * each with its evidence:
+ *
+ * - **no session lost**: every session exists in the store;
+ * - **no acknowledged turn lost**: every acknowledged turn's user message is
+ *   in its session's stored history, at its place;
+ * - **every turn once**: each stored history holds each scripted message
+ *   exactly once, in order, with one `TurnCompleted` event per turn, and no
+ *   turn was acknowledged twice;
+ * - **every context preserved**: no handoff, acknowledged or stored, has
+ *   `contextPreserved: false`;
+ * - **every transient fault recovered without a person**: after the
+ *   timeline, one more turn per session succeeded (workers retry on their
+ *   own; nobody intervened), and no session was given up.
+ *
+ * @since 0.1.0
+ */
+import { Ids, type SessionState, SessionStore } from "@baton/core"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import type * as Cluster from "../cluster/Cluster.js"
+
+/** @since 0.1.0 @category models */
+export interface Invariant {
+  readonly name: "no-session-lost" | "no-acked-turn-lost" | "every-turn-once" | "context-preserved" | "faults-recovered"
+  readonly holds: boolean
+  /** One line: what was checked and what was found. */
+  readonly evidence: string
+  /** Up to ten violations, each naming the session. */
+  readonly violations: ReadonlyArray<string>
+}
+
+/** @since 0.1.0 @category models */
+export interface Input {
+  readonly result: Cluster.Result
+  /** The index of the turn played after the timeline (the probe), if one was. */
+  readonly probeTurn?: number
+}
+
+interface Stored {
+  readonly sessionId: string
+  readonly state: Option.Option<SessionState.SessionState>
+  readonly turnsCompleted: number
+  readonly handoffsCompleted: number
+  readonly handoffsLost: number
+  readonly error?: string
+}
+
+const first = (violations: ReadonlyArray<string>) => violations.slice(0, 10)
+
+const invariant = (
+  name: Invariant["name"],
+  violations: ReadonlyArray<string>,
+  evidence: string
+): Invariant => ({ name, holds: violations.length === 0, evidence, violations: first(violations) })
+
+const read = (sessionId: string) =>
+  Effect.gen(function*() {
+    const store = yield* SessionStore.SessionStore
+    const id = Ids.sessionId(sessionId)
+    const state = yield* store.load(id)
+    const events = yield* store.events(id)
+    let turnsCompleted = 0
+    let handoffsCompleted = 0
+    let handoffsLost = 0
+    for (const event of events) {
+      if (event._tag === "TurnCompleted") turnsCompleted++
+      if (event._tag === "HandoffCompleted") {
+        handoffsCompleted++
+        if (!event.contextPreserved) handoffsLost++
+      }
+    }
+    const found: Stored = { sessionId, state, turnsCompleted, handoffsCompleted, handoffsLost }
+    return found
+  }).pipe(
+    Effect.catchAll((error) =>
+      Effect.succeed<Stored>({
+        sessionId,
+        state: Option.none(),
+        turnsCompleted: 0,
+        handoffsCompleted: 0,
+        handoffsLost: 0,
+        error: error.message
+      })
+    )
+  )
+
+const userMessages = (stored: Stored): ReadonlyArray<string> =>
+  Option.match(stored.state, {
+    onNone: () => [],
+    onSome: (state) => state.context.history.filter((message) => message.role === "user").map((message) => message.content)
+  })
+
+/**
+ * Checks every invariant against the store.
+ *
+ * @since 0.1.0 @category checks
+ */
+export const check = (input: Input): Effect.Effect<ReadonlyArray<Invariant>, never, SessionStore.SessionStore> =>
+  Effect.gen(function*() {
+    const { result } = input
+    const stored = yield* Effect.forEach(result.sessions, (session) => read(session.sessionId), { concurrency: 16 })
+    const sessions = result.sessions.map((session, i) => ({ session, stored: stored[i]! }))
+
+    const missing = sessions.flatMap(({ stored }) =>
+      Option.isNone(stored.state) ? [`${stored.sessionId}: ${stored.error ?? "not in the store"}`] : []
+    )
+
+    const acked = result.acks.length - result.duplicateAcks
+    const recovered = result.acks.filter((ack) => ack.recovered).length
+    const lostTurns = sessions.flatMap(({ session, stored }) => {
+      const history = userMessages(stored)
+      return session.acks.flatMap((ack, turn) =>
+        ack !== undefined && history[turn] !== result.turns[turn]
+          ? [`${session.sessionId} turn ${turn + 1}: acknowledged by worker ${ack.slot} (pid ${ack.pid}) but the stored history has ${JSON.stringify(history[turn] ?? null)}`]
+          : []
+      )
+    })
+
+    const twice = sessions.flatMap(({ session, stored }) => {
+      const history = userMessages(stored)
+      const expected = result.turns.slice(0, history.length)
+      if (Option.isNone(stored.state)) return []
+      if (history.some((text, i) => text !== expected[i]) || history.length > result.turns.length) {
+        return [`${session.sessionId}: stored messages ${JSON.stringify(history)} are not the script's turns in order`]
+      }
+      if (stored.turnsCompleted !== history.length) {
+        return [`${session.sessionId}: ${history.length} user messages but ${stored.turnsCompleted} TurnCompleted events`]
+      }
+      return []
+    })
+    if (result.duplicateAcks > 0) twice.push(`${result.duplicateAcks} turns were acknowledged twice`)
+    const storedTurns = stored.reduce((sum, one) => sum + userMessages(one).length, 0)
+
+    const handoffs = result.acks.flatMap((ack) => ack.handoffs.map((handoff) => ({ ack, handoff })))
+    const contextLost = [
+      ...handoffs.filter(({ handoff }) => !handoff.contextPreserved).map(({ ack, handoff }) =>
+        `${ack.sessionId} turn ${ack.turn + 1}: ${handoff.from}->${handoff.to} acknowledged with contextPreserved false`
+      ),
+      ...stored.filter((one) => one.handoffsLost > 0).map((one) =>
+        `${one.sessionId}: ${one.handoffsLost} stored HandoffCompleted events with contextPreserved false`
+      )
+    ]
+    const storedHandoffs = stored.reduce((sum, one) => sum + one.handoffsCompleted, 0)
+
+    const probe = input.probeTurn
+    const unrecovered = sessions.flatMap(({ session }) => {
+      const last = session.gaveUp[session.gaveUp.length - 1]
+      if (probe !== undefined && session.acks[probe] === undefined) {
+        return [`${session.sessionId}: the turn after the timeline did not succeed${last === undefined ? "" : ` (${last.error})`}`]
+      }
+      return session.acks.length < result.turns.length || session.acks.includes(undefined)
+        ? [`${session.sessionId}: gave up at turn ${(last?.turn ?? session.acks.length) + 1}${last === undefined ? "" : `: ${last.error}`}`]
+        : []
+    })
+    const probed = probe === undefined ? 0 : sessions.filter(({ session }) => session.acks[probe] !== undefined).length
+
+    return [
+      invariant(
+        "no-session-lost",
+        missing,
+        `${sessions.length - missing.length} of ${sessions.length} sessions are in the store`
+      ),
+      invariant(
+        "no-acked-turn-lost",
+        lostTurns,
+        `${acked} acknowledged turns (${recovered} of them found committed after their acknowledgement was lost), ` +
+          `${acked - lostTurns.length} found at their place in the stored histories`
+      ),
+      invariant(
+        "every-turn-once",
+        twice,
+        `${storedTurns} stored user messages, each scripted turn once and in order; ` +
+          `${stored.reduce((sum, one) => sum + one.turnsCompleted, 0)} TurnCompleted events; ${result.duplicateAcks} duplicate acknowledgements`
+      ),
+      invariant(
+        "context-preserved",
+        contextLost,
+        `${handoffs.length} acknowledged and ${storedHandoffs} stored handoffs, ${contextLost.length} with context lost`
+      ),
+      invariant(
+        "faults-recovered",
+        unrecovered,
+        probe === undefined
+          ? `${sessions.length - unrecovered.length} of ${sessions.length} sessions finished every turn; ${result.retries} failed attempts retried by the workers themselves`
+          : `${probed} of ${sessions.length} sessions answered a turn after the timeline ended; ` +
+            `${result.retries} failed attempts were retried by the workers themselves, with no intervention`
+      )
+    ]
+  })

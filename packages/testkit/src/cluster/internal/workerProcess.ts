@@ -1,0 +1,81 @@
+/**
+ * One worker process: spawned with the TypeScript loader when the testkit
+ * runs from its sources, spoken to in JSON lines, its stderr kept (the tail)
+ * for the reason it died.
+ */
+import { type ChildProcess, spawn } from "node:child_process"
+import { createRequire } from "node:module"
+import { createInterface } from "node:readline"
+import { fileURLToPath, pathToFileURL } from "node:url"
+import * as Protocol from "../ClusterProtocol.js"
+import type * as ClusterWorker from "../ClusterWorker.js"
+
+const entry = () => {
+  const self = fileURLToPath(import.meta.url)
+  const extension = self.endsWith(".ts") ? ".ts" : ".js"
+  return fileURLToPath(new URL(`../worker${extension}`, import.meta.url))
+}
+
+// Resolved through `require` because test runners do not all offer
+// `import.meta.resolve`; tsx exports its loader for every condition.
+const tsx = () => {
+  try {
+    return pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href
+  } catch {
+    return undefined
+  }
+}
+
+/** `node` arguments for the worker: sources need the `@baton/source` condition and tsx, as an app in TypeScript does. */
+export const nodeArgs = (options: ClusterWorker.Options): Array<string> => {
+  const script = entry()
+  const loader = tsx()
+  return [
+    ...(script.endsWith(".ts") ? ["--conditions=@baton/source"] : []),
+    ...(loader === undefined ? [] : ["--import", loader]),
+    script,
+    JSON.stringify(options)
+  ]
+}
+
+export interface WorkerProcess {
+  readonly child: ChildProcess
+  readonly pid: number
+  readonly send: (message: Protocol.ToWorker) => void
+  /** The last lines the worker wrote to stderr. */
+  readonly stderr: () => string
+  /** Closes stdin: the worker stops by itself. */
+  readonly close: () => void
+}
+
+export const spawnWorker = (
+  options: ClusterWorker.Options,
+  handlers: {
+    readonly onMessage: (message: Protocol.FromWorker) => void
+    readonly onExit: (code: number | null, signal: NodeJS.Signals | null) => void
+  }
+): WorkerProcess => {
+  const child = spawn(process.execPath, nodeArgs(options), { stdio: ["pipe", "pipe", "pipe"] })
+  let tail = ""
+  child.stderr!.on("data", (chunk) => {
+    tail = (tail + String(chunk)).slice(-4_000)
+  })
+  // A worker that died leaves its pipes broken; writes to them are dropped.
+  child.stdin!.on("error", () => {})
+  createInterface({ input: child.stdout! }).on("line", (line) => {
+    const message = Protocol.decodeFromWorkerLine(line)
+    if (message._tag === "Some") handlers.onMessage(message.value)
+  })
+  // The last lines on stdout arrive before "close", not always before "exit".
+  child.once("close", (code, signal) => handlers.onExit(code, signal))
+  child.once("error", () => {})
+  return {
+    child,
+    pid: child.pid ?? -1,
+    send: (message) => {
+      if (child.stdin!.writable) child.stdin!.write(Protocol.encode(message))
+    },
+    stderr: () => tail,
+    close: () => child.stdin!.end()
+  }
+}

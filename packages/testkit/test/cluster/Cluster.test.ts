@@ -1,0 +1,89 @@
+/**
+ * A small cluster on a real redis-server: two worker processes play the
+ * TripSage demo turns for a few dozen sessions, one worker is SIGKILLed
+ * mid-run, and the coordinator restarts it. Whatever the kill interrupted,
+ * the store must end with every session, every acknowledged turn, and each
+ * scripted turn exactly once.
+ */
+import { Ids, SessionStore } from "@baton/core"
+import { RedisSessionStore } from "@baton/session"
+import { describe, expect, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import { fileURLToPath } from "node:url"
+import * as Cluster from "../../src/cluster/Cluster.js"
+import * as RedisServer from "../../src/chaos/RedisServer.js"
+import { isAlive } from "../processes.js"
+
+const app = fileURLToPath(new URL("../../../../examples/tripsage/src/app.ts", import.meta.url))
+
+const untilShare = (cluster: Cluster.Cluster, share: number) =>
+  Effect.gen(function*() {
+    while (cluster.progress().acked < cluster.progress().total * share) yield* Effect.sleep("20 millis")
+  })
+
+describe("Cluster", () => {
+  it.scopedLive("a worker SIGKILLed mid-run is restarted; no session or acknowledged turn is lost, no turn runs twice", () =>
+    Effect.gen(function*() {
+      const redis = yield* RedisServer.scoped()
+      const events: Array<Cluster.Event> = []
+      const result = yield* Effect.scoped(Effect.gen(function*() {
+        const cluster = yield* Cluster.start({
+          app,
+          store: { url: redis.url },
+          sessions: 24,
+          workers: 2,
+          concurrency: 12,
+          sessionPrefix: "cluster-test",
+          onEvent: (event) => void events.push(event)
+        })
+        // A cluster that fails (workers that cannot start) ends the wait too.
+        yield* Effect.raceFirst(
+          untilShare(cluster, 0.3),
+          Effect.zipRight(cluster.finished, Effect.dieMessage("the run finished before the kill"))
+        )
+        const killed = yield* cluster.kill(0)
+        expect(killed).toBeTypeOf("number")
+        yield* cluster.finished
+        return cluster.result()
+      }))
+
+      // The kill happened mid-run and the slot got a new process that took its sessions over.
+      const slot0 = result.workers[0]!
+      expect(slot0.exits[0]?.signal).toBe("SIGKILL")
+      expect(slot0.pids).toHaveLength(2)
+      const exited = events.find((event) => event._tag === "WorkerExited")
+      expect(exited?._tag === "WorkerExited" && exited.unfinished).toBeGreaterThan(0)
+      const taken = result.sessions.filter((session) => session.assignments > 1)
+      expect(taken.length).toBeGreaterThan(0)
+      expect(taken.every((session) => session.slot === 0)).toBe(true)
+
+      // Every session finished, each turn acknowledged once.
+      const turns = result.turns
+      expect(turns.length).toBeGreaterThan(3)
+      expect(result.duplicateAcks).toBe(0)
+      for (const session of result.sessions) {
+        expect(session.gaveUp).toEqual([])
+        expect(session.acks.map((ack) => ack?.turn)).toEqual(turns.map((_, i) => i))
+      }
+
+      // The store agrees: each session holds each scripted turn once, in order.
+      const stored = yield* Effect.forEach(result.sessions, (session) =>
+        Effect.gen(function*() {
+          const store = yield* SessionStore.SessionStore
+          const id = Ids.sessionId(session.sessionId)
+          const state = yield* store.load(id)
+          const events = yield* store.events(id)
+          return { state, completed: events.filter((event) => event._tag === "TurnCompleted").length }
+        })).pipe(Effect.provide(RedisSessionStore.layer({ url: redis.url })))
+      for (const { completed, state } of stored) {
+        expect(Option.isSome(state)).toBe(true)
+        const users = Option.getOrThrow(state).context.history.filter((message) => message.role === "user")
+        expect(users.map((message) => message.content)).toEqual(turns)
+        expect(completed).toBe(turns.length)
+      }
+
+      // The workers are gone once the cluster's scope closed.
+      expect(result.workers.flatMap((worker) => worker.pids).filter(isAlive)).toEqual([])
+    }), 120_000)
+})
