@@ -8,10 +8,15 @@
 import { Command, CommanderError } from "commander"
 import * as Schema from "effect/Schema"
 import { createRequire } from "node:module"
+import * as Chaos from "./commands/Chaos.js"
+import * as Chat from "./commands/Chat.js"
 import * as Demo from "./commands/Demo.js"
+import * as Load from "./commands/Load.js"
 import * as Mcp from "./commands/Mcp.js"
 import * as MockServer from "./commands/MockServer.js"
 import * as Plan from "./commands/Plan.js"
+import * as Run from "./commands/Run.js"
+import * as Sessions from "./commands/Sessions.js"
 import { ExitCode, type Io } from "./Io.js"
 
 const versionOf = () =>
@@ -36,18 +41,25 @@ Examples:
   $ baton demo                                      play the TripSage demo (or the app in baton.config.json)
   $ baton demo --transport stdio                    the same with its tool services as child processes
   $ baton demo --app path/to/app.ts                 play another app's demo
+  $ baton chat --session trip-1                     talk with the app's agents; the session survives a restart
   $ baton mcp list                                  the MCP servers in baton.config.json, their health and tools
   $ baton mcp call weather forecast '{"location":"Lisbon","start_date":"2026-12-10","end_date":"2026-12-12"}'
   $ baton mock-server flights --http 7001           serve a mock MCP service
   $ baton plan trip-search                          how the app's "trip-search" workflow would run
+  $ baton load --sessions 1000 --slo 'handoff.p99<50ms'  1,000 concurrent sessions against SLOs
   $ baton help demo                                 options of a command
 
 From the repository root, \`pnpm baton <args>\` runs this CLI and \`pnpm demo\` is \`baton demo\`.`
     )
+  Chaos.register(program, io, exit)
+  Chat.register(program, io, exit)
   Demo.register(program, io, exit)
+  Load.register(program, io, exit)
   Mcp.register(program, io, exit)
   MockServer.register(program, io, exit)
   Plan.register(program, io, exit)
+  Run.register(program, io, exit)
+  Sessions.register(program, io, exit)
   return program
 }
 

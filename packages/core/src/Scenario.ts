@@ -65,3 +65,12 @@ export const sessionOf = (scenario: Scenario, turn: Turn): string => turn.sessio
 export const sessions = (scenario: Scenario): Array<string> => [
   ...new Set(scenario.turns.map((turn) => sessionOf(scenario, turn)))
 ]
+
+/**
+ * The turns played in one of the scenario's sessions (by default its own), in
+ * order: what a load run's virtual user replays in a session of its own.
+ *
+ * @since 0.1.0 @category accessors
+ */
+export const turnsIn = (scenario: Scenario, sessionId: string = scenario.sessionId): Array<Turn> =>
+  scenario.turns.filter((turn) => sessionOf(scenario, turn) === sessionId)

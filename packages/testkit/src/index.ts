@@ -1,7 +1,15 @@
 /**
  * @since 0.1.0
  */
+export * as Chaos from "./chaos/Chaos.js"
+export * as ChaosInvariants from "./chaos/ChaosInvariants.js"
+export * as ChaosProfile from "./chaos/ChaosProfile.js"
+export * as Cluster from "./cluster/Cluster.js"
+export * as ClusterError from "./cluster/ClusterError.js"
+export * as ClusterProtocol from "./cluster/ClusterProtocol.js"
+export * as ClusterWorker from "./cluster/ClusterWorker.js"
 export * as Errors from "./Errors.js"
+export * as RedisServer from "./chaos/RedisServer.js"
 export * as FaultSpec from "./FaultSpec.js"
 export * as MockControl from "./MockControl.js"
 export * as MockServer from "./MockServer.js"
@@ -10,3 +18,4 @@ export * as MockService from "./MockService.js"
 export * as MockServices from "./MockServices.js"
 export * as Prng from "./Prng.js"
 export * as ScriptedService from "./ScriptedService.js"
+export * as Load from "./load/index.js"

@@ -21,7 +21,6 @@ import * as AppCommand from "../AppCommand.js"
 import * as AppLoader from "../AppLoader.js"
 import * as ChatEngine from "../chat/ChatEngine.js"
 import * as Plain from "../chat/Plain.js"
-import * as Tui from "../chat/Tui.js"
 import { ExitCode, type Io } from "../Io.js"
 import * as StoreOptions from "../StoreOptions.js"
 
@@ -78,7 +77,12 @@ export const run = (options: Options, io: Io, terminal: Terminal): Effect.Effect
     }
     return yield* Effect.gen(function*() {
       const engine = yield* ChatEngine.make(settings)
-      yield* Effect.promise(() => terminal.interactive ? Tui.run(engine) : Plain.run(engine, terminal.input, io.write))
+      // ink and React load only for a terminal: every other command starts without them.
+      yield* Effect.promise(() =>
+        terminal.interactive
+          ? import("../chat/Tui.js").then((Tui) => Tui.run(engine))
+          : Plain.run(engine, terminal.input, io.write)
+      )
       return ExitCode.ok as number
     }).pipe(
       Effect.scoped,

@@ -27,7 +27,7 @@
  *
  * @since 0.1.0
  */
-import type { BatonApp } from "@baton/core"
+import { type BatonApp, Scenario } from "@baton/core"
 import * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
 import type * as Protocol from "./ClusterProtocol.js"
@@ -199,13 +199,8 @@ const ackedCount = (session: MutableSession) => {
  *
  * @since 0.1.0 @category accessors
  */
-export const demoTurns = (app: BatonApp.BatonApp): ReadonlyArray<string> => {
-  const demo = app.demo
-  if (demo === undefined) return []
-  return demo.turns
-    .filter((turn: { readonly sessionId?: string | undefined }) => (turn.sessionId ?? demo.sessionId) === demo.sessionId)
-    .map((turn) => turn.text)
-}
+export const demoTurns = (app: BatonApp.BatonApp): ReadonlyArray<string> =>
+  app.demo === undefined ? [] : Scenario.turnsIn(app.demo).map((turn) => turn.text)
 
 /**
  * Starts the workers and assigns the sessions; the workers stop when the

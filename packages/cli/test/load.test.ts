@@ -1,0 +1,210 @@
+import { describe, expect, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import { mkdtempSync, readFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import * as Path from "node:path"
+import { RedisServer } from "@baton/testkit"
+import * as LoadOptions from "../src/load/LoadOptions.js"
+import * as Progress from "../src/load/Progress.js"
+import { baton } from "./support.js"
+
+// Small runs, each bounded: the process is killed after a minute (a shared
+// CI machine may be slow), the run itself takes seconds.
+const bounded = { timeoutMs: 60_000 }
+const temp = () => mkdtempSync(Path.join(tmpdir(), "baton-load-"))
+
+describe("baton load", () => {
+  it("plays concurrent sessions, loses none, preserves every context, and writes JSON and HTML reports", async () => {
+    const dir = temp()
+    const json = Path.join(dir, "report.json")
+    const html = Path.join(dir, "report.html")
+    const { code, stderr, stdout } = await baton([
+      "load",
+      "--sessions", "60",
+      "--concurrency", "30",
+      "--turns", "6",
+      "--ramp-up", "200ms",
+      "--seed", "7",
+      "--slo", "handoff.p99<60s,errors<=0",
+      "--json", json,
+      "--html", html,
+      "--progress-interval", "200ms"
+    ], bounded)
+    expect(stderr).toMatch(/^progress \d+%: \d+\/60 sessions · \d+ turns \(0 failed\) · /m)
+    expect(stderr).toContain("progress 100%: 60/60 sessions · 360 turns (0 failed)")
+    expect(code).toBe(0)
+    const lines = stdout.split("\n")
+    expect(lines[0]).toMatch(/^Load — TripSage: /)
+    expect(lines[1]).toBe(
+      "60 sessions · 30 at a time · 6 turns each · ramp-up 200.0 ms · seed 7 · store memory (this process only) · tools in-process"
+    )
+    expect(lines).toContain("sessions lost                    0 ✓")
+    expect(lines).toContain("context-preservation violations  0 ✓")
+    expect(stdout).toMatch(/^latency +count +p50 +p90 +p95 +p99 +p99\.9 +max$/m)
+    expect(stdout).toMatch(/^turn +360 /m)
+    expect(stdout).toMatch(/^SLO handoff\.p99<60000ms +[\d.]+ ms +met$/m)
+    expect(lines).toContain("result PASS")
+    expect(stdout).toContain(`report written to ${json}`)
+
+    const report = JSON.parse(readFileSync(json, "utf8"))
+    expect(report).toMatchObject({
+      format: "baton.load-report",
+      version: 1,
+      settings: { app: "TripSage", sessions: 60, concurrency: 30, turnsPerSession: 6, seed: 7 },
+      sessions: { started: 60, completed: 60, lost: 0 },
+      turns: { total: 360, failed: 0 },
+      handoffs: { contextViolations: 0 },
+      passed: true
+    })
+    expect(report.handoffs.completed).toBeGreaterThanOrEqual(60)
+    expect(report.latency.handoff.summary.count).toBe(report.handoffs.completed)
+    expect(report.latency.turn.summary.p50).toBeGreaterThan(0)
+    expect(report.latency.restore.summary.count).toBeGreaterThanOrEqual(360)
+    expect(report.latency.workflow.summary.count).toBeGreaterThan(0)
+    expect(report.tools.map((tool: { service: string }) => tool.service)).toEqual(
+      expect.arrayContaining(["flights", "weather", "accommodations"])
+    )
+    expect(report.slo).toEqual([
+      expect.objectContaining({ objective: "handoff.p99<60000ms", met: true }),
+      { objective: "errors<=0", actual: 0, unit: "turns", met: true }
+    ])
+    expect(report.timeline.buckets.reduce((sum: number, b: { turns: number }) => sum + b.turns, 0)).toBe(360)
+
+    const page = readFileSync(html, "utf8")
+    expect(page.startsWith("<!doctype html>")).toBe(true)
+    expect(page.match(/<svg /g)?.length).toBe(6)
+    expect(page).toContain("Turn latency distribution")
+    expect(page).toContain("Throughput (turns per second)")
+    expect(page).toContain("Errors (failed turns per second)")
+    // Self-contained: no scripts, stylesheets, images or links to fetch.
+    expect(page).not.toMatch(/<script|<link|<img|\ssrc=|\shref=|url\(/i)
+  }, 90_000)
+
+  it("exits 1 when an SLO is breached, and says which", async () => {
+    const { code, stdout } = await baton(
+      ["load", "--sessions", "4", "--turns", "2", "--slo", "turn.p50<1us,errors<1%"],
+      bounded
+    )
+    expect(code).toBe(1)
+    expect(stdout).toMatch(/^SLO turn\.p50<0\.001ms +\S+ (ms|s) +BREACHED$/m)
+    expect(stdout).toMatch(/^SLO errors<1% +0 % +met$/m)
+    expect(stdout).toContain("sessions lost                    0 ✓")
+    expect(stdout).toContain("result FAIL")
+  }, 90_000)
+
+  it("injects a fault profile through the app, counts the failed turns, and loses no session", async () => {
+    const dir = temp()
+    const json = Path.join(dir, "faults.json")
+    const { code, stdout } = await baton(
+      ["load", "--sessions", "3", "--turns", "2", "--faults", "weather=error:rpc(-32050)@1", "--slo", "errors<1%", "--json", json],
+      bounded
+    )
+    // Every forecast fails: the first turn (the destination's forecast) fails for each session.
+    expect(code).toBe(1)
+    expect(stdout).toContain("faults: weather=error:rpc(-32050)@1#1")
+    expect(stdout).toMatch(/^SLO errors<1% +50 % +BREACHED$/m)
+    const report = JSON.parse(readFileSync(json, "utf8"))
+    expect(report.settings.faults).toEqual({ weather: "error:rpc(-32050)@1#1" })
+    expect(report.turns).toMatchObject({ total: 6, failed: 3, errorRate: 50 })
+    expect(report.turns.outcomes.error).toBe(3)
+    expect(report.tools.find((tool: { service: string }) => tool.service === "weather").outcomes.error).toBe(3)
+    // Failed turns were never acknowledged, so nothing acknowledged is missing.
+    expect(report.sessions).toMatchObject({ started: 3, completed: 3, lost: 0 })
+    expect(report.handoffs.contextViolations).toBe(0)
+  }, 90_000)
+
+  it.each([
+    [["--slo", "turn.p98<3ms"], /^error: invalid SLO at character 1 of "turn\.p98<3ms": unknown statistic "p98"/],
+    [["--slo", "handoff.p99<50ms,latency<3"], /^error: invalid SLO at character 18 /],
+    [["--faults", "weather=explode"], /^error: invalid fault profile "weather=explode": weather: Invalid fault spec/],
+    [["--sessions", "0"], /^error: --sessions must be a positive whole number, got "0"\n$/],
+    [["--faults", "nowhere=hang", "--sessions", "1", "--turns", "1"], /^error: cannot inject faults into "nowhere": /]
+  ])("exits 2 with a one-line reason on %j", async (args, message) => {
+    const { code, stderr, stdout } = await baton(["load", ...args], bounded)
+    expect(code).toBe(2)
+    expect(stdout).toBe("")
+    expect(stderr).toMatch(message)
+    expect(stderr.trimEnd().split("\n").filter((line) => line.startsWith("error:"))).toHaveLength(1)
+  }, 90_000)
+
+  it("shows examples and exit codes in its help", async () => {
+    const { code, stdout } = await baton(["load", "--help"], bounded)
+    expect(code).toBe(0)
+    expect(stdout).toContain("Examples:\n  $ baton load --sessions 1000")
+    expect(stdout).toContain("Exit codes: 0 no session lost, every context preserved and every SLO met, 1 otherwise, 2 usage error.")
+    expect(stdout).toContain("--workers <n>")
+  }, 90_000)
+
+  it("plays the sessions on two worker processes sharing a Redis store, losing none", async () => {
+    const redis = await Effect.runPromise(RedisServer.start())
+    try {
+      const dir = temp()
+      const json = Path.join(dir, "report.json")
+      const { code, stderr, stdout } = await baton([
+        "load", "--sessions", "40", "--workers", "2", "--store", "redis", "--redis-url", redis.url,
+        "--slo", "handoff.p99<60s", "--json", json, "--progress-interval", "1s"
+      ], { timeoutMs: 120_000 })
+      expect(stderr).toMatch(/^progress \d+%: \d+\/40 sessions/m)
+      expect(code).toBe(0)
+      expect(stdout).toMatch(/shared by 2 worker processes/)
+      expect(stdout).toContain("sessions lost                    0 ✓")
+      const report = JSON.parse(readFileSync(json, "utf8"))
+      expect(report.sessions).toMatchObject({ started: 40, completed: 40, lost: 0 })
+      expect(report.turns.total).toBe(40 * report.settings.turnsPerSession)
+      expect(report.turns.failed).toBe(0)
+      expect(report.handoffs.contextViolations).toBe(0)
+      expect(report.passed).toBe(true)
+    } finally {
+      await Effect.runPromise(redis.dispose)
+    }
+  }, 150_000)
+
+  it("refuses --workers without the Redis store the workers would share", async () => {
+    const { code, stderr } = await baton(["load", "--workers", "2", "--sessions", "1"], bounded)
+    expect(code).toBe(2)
+    expect(stderr).toBe("error: --workers needs --store redis: the worker processes share its sessions\n")
+  }, 90_000)
+})
+
+describe("baton load's option values", () => {
+  it("reads durations with units, bare numbers as seconds", () => {
+    expect(LoadOptions.duration("--duration", "500ms")).toEqual(Either.right(500))
+    expect(LoadOptions.duration("--duration", "1.5s")).toEqual(Either.right(1500))
+    expect(LoadOptions.duration("--duration", "2m")).toEqual(Either.right(120_000))
+    expect(LoadOptions.duration("--duration", "30")).toEqual(Either.right(30_000))
+    expect(LoadOptions.duration("--duration", "soon")).toEqual(
+      Either.left('--duration must be a duration such as 500ms, 30s or 2m, got "soon"')
+    )
+  })
+
+  it("reads whole numbers", () => {
+    expect(LoadOptions.positiveInt("--sessions", "200")).toEqual(Either.right(200))
+    expect(Either.isLeft(LoadOptions.positiveInt("--sessions", "0"))).toBe(true)
+    expect(Either.isLeft(LoadOptions.positiveInt("--sessions", "1.5"))).toBe(true)
+    expect(LoadOptions.integer("--seed", "-3")).toEqual(Either.right(-3))
+    expect(Either.isLeft(LoadOptions.integer("--seed", "x"))).toBe(true)
+  })
+
+  it("draws progress as a bar on a terminal and as a line in logs", () => {
+    const progress = {
+      elapsedMs: 12_300,
+      sessionsTotal: 1000,
+      turnsTotal: 6000,
+      durationMs: null,
+      sessionsStarted: 600,
+      sessionsCompleted: 450,
+      turns: 2700,
+      failedTurns: 2,
+      handoffs: 2400,
+      contextViolations: 0,
+      recentTurnsPerSecond: 119.6
+    }
+    expect(Progress.bar(progress, 20)).toBe(
+      "[█████████░░░░░░░░░░░]  45% 450/1000 sessions · 2700 turns (2 failed) · 2400 handoffs · 120 turns/s · 0 violations · 12.3 s"
+    )
+    expect(Progress.line({ ...progress, sessionsTotal: null, turnsTotal: null, durationMs: 60_000 })).toBe(
+      "progress 20%: 450 sessions · 2700 turns (2 failed) · 2400 handoffs · 120 turns/s · 0 violations · 12.3 s"
+    )
+  })
+})

@@ -1,0 +1,152 @@
+/**
+ * A load run over worker processes (`baton load --workers N`): the sessions
+ * are played by a `Cluster` of workers sharing one Redis session store, and
+ * the report is built from their acknowledgements. Every session is then
+ * restored from the store and checked: it is lost when it is gone, older than
+ * its last acknowledged version, or missing an acknowledged turn's message.
+ *
+ * Workers report turns and handoffs, not their tool calls, so a cluster
+ * report has turn and handoff latency, sessions lost and context violations,
+ * but no tool, workflow or restore histograms, and no memory per session
+ * (workers report only their peak heap).
+ *
+ * @since 0.1.0
+ */
+import { Ids, SessionStore } from "@baton/core"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Cluster from "../cluster/Cluster.js"
+import type { ClusterError } from "../cluster/ClusterError.js"
+import type { Progress } from "./LoadRun.js"
+import * as Recorder from "./Recorder.js"
+import * as Report from "./Report.js"
+import * as Slo from "./Slo.js"
+
+/** @since 0.1.0 @category models */
+export interface Options {
+  /** The host app module's path. */
+  readonly app: string
+  readonly store: Cluster.StoreSpec
+  readonly sessions: number
+  readonly workers: number
+  /** Sessions in flight at once across all workers. */
+  readonly concurrency?: number
+  readonly objectives?: ReadonlyArray<Slo.Objective>
+  /** The run's settings as the report records them. */
+  readonly settings: Report.Settings
+  readonly onProgress?: (progress: Progress) => Effect.Effect<void>
+  /** Default 1 s. */
+  readonly progressIntervalMs?: number
+}
+
+const lostSessions = (store: SessionStore.Service, result: Cluster.Result) =>
+  Effect.map(
+    Effect.forEach(result.sessions, (session) => {
+      const acked = session.acks.filter((ack) => ack !== undefined)
+      const lastVersion = Math.max(0, ...acked.map((ack) => ack.version))
+      const unfinished = acked.length < result.turns.length
+      return store.restore(Ids.sessionId(session.sessionId)).pipe(
+        Effect.map((restored): Report.LostSession | undefined => {
+          if (Option.isNone(restored)) {
+            return acked.length === 0 && !unfinished ? undefined : { sessionId: session.sessionId, reason: "the session is gone" }
+          }
+          const state = restored.value
+          if (state.version < lastVersion) {
+            return {
+              sessionId: session.sessionId,
+              reason: `version ${state.version} is older than the last acknowledged version ${lastVersion}`
+            }
+          }
+          const said = state.context.history.filter((message) => message.role === "user").map((message) => message.content)
+          const missing = acked.findIndex((ack) => said[ack.turn] !== result.turns[ack.turn])
+          if (missing >= 0) {
+            return { sessionId: session.sessionId, reason: `acknowledged turn ${acked[missing]!.turn + 1} is missing` }
+          }
+          return unfinished
+            ? { sessionId: session.sessionId, reason: session.gaveUp.at(-1)?.error ?? "unfinished" }
+            : undefined
+        }),
+        Effect.catchAll((error) =>
+          Effect.succeed<Report.LostSession | undefined>({ sessionId: session.sessionId, reason: `restore failed: ${error.message}` })
+        )
+      )
+    }, { concurrency: 16 }),
+    (results) => results.filter((lost): lost is Report.LostSession => lost !== undefined)
+  )
+
+const report = (result: Cluster.Result, lost: ReadonlyArray<Report.LostSession>, options: Options) => {
+  // Turns found committed after a crash have no timing of their own: counted as sessions' progress, not timed.
+  const played = result.acks.filter((ack) => !ack.recovered)
+  const recorder = Recorder.make(played.length === 0 ? Date.now() : Math.min(...played.map((ack) => ack.at - ack.durationMs)))
+  for (const ack of played) {
+    Recorder.recordTurn(recorder, { at: ack.at, durationMs: ack.durationMs, outcome: "ok", failed: false, handoffs: ack.handoffs })
+  }
+  recorder.retries = result.retries
+  recorder.sessionsStarted = result.sessions.length
+  recorder.sessionsCompleted = result.sessions.length - lost.length
+  const base = Report.fromRecorder(recorder, {
+    wallMs: result.wallMs,
+    settings: options.settings,
+    lost: lost.slice(0, 20),
+    lostCount: lost.length,
+    // Workers report their peak heap, not a delta after GC: no honest per-session figure.
+    memory: null
+  })
+  return Report.withVerdicts(base, Slo.evaluate(options.objectives ?? [], base))
+}
+
+/**
+ * Plays the run on the workers, then checks every session in the store the
+ * workers shared (the `SessionStore` provided, which must be that store).
+ *
+ * @since 0.1.0 @category constructors
+ */
+export const run = (options: Options): Effect.Effect<Report.Report, ClusterError, SessionStore.SessionStore> =>
+  Effect.gen(function*() {
+    const store = yield* SessionStore.SessionStore
+    const startedAt = Date.now()
+    const result = yield* Effect.scoped(Effect.gen(function*() {
+      const cluster = yield* Cluster.start({
+        app: options.app,
+        store: options.store,
+        sessions: options.sessions,
+        workers: options.workers,
+        ...(options.concurrency === undefined ? {} : { concurrency: Math.ceil(options.concurrency / options.workers) })
+      })
+      const onProgress = options.onProgress
+      if (onProgress !== undefined) {
+        let last = { at: startedAt, turns: 0 }
+        const tick = Effect.suspend(() => {
+          const { acked, total } = cluster.progress()
+          const sofar = cluster.result()
+          const now = Date.now()
+          const progress: Progress = {
+            elapsedMs: now - startedAt,
+            sessionsTotal: options.sessions,
+            turnsTotal: total,
+            durationMs: null,
+            sessionsStarted: options.sessions,
+            sessionsCompleted: sofar.sessions.filter((session) =>
+              session.acks.filter((ack) => ack !== undefined).length >= sofar.turns.length
+            ).length,
+            turns: acked,
+            failedTurns: 0,
+            handoffs: sofar.acks.reduce((sum, ack) => sum + ack.handoffs.filter((handoff) => handoff.success).length, 0),
+            contextViolations: sofar.acks.reduce(
+              (sum, ack) => sum + ack.handoffs.filter((handoff) => !handoff.contextPreserved).length,
+              0
+            ),
+            recentTurnsPerSecond: ((acked - last.turns) * 1000) / Math.max(1, now - last.at)
+          }
+          last = { at: now, turns: acked }
+          return onProgress(progress)
+        })
+        yield* Effect.forkScoped(
+          Effect.forever(Effect.zipRight(Effect.sleep(options.progressIntervalMs ?? 1000), tick))
+        )
+      }
+      yield* cluster.finished
+      return cluster.result()
+    }))
+    return report(result, yield* lostSessions(store, result), options)
+  })

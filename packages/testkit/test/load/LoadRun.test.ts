@@ -1,0 +1,106 @@
+import { Agent, type BatonApp, Conversation, Ids, SessionStore } from "@baton/core"
+import { describe, expect, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import * as Layer from "effect/Layer"
+import * as Schema from "effect/Schema"
+import * as LoadRun from "../../src/load/LoadRun.js"
+import * as Slo from "../../src/load/Slo.js"
+
+const State = Schema.Struct({ topic: Schema.optional(Schema.String) })
+const [greeter, helper] = [Ids.agentId("greeter"), Ids.agentId("helper")]
+
+/** A two-agent app without tool services: greeter hands "help" questions to helper. */
+const app: BatonApp.BatonApp = {
+  name: "Helpdesk",
+  description: "greets, then helps",
+  layer: () =>
+    Conversation.layer({
+      agents: [
+        Agent.make<typeof State.Type>({
+          id: greeter,
+          description: "Greets",
+          handoffTargets: [helper],
+          capabilities: [],
+          handle: ({ message }) =>
+            Effect.succeed(
+              /help/i.test(message.content)
+                ? Agent.transfer(helper, "a help question", { state: { topic: "help" } })
+                : Agent.reply("Hello!")
+            )
+        }),
+        Agent.make<typeof State.Type>({
+          id: helper,
+          description: "Helps",
+          requiredContext: ["topic"],
+          capabilities: [],
+          handle: ({ message }) => Effect.succeed(Agent.reply(`Helping with: ${message.content}`))
+        })
+      ],
+      stateSchema: State,
+      initialState: () => ({}),
+      entryAgent: greeter
+    }),
+  demo: {
+    name: "hello, help",
+    userId: "u",
+    sessionId: "s",
+    turns: [{ text: "hi" }, { text: "help me please" }, { text: "thanks" }]
+  }
+}
+
+/** The memory store, but commits of sessions whose id ends in `suffix` vanish: acknowledged, never kept. */
+const lossy = (suffix: string) =>
+  Layer.effect(
+    SessionStore.SessionStore,
+    Effect.map(SessionStore.SessionStore, (store) => ({
+      ...store,
+      commit: (input: SessionStore.CommitInput) => (input.state.sessionId.endsWith(suffix) ? Effect.void : store.commit(input))
+    }))
+  ).pipe(Layer.provide(SessionStore.layerMemory))
+
+const objectives = Either.getOrThrow(Slo.parse("handoff.p99<10s,errors<=0"))
+
+describe("LoadRun", () => {
+  it.effect("plays every session's turns, records turns, handoffs and restores, and loses nothing", () =>
+    Effect.gen(function*() {
+      const progress: Array<LoadRun.Progress> = []
+      const report = yield* LoadRun.run(app, {
+        sessions: 40,
+        concurrency: 8,
+        activeTurns: 4,
+        objectives,
+        progressIntervalMs: 5,
+        onProgress: (p) => Effect.sync(() => void progress.push(p))
+      })
+      expect(report.sessions).toEqual({ started: 40, completed: 40, lost: 0, lostExamples: [] })
+      expect(report.turns).toMatchObject({ total: 120, failed: 0, errorRate: 0 })
+      expect(report.turns.outcomes.ok).toBe(120)
+      expect(report.handoffs).toEqual({ completed: 40, refused: 0, contextViolations: 0 })
+      expect(report.latency.handoff.summary.count).toBe(40)
+      expect(report.latency.restore.summary.count).toBe(120)
+      expect(report.settings).toMatchObject({ app: "Helpdesk", sessions: 40, concurrency: 8, activeTurns: 4, turnsPerSession: 3 })
+      expect(report.slo.map((v) => [v.objective, v.met])).toEqual([["handoff.p99<10000ms", true], ["errors<=0", true]])
+      expect(report.passed).toBe(true)
+      expect(progress.at(-1)).toMatchObject({ sessionsCompleted: 40, turns: 120, handoffs: 40 })
+    }).pipe(Effect.provide(SessionStore.layerMemory)))
+
+  it.effect("finds the sessions whose acknowledged turns the store did not keep", () =>
+    Effect.gen(function*() {
+      const report = yield* LoadRun.run(app, { sessions: 5, turns: 2 })
+      expect(report.sessions.lost).toBe(1)
+      expect(report.sessions.lostExamples).toEqual([{ sessionId: expect.stringMatching(/-3$/), reason: "the session is gone" }])
+      expect(report.passed).toBe(false)
+    }).pipe(Effect.provide(lossy("-3"))))
+
+  it.effect("refuses faults for an app that cannot inject them, and a run without a scenario", () =>
+    Effect.gen(function*() {
+      const faults = yield* Effect.flip(LoadRun.run(app, { sessions: 1, faults: { weather: "hang" } }))
+      expect(faults.message).toBe('the app "Helpdesk" provides no BatonApp.FaultInjector, so faults cannot be injected')
+      const { demo: _, ...noDemo } = app
+      const scenario = yield* Effect.flip(LoadRun.run(noDemo, { sessions: 1 }))
+      expect(scenario.message).toBe('the app "Helpdesk" has no demo scenario to play')
+      const zero = yield* Effect.flip(LoadRun.run(app, { sessions: 0 }))
+      expect(zero._tag).toBe("InvalidLoadSetup")
+    }).pipe(Effect.provide(SessionStore.layerMemory)))
+})
