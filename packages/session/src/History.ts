@@ -38,6 +38,7 @@ import {
   type Errors,
   type HandoffContext,
   Ids,
+  Lexical,
   type Message,
   SessionStore,
   Summariser
@@ -45,7 +46,6 @@ import {
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
-import { bm25, tokenize } from "./internal/lexical.js"
 
 /**
  * The full history behind a compressed one cannot be brought back: the
@@ -213,7 +213,7 @@ const compile = (rules: TopicRules): CompiledRules => {
   const phrases: Array<readonly [string, string]> = []
   for (const [topic, keywords] of Object.entries(rules)) {
     for (const keyword of keywords) {
-      const tokens = tokenize(keyword)
+      const tokens = Lexical.tokenize(keyword)
       if (tokens.length === 1 && /^[\p{L}\p{N}]+$/u.test(keyword)) {
         words.set(tokens[0]!, [...(words.get(tokens[0]!) ?? []), topic])
       } else {
@@ -234,7 +234,7 @@ const compile = (rules: TopicRules): CompiledRules => {
 export const topicsOf = (text: string, rules: TopicRules = defaultTopics): Array<string> => {
   const { phrases, words } = compile(rules)
   const found = new Set<string>()
-  for (const token of tokenize(text)) for (const topic of words.get(token) ?? []) found.add(topic)
+  for (const token of Lexical.tokenize(text)) for (const topic of words.get(token) ?? []) found.add(topic)
   const lower = text.toLowerCase()
   for (const [phrase, topic] of phrases) if (lower.includes(phrase)) found.add(topic)
   return Object.keys(rules).filter((topic) => found.has(topic))
@@ -312,7 +312,7 @@ export const relevant = (
   const turns = turnsOf(history)
   const candidates = turns.slice(0, Math.max(0, turns.length - (options.skipRecent ?? 0)))
   if (k <= 0 || candidates.length === 0) return []
-  const lexical = bm25(candidates.map((turn) => tokenize(textOf(turn))), request)
+  const lexical = Lexical.score(candidates.map((turn) => Lexical.tokenize(textOf(turn))), request)
   const wanted = new Set(topicsOf(request, rules))
   return candidates
     .map((turn, i) => {
