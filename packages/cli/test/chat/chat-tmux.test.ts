@@ -29,8 +29,10 @@ describe("baton chat (terminal, under tmux)", () => {
       .join(" ")
     await tmux(
       "new-session", "-d", "-s", name, "-x", "120", "-y", "40", "-c", root,
-      // The pane stays open after the CLI ends, showing its exit status.
-      `NO_COLOR=1 ${command}; echo "baton exited with $?"; sleep ${STEP_MS / 1000}`
+      // The pane stays open after the CLI ends, showing its exit status. A
+      // person at a terminal has no CI variable; with one (CI runs set it) ink
+      // draws only the last frame, when the app ends.
+      `env -u CI -u CONTINUOUS_INTEGRATION NO_COLOR=1 ${command}; echo "baton exited with $?"; sleep ${STEP_MS / 1000}`
     )
     try {
       let screen = ""
