@@ -65,11 +65,14 @@ export const make = (
         )
       )
 
-    const connectOnce = (instance: Instance, ready: Deferred.Deferred<void>) =>
+    // A server that starts slowly (a child process on a busy machine) would
+    // time out on every attempt alike, so each failed attempt doubles the
+    // next one's time, up to eight times the configured timeout.
+    const connectOnce = (instance: Instance, ready: Deferred.Deferred<void>, failures: number) =>
       Effect.scoped(Effect.gen(function*() {
         const connection = yield* McpConnection.connect(instance.endpoint, {
           service,
-          timeoutMs: options.connectTimeoutMs,
+          timeoutMs: options.connectTimeoutMs * 2 ** Math.min(failures, 3),
           ...(options.clientInfo === undefined ? {} : { clientInfo: options.clientInfo })
         })
         connection.client.setNotificationHandler(ToolListChangedNotificationSchema, () => {
@@ -95,7 +98,7 @@ export const make = (
         const maxMs = server.reconnect?.maxDelayMs ?? defaults.maxDelayMs
         let failures = 0
         while (true) {
-          const exit = yield* Effect.exit(connectOnce(instance, ready))
+          const exit = yield* Effect.exit(connectOnce(instance, ready, failures))
           yield* Deferred.succeed(ready, undefined)
           if (Exit.isSuccess(exit)) {
             failures = 0
