@@ -22,6 +22,7 @@ import * as Cluster from "../cluster/Cluster.js"
 import { ClusterError } from "../cluster/ClusterError.js"
 import * as Modules from "../cluster/internal/modules.js"
 import * as ChaosInvariants from "./ChaosInvariants.js"
+import * as ServiceProcesses from "./internal/serviceProcesses.js"
 import * as ChaosProfile from "./ChaosProfile.js"
 import * as RedisServer from "./RedisServer.js"
 
@@ -119,6 +120,7 @@ export const run = (
       // A spare takes a killed worker's place at once: recovery is not a cold start.
       spares: profile.steps({ seed, workers }).some((step) => step.action._tag === "KillWorker") ? 1 : 0,
       sessionPrefix: `chaos-${profile.name}-${seed}`,
+      ...(profile.transport === undefined ? {} : { transport: profile.transport }),
       ...(options.turns === undefined ? {} : { turns: options.turns }),
       onEvent: (event) => {
         switch (event._tag) {
@@ -165,6 +167,11 @@ export const run = (
             yield* Effect.sleep(action.downMs)
             yield* redis.restart
             return note("recovery", `redis-server started again on port ${redis.port} after ${action.downMs} ms`)
+          }
+          case "KillService": {
+            const workerPids = cluster.result().workers.flatMap((worker) => worker.pids.slice(-1))
+            const killed = yield* ServiceProcesses.kill(workerPids, action.service)
+            return note("fault", `SIGKILL ${action.service} (pids ${killed.join(", ") || "none found"}) ${at}`)
           }
           case "Fault": {
             yield* Effect.forEach(action.services, (service) => cluster.fault(service, action.spec))

@@ -5,10 +5,11 @@
  * worker to kill and jitters when each step fires.
  *
  * The service faults are injected through the app's `BatonApp.FaultInjector`
- * into every worker's mock services (the workers serve them in process), so
- * `service-crash` makes a service behave as a crashed process does — its
- * connection closes instead of answering — rather than killing an operating
- * system process.
+ * into every worker's mock services. `service-crash` instead runs the
+ * workers' services as child processes (`stdio`) and SIGKILLs one service's
+ * processes: the MCP pool notices the closed pipe and starts the service
+ * again. `all` uses the injected `crash` fault for its service crash, so its
+ * workers keep their services in process and start fast.
  *
  * @since 0.1.0
  */
@@ -20,6 +21,8 @@ export type Action =
   | { readonly _tag: "KillWorker"; readonly slot: number }
   /** Stop redis-server, wait `downMs`, start it again on the same port with its append-only file. */
   | { readonly _tag: "RestartRedis"; readonly downMs: number }
+  /** SIGKILL every process of the service (one per worker); the workers' MCP pools start it again. */
+  | { readonly _tag: "KillService"; readonly service: string }
   /** Set `spec` on the services for `forMs`, then clear it. */
   | { readonly _tag: "Fault"; readonly services: ReadonlyArray<string>; readonly spec: string; readonly forMs: number }
 
@@ -35,6 +38,8 @@ export interface Profile {
   readonly name: string
   readonly description: string
   readonly steps: (context: { readonly seed: number; readonly workers: number }) => ReadonlyArray<Step>
+  /** How the workers reach the app's services. Default `in-process`. */
+  readonly transport?: "in-process" | "stdio"
 }
 
 const jitter = (seed: number, name: string, at: number) => at + Prng.derive(seed, name, at).between(-0.03, 0.03)
@@ -61,9 +66,10 @@ const redisRestart: Profile = {
 }
 const serviceCrash: Profile = {
   name: "service-crash",
-  description: "the weather service crashes on every call for 2 s (FaultInjector `crash`: its connection closes instead of " +
-    "answering, as a dead process's would; the MCP pool reconnects) — an injected crash, not a killed OS process",
-  steps: fault(0.25, ["weather"], "crash", 2_000)
+  description: "SIGKILL the weather service's process in every worker (services run as stdio child processes); " +
+    "the MCP pools start it again",
+  steps: ({ seed }) => [{ at: jitter(seed, "service", 0.25), action: { _tag: "KillService", service: "weather" } }],
+  transport: "stdio"
 }
 const serviceFlap: Profile = {
   name: "service-flap",
@@ -77,7 +83,8 @@ const latencySpike: Profile = {
 }
 const all: Profile = {
   name: "all",
-  description: "every fault in turn: worker crash, service flap, Redis restart, service crash, latency spike",
+  description: "every fault in turn: worker crash, service flap, Redis restart, service crash (the injected `crash` " +
+    "fault: the connection closes as a dead process's would), latency spike",
   steps: (context) => [
     ...killWorker(0.15)(context),
     ...fault(0.3, ["flights"], "flap(300,300)", 2_000)(context),
@@ -111,6 +118,8 @@ export const describeAction = (action: Action): string => {
       return `SIGKILL worker ${action.slot}`
     case "RestartRedis":
       return `stop redis-server for ${action.downMs} ms`
+    case "KillService":
+      return `SIGKILL the ${action.service} service's processes`
     case "Fault":
       return `${action.services.join(", ")}: ${action.spec} for ${action.forMs} ms`
   }
