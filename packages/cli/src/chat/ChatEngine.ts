@@ -13,7 +13,7 @@
  *
  * @since 0.1.0
  */
-import { BatonApp, type BatonEvent, Conversation, EventBus, Ids, ServiceHealth, SessionStore } from "@baton/core"
+import { BatonApp, type BatonEvent, Conversation, type Errors, EventBus, Ids, ServiceHealth, SessionStore } from "@baton/core"
 import { SessionManager } from "@baton/session"
 import { FaultSpec } from "@baton/testkit"
 import * as Cause from "effect/Cause"
@@ -24,6 +24,7 @@ import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Runtime from "effect/Runtime"
+import type * as Scope from "effect/Scope"
 import * as ChatState from "./ChatState.js"
 import * as Slash from "./Slash.js"
 
@@ -65,7 +66,13 @@ const ago = (ms: number) => {
  *
  * @since 0.1.0 @category constructors
  */
-export const make = (options: Options) =>
+export const make = (
+  options: Options
+): Effect.Effect<
+  Engine,
+  Errors.InvalidTurn | Errors.Forbidden | Errors.SessionStoreError | Errors.SessionCorrupted,
+  Requirements | Scope.Scope
+> =>
   Effect.gen(function*() {
     const conversation = yield* Conversation.Conversation
     const store = yield* SessionStore.SessionStore
