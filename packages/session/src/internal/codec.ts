@@ -44,10 +44,14 @@ const parsedHistoryOf = (history: ReadonlyArray<Message.Message>) =>
 
 const NO_HISTORY: ReadonlyArray<Message.Message> = []
 
+/** A record as written: its JSON in UTF-8, and the CRC-32 of those bytes. */
+export interface EncodedRecord {
+  readonly bytes: Buffer
+  readonly checksum: number
+}
+
 /** The stored record of a state: redacted, validated, encoded, checksummed. */
-export const encodeState = (
-  state: SessionState.SessionState
-): Either.Either<StoredRecord & { readonly checksum: number }, string> => {
+export const encodeState = (state: SessionState.SessionState): Either.Either<EncodedRecord, string> => {
   const { history } = state.context
   const shell = encodeSession(Sensitive.redactState({ ...state, context: { ...state.context, history: NO_HISTORY } }))
   if (Either.isLeft(shell)) return Either.left(`the state does not encode: ${describe(shell.left)}`)
@@ -67,8 +71,12 @@ export const encodeState = (
     encodedOf.set(message, stored)
     messages[i] = stored
   }
-  const json = JSON.stringify({ ...shell.right, context: { ...shell.right.context, history: messages } })
-  return Either.right({ json, checksum: checksum(json) })
+  // Bytes, not the JSON string: the record leaves the V8 heap at once (the
+  // string is dropped here), so a container V8 chose to pretenure cannot keep
+  // a 30 KB string alive through young-generation collections, and neither
+  // the checksum nor the socket write converts it to UTF-8 again.
+  const bytes = Buffer.from(JSON.stringify({ ...shell.right, context: { ...shell.right.context, history: messages } }))
+  return Either.right({ bytes, checksum: zlib.crc32(bytes) })
 }
 
 const parse = (raw: string): Either.Either<unknown, string> => {

@@ -100,7 +100,7 @@ export const evalScript = (
   client: Redis,
   script: Script,
   keys: ReadonlyArray<string>,
-  args: ReadonlyArray<string | number>
+  args: ReadonlyArray<string | number | Buffer>
 ): Promise<unknown> =>
   client.evalsha(script.sha, keys.length, ...keys, ...args).catch((error: unknown) =>
     isNoScript(error) ? client.eval(script.lua, keys.length, ...keys, ...args) : Promise.reject(error)

@@ -206,11 +206,13 @@ export const makeBackend = (db: Database.Database, options: { readonly ttlMs: nu
     const actual = row?.version ?? 0
     if (actual !== request.expectedVersion) return { _tag: "Conflict", actual }
     const base = row?.event_count ?? 0
+    // SQLite keeps the record as TEXT, as it always has.
+    const record = request.record.toString("utf8")
     upsertSession.run(
       sessionId,
       request.userId,
       request.version,
-      request.record,
+      record,
       request.checksum,
       base + request.events.length,
       now + ttlMs
@@ -224,7 +226,7 @@ export const makeBackend = (db: Database.Database, options: { readonly ttlMs: nu
         request.version,
         request.snapshot.label,
         request.snapshot.createdAt,
-        request.record,
+        record,
         request.checksum
       )
     }
@@ -244,7 +246,15 @@ export const makeBackend = (db: Database.Database, options: { readonly ttlMs: nu
     (sessionId: string, snapshot: Parameters<Backend["saveSnapshot"]>[1], now: number) => {
       if (liveRow(sessionId, now) === undefined) return undefined
       const id = nextSnapshotId.get(sessionId)!
-      insertSnapshot.run(sessionId, id, snapshot.version, snapshot.label, snapshot.createdAt, snapshot.record, snapshot.checksum)
+      insertSnapshot.run(
+        sessionId,
+        id,
+        snapshot.version,
+        snapshot.label,
+        snapshot.createdAt,
+        snapshot.record.toString("utf8"),
+        snapshot.checksum
+      )
       return id
     }
   )

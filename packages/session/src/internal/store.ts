@@ -1,6 +1,6 @@
 /**
  * A `SessionStore` derived from a backend that stores records as JSON
- * strings. The backend keeps each write atomic (version compare-and-set,
+ * (handed over in UTF-8). The backend keeps each write atomic (version compare-and-set,
  * fence, events, snapshot); everything else — redaction, encoding,
  * migrations, quarantine, recovery from snapshots, typed errors — lives here,
  * once, for every backend.
@@ -31,7 +31,8 @@ export interface CommitRequest {
   readonly userId: Ids.UserId
   readonly expectedVersion: number
   readonly version: number
-  readonly record: string
+  /** The record's JSON in UTF-8. */
+  readonly record: Buffer
   readonly checksum: number
   readonly events: ReadonlyArray<string>
   readonly fencingToken: number | undefined
@@ -74,7 +75,8 @@ export interface Backend {
     sessionId: Ids.SessionId,
     snapshot: {
       readonly version: number
-      readonly record: string
+      /** The record's JSON in UTF-8. */
+      readonly record: Buffer
       readonly checksum: number
       readonly label: string
       readonly createdAt: number
@@ -182,7 +184,7 @@ export const make = (backend: Backend, options: Options): SessionStore.Service =
         userId: state.userId,
         expectedVersion,
         version: state.version,
-        record: record.right.json,
+        record: record.right.bytes,
         checksum: record.right.checksum,
         events,
         fencingToken: input.fencingToken,
@@ -269,7 +271,7 @@ export const make = (backend: Backend, options: Options): SessionStore.Service =
         if (Either.isLeft(record)) return yield* invalid("saveSnapshot", `session "${sessionId}": ${record.left}`)
         const info = yield* backend.saveSnapshot(sessionId, {
           version: current.value.version,
-          record: record.right.json,
+          record: record.right.bytes,
           checksum: record.right.checksum,
           label,
           createdAt: yield* Clock.currentTimeMillis
