@@ -132,6 +132,22 @@ layer(
       expect(yield* Effect.promise(() => client.smembers(`baton:{u:${userId}}:sessions`))).toEqual([sessionId])
     }))
 
+  it.effect("a record whose bytes are not UTF-8 is quarantined once, not read again and again", () =>
+    Effect.gen(function*() {
+      const { client, store } = yield* Env
+      const sessionId = freshSession("bytes")
+      const userId = freshUser("u")
+      yield* store.commit({ state: plainState(sessionId, userId, 1), expectedVersion: 0, events: [] })
+      const garbage = Buffer.from([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x7d]) // {"\xff\xfe"}
+      yield* Effect.promise(() => client.hset(RedisSessionStore.keys(sessionId).state, "record", garbage))
+      const corrupted = yield* Effect.flip(store.restore(sessionId))
+      expect(corrupted).toMatchObject({ _tag: "SessionCorrupted", sessionId, quarantineId: 1 })
+      const [entry, ...more] = yield* store.quarantined(sessionId)
+      expect(more).toEqual([])
+      expect(entry).toMatchObject({ sessionId, id: 1, version: 1, raw: garbage.toString("utf8") })
+      expect(yield* Effect.promise(() => client.hexists(RedisSessionStore.keys(sessionId).state, "record"))).toBe(0)
+    }))
+
   it.effect("every commit refreshes the TTL of every key of the session (the lease keeps its own)", () =>
     Effect.gen(function*() {
       const { client, store } = yield* Env

@@ -13,13 +13,18 @@ const decodeBatonEvent = Schema.decodeUnknownEither(BatonEvent.BatonEvent)
 
 const describe = (error: ParseResult.ParseError) => ParseResult.TreeFormatter.formatErrorSync(error)
 
-/** A stored record: its JSON, and the CRC-32 of that JSON when the store wrote it. */
+/**
+ * A stored record as read: its JSON, as text or as the UTF-8 bytes a store
+ * returned (read as bytes, the checksum needs no re-encoding), and the CRC-32
+ * of those bytes when the store wrote it.
+ */
 export interface StoredRecord {
-  readonly json: string
+  readonly json: string | Buffer
   readonly checksum: number | undefined
 }
 
-export const checksum = (json: string): number => zlib.crc32(json)
+/** The CRC-32 of a record's UTF-8 bytes (text is checksummed as UTF-8). */
+export const checksum = (json: string | Buffer): number => zlib.crc32(json)
 
 const encodeMessage = Schema.encodeEither(Message.Message)
 
@@ -79,9 +84,9 @@ export const encodeState = (state: SessionState.SessionState): Either.Either<Enc
   return Either.right({ bytes, checksum: zlib.crc32(bytes) })
 }
 
-const parse = (raw: string): Either.Either<unknown, string> => {
+const parse = (raw: string | Buffer): Either.Either<unknown, string> => {
   try {
-    return Either.right(JSON.parse(raw))
+    return Either.right(JSON.parse(typeof raw === "string" ? raw : raw.toString("utf8")))
   } catch (error) {
     return Either.left(`its JSON is corrupted (${error instanceof Error ? error.message : String(error)})`)
   }

@@ -84,18 +84,20 @@ export const makeBackend = (client: Redis, url: SafeUrl, options: Options): Back
       )
   }
 
+  const numberOf = (field: Buffer | null | undefined) => (field === null || field === undefined ? undefined : Number(field.toString()))
+
+  // Read as bytes: the checksum runs over them as they are, and the only text
+  // made of the record is the one JSON.parse reads.
   const read = (sessionId: Ids.SessionId) =>
     Effect.map(
-      call("load", () => client.hmget(sessionKeys(prefix, sessionId).state, "version", "record", "sum", "quarantined")),
+      call("load", () => client.hmgetBuffer(sessionKeys(prefix, sessionId).state, "version", "record", "sum", "quarantined")),
       ([version, record, sum, quarantined]): StoredState | undefined =>
         version === null || version === undefined
           ? undefined
           : {
-            version: Number(version),
-            record: record === null || record === undefined
-              ? undefined
-              : { json: record, checksum: sum === null || sum === undefined ? undefined : Number(sum) },
-            quarantineId: quarantined === null || quarantined === undefined ? undefined : Number(quarantined)
+            version: Number(version.toString()),
+            record: record === null || record === undefined ? undefined : { json: record, checksum: numberOf(sum) },
+            quarantineId: numberOf(quarantined)
           }
     )
 
@@ -146,11 +148,13 @@ export const makeBackend = (client: Redis, url: SafeUrl, options: Options): Back
   return {
     read,
     commit,
-    quarantine: (entry) => {
+    quarantine: (entry, read) => {
       const keys = sessionKeys(prefix, entry.sessionId)
       const json = JSON.stringify({ version: entry.version, reason: entry.reason, raw: entry.raw, at: entry.at })
       return Effect.map(
-        call("quarantine", () => evalScript(client, scripts.quarantine, [keys.state, keys.quarantine], [entry.version, entry.raw, json])),
+        // Compared with the bytes as read: text decoded from bytes that are
+        // not UTF-8 would never match them again.
+        call("quarantine", () => evalScript(client, scripts.quarantine, [keys.state, keys.quarantine], [entry.version, read, json])),
         (id) => (Number(id) > 0 ? Number(id) : undefined)
       )
     },

@@ -64,10 +64,14 @@ export interface Backend {
   readonly read: (sessionId: Ids.SessionId) => Op<StoredState | undefined>
   readonly commit: (request: CommitRequest) => Op<CommitOutcome>
   /**
-   * Moves the record to quarantine, if it is still the one read at that
-   * version; the quarantine entry's id, or undefined when it changed meanwhile.
+   * Moves the record to quarantine, if it is still the one read (`read`, as
+   * the backend returned it) at that version; the quarantine entry's id, or
+   * undefined when it changed meanwhile.
    */
-  readonly quarantine: (entry: Omit<SessionStore.QuarantinedRecord, "id">) => Op<number | undefined>
+  readonly quarantine: (
+    entry: Omit<SessionStore.QuarantinedRecord, "id">,
+    read: string | Buffer
+  ) => Op<number | undefined>
   readonly quarantined: (sessionId: Ids.SessionId) => Op<ReadonlyArray<SessionStore.QuarantinedRecord>>
   readonly events: (sessionId: Ids.SessionId) => Op<ReadonlyArray<string>>
   /** Undefined when the session does not exist. */
@@ -118,14 +122,15 @@ export const make = (backend: Backend, options: Options): SessionStore.Service =
           })
         )
       }
-      const raw = stored.record?.json ?? ""
+      const read = stored.record?.json ?? ""
+      const raw = typeof read === "string" ? read : read.toString("utf8")
       const decoded = stored.record === undefined
         ? Either.left("the stored state has no record")
         : decode(sessionId, stored.record)
       if (Either.isRight(decoded)) return Effect.succeed(Option.some(decoded.right))
       return Effect.flatMap(Clock.currentTimeMillis, (at) =>
         Effect.flatMap(
-          backend.quarantine({ sessionId, version: stored.version, reason: decoded.left, raw, at }),
+          backend.quarantine({ sessionId, version: stored.version, reason: decoded.left, raw, at }, read),
           (quarantineId) =>
             quarantineId === undefined
               ? readChecked(sessionId) // rewritten meanwhile: read the new record
