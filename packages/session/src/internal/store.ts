@@ -122,12 +122,12 @@ export const make = (backend: Backend, options: Options): SessionStore.Service =
           })
         )
       }
-      const read = stored.record?.json ?? ""
-      const raw = typeof read === "string" ? read : read.toString("utf8")
       const decoded = stored.record === undefined
         ? Either.left("the stored state has no record")
         : decode(sessionId, stored.record)
       if (Either.isRight(decoded)) return Effect.succeed(Option.some(decoded.right))
+      const read = stored.record?.json ?? ""
+      const raw = typeof read === "string" ? read : read.toString("utf8")
       return Effect.flatMap(Clock.currentTimeMillis, (at) =>
         Effect.flatMap(
           backend.quarantine({ sessionId, version: stored.version, reason: decoded.left, raw, at }, read),
