@@ -6,6 +6,11 @@ export interface Case {
   readonly fn: () => unknown
   readonly setup?: () => Promise<void> | void
   readonly teardown?: () => Promise<void> | void
+  /**
+   * Warm-up in milliseconds before measuring (default: 500, or half the
+   * measuring time if that is shorter).
+   */
+  readonly warmupMs?: number
   /** Targets in milliseconds; reported, never asserted. */
   readonly target?: { readonly mean?: number; readonly p50?: number; readonly p99?: number }
   /**
@@ -52,7 +57,7 @@ export const runSuite = async (suite: Suite, options: { readonly time: number })
   try {
     for (const benchCase of suite.cases) {
       await benchCase.setup?.()
-      const bench = new Bench({ time: options.time, warmupTime: Math.min(500, options.time / 2) })
+      const bench = new Bench({ time: options.time, warmupTime: benchCase.warmupMs ?? Math.min(500, options.time / 2) })
       bench.add(benchCase.name, benchCase.fn)
       await bench.run()
       await benchCase.teardown?.()
