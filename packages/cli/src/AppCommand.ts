@@ -6,8 +6,8 @@
  *
  * @since 0.1.0
  */
-import type { BatonApp } from "@baton/core"
-import type { Command } from "commander"
+import { BatonApp } from "@baton/core"
+import { type Command, Option as CommandOption } from "commander"
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 import * as AppLoader from "./AppLoader.js"
@@ -25,6 +25,17 @@ export const withAppOptions = (command: Command): Command =>
   command
     .option("--app <module>", "module exporting `app` (default: \"app\" in baton.config.json, else examples/tripsage/src/app.ts)")
     .option("--config <file>", "config file to read the app from", "baton.config.json")
+
+/**
+ * `--transport <kind>`: how the app reaches its tool services (in this
+ * process, or as child processes over stdio or HTTP).
+ *
+ * @since 0.1.0 @category commands
+ */
+export const transportOption = (): CommandOption =>
+  new CommandOption("--transport <kind>", "how the app reaches its tool services: in this process, or as child processes")
+    .choices(BatonApp.transports)
+    .default(BatonApp.transports[0])
 
 /**
  * The app named by the options, with the module it came from.

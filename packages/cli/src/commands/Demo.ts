@@ -10,7 +10,7 @@
  * @since 0.1.0
  */
 import { BatonApp, Conversation, SessionStore } from "@baton/core"
-import { type Command, Option as CommandOption } from "commander"
+import type { Command } from "commander"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
@@ -79,11 +79,7 @@ export const register = (program: Command, io: Io, exit: (code: number) => void)
       .command("demo")
       .description("play the app's demo scenario and print the transcript, handoffs and a self-check")
   )
-    .addOption(
-      new CommandOption("--transport <kind>", "how the app reaches its tool services: in this process, or as child processes")
-        .choices(BatonApp.transports)
-        .default(BatonApp.transports[0])
-    )
+    .addOption(AppCommand.transportOption())
     .option("--no-color", "plain output even on a terminal (NO_COLOR also works)")
     .addHelpText(
       "after",

@@ -12,7 +12,7 @@
  */
 import { BatonApp, Scenario, type SessionStore } from "@baton/core"
 import { type ClusterError, Load } from "@baton/testkit"
-import { type Command, Option as CommandOption } from "commander"
+import type { Command } from "commander"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Redacted from "effect/Redacted"
@@ -255,11 +255,7 @@ export const register = (program: Command, io: Io, exit: (code: number) => void)
     .option("--html <file>", "write the report as one self-contained HTML page with charts")
     .option("--turn-timeout <time>", "a turn taking longer is stopped and counted as a timeout (default 30s)")
     .option("--progress-interval <time>", "how often progress is shown (default 250ms on a terminal, 5s otherwise)")
-    .addOption(
-      new CommandOption("--transport <kind>", "how the app reaches its tool services")
-        .choices(BatonApp.transports)
-        .default(BatonApp.transports[0])
-    )
+    .addOption(AppCommand.transportOption())
     .option("--no-color", "plain output even on a terminal (NO_COLOR also works)")
     .addHelpText(
       "after",

@@ -13,7 +13,7 @@
  * @since 0.1.0
  */
 import { BatonApp, Conversation, Scenario } from "@baton/core"
-import { type Command, Option as CommandOption } from "commander"
+import type { Command } from "commander"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
@@ -166,11 +166,7 @@ export const register = (program: Command, io: Io, exit: (code: number) => void)
     ),
     "memory"
   )
-    .addOption(
-      new CommandOption("--transport <kind>", "how the app reaches its tool services: in this process, or as child processes")
-        .choices(BatonApp.transports)
-        .default(BatonApp.transports[0])
-    )
+    .addOption(AppCommand.transportOption())
     .option("--session <id>", "play under this session id instead of the file's", nonEmptyId("session"))
     .option("--user <id>", "play as this user instead of the file's", nonEmptyId("user"))
     .option("--json", "print one JSON result (summary, turns, handoffs, checks) instead of the transcript")
