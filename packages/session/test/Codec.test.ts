@@ -30,6 +30,8 @@ describe("the stored record codec", () => {
         const history = contents.map((content, i): Message.Message => ({ id: Message.idAt(sessionId, i), role: "user", content, time: i }))
         const record = Either.getOrThrow(encodeState({ ...base, context: { ...base.context, history }, version: 1 }))
         const text = record.bytes.toString("utf8")
+        // Every byte is the JSON's: written again from its parse, it is the same.
+        expect(record.bytes.equals(Buffer.from(JSON.stringify(JSON.parse(text))))).toBe(true)
         expect(checksum(text)).toBe(record.checksum)
         const read = Either.getOrThrow(decodeState(Migrations.builtin, sessionId, { json: text, checksum: record.checksum }))
         expect(read.context.history.map((m) => m.content)).toEqual(contents.map((c) => Buffer.from(c).toString("utf8")))
