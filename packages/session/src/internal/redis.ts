@@ -148,13 +148,13 @@ export const makeBackend = (client: Redis, url: SafeUrl, options: Options): Back
   return {
     read,
     commit,
-    quarantine: (entry, read) => {
+    quarantine: (entry, asRead) => {
       const keys = sessionKeys(prefix, entry.sessionId)
       const json = JSON.stringify({ version: entry.version, reason: entry.reason, raw: entry.raw, at: entry.at })
       return Effect.map(
         // Compared with the bytes as read: text decoded from bytes that are
         // not UTF-8 would never match them again.
-        call("quarantine", () => evalScript(client, scripts.quarantine, [keys.state, keys.quarantine], [entry.version, read, json])),
+        call("quarantine", () => evalScript(client, scripts.quarantine, [keys.state, keys.quarantine], [entry.version, asRead, json])),
         (id) => (Number(id) > 0 ? Number(id) : undefined)
       )
     },

@@ -64,13 +64,13 @@ export interface Backend {
   readonly read: (sessionId: Ids.SessionId) => Op<StoredState | undefined>
   readonly commit: (request: CommitRequest) => Op<CommitOutcome>
   /**
-   * Moves the record to quarantine, if it is still the one read (`read`, as
-   * the backend returned it) at that version; the quarantine entry's id, or
-   * undefined when it changed meanwhile.
+   * Moves the record to quarantine, if it is still the one read (`asRead`,
+   * as the backend returned it) at that version; the quarantine entry's id,
+   * or undefined when it changed meanwhile.
    */
   readonly quarantine: (
     entry: Omit<SessionStore.QuarantinedRecord, "id">,
-    read: string | Buffer
+    asRead: string | Buffer
   ) => Op<number | undefined>
   readonly quarantined: (sessionId: Ids.SessionId) => Op<ReadonlyArray<SessionStore.QuarantinedRecord>>
   readonly events: (sessionId: Ids.SessionId) => Op<ReadonlyArray<string>>
@@ -126,11 +126,11 @@ export const make = (backend: Backend, options: Options): SessionStore.Service =
         ? Either.left("the stored state has no record")
         : decode(sessionId, stored.record)
       if (Either.isRight(decoded)) return Effect.succeed(Option.some(decoded.right))
-      const read = stored.record?.json ?? ""
-      const raw = typeof read === "string" ? read : read.toString("utf8")
+      const asRead = stored.record?.json ?? ""
+      const raw = typeof asRead === "string" ? asRead : asRead.toString("utf8")
       return Effect.flatMap(Clock.currentTimeMillis, (at) =>
         Effect.flatMap(
-          backend.quarantine({ sessionId, version: stored.version, reason: decoded.left, raw, at }, read),
+          backend.quarantine({ sessionId, version: stored.version, reason: decoded.left, raw, at }, asRead),
           (quarantineId) =>
             quarantineId === undefined
               ? readChecked(sessionId) // rewritten meanwhile: read the new record
