@@ -90,7 +90,7 @@ export const encodeState = (state: SessionState.SessionState): Either.Either<Enc
   // a 30 KB string alive through young-generation collections, and neither
   // the checksum nor the socket write converts it to UTF-8 again.
   const bytes = utf8(JSON.stringify({ ...shell.right, context: { ...shell.right.context, history: messages } }))
-  return Either.right({ bytes, checksum: zlib.crc32(bytes) })
+  return Either.right({ bytes, checksum: checksum(bytes) })
 }
 
 const parse = (raw: string | Buffer): Either.Either<unknown, string> => {

@@ -1,6 +1,6 @@
 /**
- * A `SessionStore` derived from a backend that stores records as JSON
- * (handed over in UTF-8). The backend keeps each write atomic (version compare-and-set,
+ * A `SessionStore` derived from a backend that stores records as JSON, handed
+ * over in UTF-8. The backend keeps each write atomic (version compare-and-set,
  * fence, events, snapshot); everything else — redaction, encoding,
  * migrations, quarantine, recovery from snapshots, typed errors — lives here,
  * once, for every backend.
