@@ -226,6 +226,10 @@ layer(
       const expected = ["p1", "p2"].flatMap((worker) => Array.from({ length: count }, (_, i) => `${worker}-${i}`))
       const final = yield* store.load(sessionId)
       expect(Option.map(final, (state) => [...itemsOf(state)].sort())).toEqual(Option.some(expected.sort()))
+      // Each process appended its messages to a history the other extended: each once, in commit order.
+      expect(Option.map(final, (state) => state.context.history.map((message) => message.content))).toEqual(
+        Option.map(final, itemsOf)
+      )
       expect(yield* store.events(sessionId)).toHaveLength(2 * count)
     }), 60_000)
 })

@@ -499,6 +499,11 @@ export const conformance = (name: string, subject: Layer.Layer<StoreUnderTest, u
                   const final = expectSome(yield* store.load(sessionId))
                   expect([...itemsOf(final)].sort()).toEqual(expected)
                   expect(final.version).toBe(expected.length)
+                  // The history, written a message per commit, holds each once, in commit order.
+                  expect(final.context.history.map((message) => message.content)).toEqual(itemsOf(final))
+                  expect(final.context.history.map((message) => message.id)).toEqual(
+                    expected.map((_, i) => Message.idAt(sessionId, i))
+                  )
                   const events = yield* store.events(sessionId)
                   expect(events.map((event) => (event._tag === "TurnStarted" ? event.text : "")).sort()).toEqual(expected)
                 })

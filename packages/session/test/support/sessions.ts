@@ -2,7 +2,7 @@
  * Session builders and the read-modify-commit writer shared by the tests and
  * the writer processes (no test-runner imports here).
  */
-import { type BatonEvent, type Ids, SessionState, type SessionStore } from "@baton/core"
+import { type BatonEvent, type Ids, Message, SessionState, type SessionStore } from "@baton/core"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
@@ -30,9 +30,10 @@ const Items = Schema.Struct({ items: Schema.Array(Schema.String) })
 export const itemsOf = (state: SessionState.SessionState) => Schema.decodeUnknownSync(Items)(state.context.state).items
 
 /**
- * One read-modify-commit that appends `item`, retried on conflict: what a
- * worker does with a session. Each attempt yields between its read and its
- * commit so that concurrent writers interleave. `onConflict` counts retries.
+ * One read-modify-commit that appends `item` to the state's items and, as a
+ * message, to the history, retried on conflict: what a worker does with a
+ * session. Each attempt yields between its read and its commit so that
+ * concurrent writers interleave. `onConflict` counts retries.
  */
 export const appendItem = (
   store: SessionStore.Service,
@@ -45,8 +46,14 @@ export const appendItem = (
     const current = yield* store.load(sessionId)
     const base = Option.getOrElse(current, () => plainState(sessionId, userId, 0))
     yield* Effect.yieldNow()
+    const { history } = base.context
+    const said: Message.Message = { id: Message.idAt(sessionId, history.length), role: "user", content: item, time: history.length }
     yield* store.commit({
-      state: { ...base, context: { ...base.context, state: { items: [...itemsOf(base), item] } }, version: base.version + 1 },
+      state: {
+        ...base,
+        context: { ...base.context, history: [...history, said], state: { items: [...itemsOf(base), item] } },
+        version: base.version + 1
+      },
       expectedVersion: base.version,
       events: [turnStarted(sessionId, userId, item)]
     })
