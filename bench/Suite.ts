@@ -6,6 +6,8 @@ export interface Case {
   readonly fn: () => unknown
   readonly setup?: () => Promise<void> | void
   readonly teardown?: () => Promise<void> | void
+  /** Run before each call of `fn`, outside its timing. */
+  readonly beforeEach?: () => Promise<void> | void
   /**
    * Warm-up in milliseconds before measuring (default: 500, or half the
    * measuring time if that is shorter).
@@ -58,7 +60,7 @@ export const runSuite = async (suite: Suite, options: { readonly time: number })
     for (const benchCase of suite.cases) {
       await benchCase.setup?.()
       const bench = new Bench({ time: options.time, warmupTime: benchCase.warmupMs ?? Math.min(500, options.time / 2) })
-      bench.add(benchCase.name, benchCase.fn)
+      bench.add(benchCase.name, benchCase.fn, benchCase.beforeEach === undefined ? {} : { beforeEach: benchCase.beforeEach })
       await bench.run()
       await benchCase.teardown?.()
       const result = bench.tasks[0]!.result

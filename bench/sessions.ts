@@ -76,39 +76,57 @@ let memory: SessionStore.Service
 let sqlite: SessionStore.Service
 let redisStore: SessionStore.Service
 let rawClient: Effect.Effect.Success<ReturnType<typeof RedisSessionStore.connect>>
-let sqliteVersion = 1
-let redisVersion = 1
 
 const seed = (store: SessionStore.Service) => store.commit({ state: session, expectedVersion: 0, events: turnEvents(1) })
 
-// A turn's commit: the same 150-message state at the next version, with the turn's events.
-const commitNext = (store: SessionStore.Service, version: number) =>
-  store.commit({ state: { ...session, version: version + 1 }, expectedVersion: version, events: turnEvents(version + 1) })
+const loadSession = (store: SessionStore.Service) => Effect.map(store.load(sessionId), Option.getOrThrow)
 
-// A whole turn's storage work: restore, write the turn's two messages (in
-// place of the last two, so the session stays at 150), commit.
-const turnCycle = (store: SessionStore.Service) =>
-  Effect.gen(function*() {
-    const loaded = Option.getOrThrow(yield* store.load(sessionId))
-    const at = loaded.context.history.length - 2
-    const said = (role: "user" | "agent", content: string): Message.Message => ({
-      id: Message.idAt(sessionId, role === "user" ? at : at + 1),
-      role,
-      ...(role === "agent" ? { agent: flights } : {}),
-      content,
-      time: 1_765_000_300_000 + loaded.version
-    })
-    const history = [
-      ...loaded.context.history.slice(0, -2),
-      said("user", `Hold the cheapest one, please (version ${loaded.version}).`),
-      said("agent", "Held until tomorrow 18:00: Lisbon, 10–17 December, two travellers, €364 in total.")
-    ]
-    yield* store.commit({
-      state: { ...loaded, context: { ...loaded.context, history }, version: loaded.version + 1 },
-      expectedVersion: loaded.version,
-      events: turnEvents(loaded.version + 1)
-    })
+// A turn as Conversation writes it: the state as restored, with the
+// traveller's message and the agent's answer appended.
+const withTurn = (loaded: SessionState.SessionState): SessionStore.CommitInput => {
+  const at = loaded.context.history.length
+  const said = (role: "user" | "agent", content: string): Message.Message => ({
+    id: Message.idAt(sessionId, role === "user" ? at : at + 1),
+    role,
+    ...(role === "agent" ? { agent: flights } : {}),
+    content,
+    time: 1_765_000_300_000 + loaded.version
   })
+  const history = [
+    ...loaded.context.history,
+    said("user", `Hold the cheapest one, please (version ${loaded.version}).`),
+    said("agent", "Held until tomorrow 18:00: Lisbon, 10–17 December, two travellers, €364 in total.")
+  ]
+  return {
+    state: { ...loaded, context: { ...loaded.context, history }, version: loaded.version + 1 },
+    expectedVersion: loaded.version,
+    events: turnEvents(loaded.version + 1)
+  }
+}
+
+// The version each store holds: the suite is the session's only writer.
+const versions = new Map<SessionStore.Service, number>()
+const committing = (store: SessionStore.Service, input: SessionStore.CommitInput) => {
+  versions.set(store, input.state.version)
+  return store.commit(input)
+}
+
+// Puts the session back at its 50 turns, so that every measured turn starts
+// from the same 150 messages.
+const reset = (store: SessionStore.Service) => {
+  const version = versions.get(store) ?? session.version
+  return committing(store, { state: { ...session, version: version + 1 }, expectedVersion: version, events: [] })
+}
+
+// The commit of a turn, prepared outside the timing: reset, restore, append.
+const pending = new Map<SessionStore.Service, SessionStore.CommitInput>()
+const prepareTurn = (store: SessionStore.Service) =>
+  Effect.map(Effect.zipRight(reset(store), loadSession(store)), (loaded) => void pending.set(store, withTurn(loaded)))
+const commitTurn = (store: SessionStore.Service) => committing(store, pending.get(store)!)
+
+// A whole turn's storage work: restore, append the turn's two messages, commit.
+const turnCycle = (store: SessionStore.Service) =>
+  Effect.flatMap(loadSession(store), (loaded) => committing(store, withTurn(loaded)))
 
 // The floor under the Redis cases: the same state as JSON and the same commit
 // script through ioredis alone, without Baton's codec, checksum, redaction,
@@ -196,13 +214,15 @@ export const suite: Suite = {
       }
     },
     {
-      name: "commit a turn (150 messages, 3 events), SQLite",
-      fn: () => Effect.runSync(commitNext(sqlite, sqliteVersion++))
+      name: "commit a turn (restored 150 messages + 2, 3 events), SQLite",
+      beforeEach: () => Effect.runSync(prepareTurn(sqlite)),
+      fn: () => Effect.runSync(commitTurn(sqlite))
     },
     {
-      name: "commit a turn (150 messages, 3 events), Redis on loopback",
+      name: "commit a turn (restored 150 messages + 2, 3 events), Redis on loopback",
       warmupMs: redisWarmupMs,
-      fn: async () => await Effect.runPromise(commitNext(redisStore, redisVersion++)),
+      beforeEach: async () => await Effect.runPromise(prepareTurn(redisStore)),
+      fn: async () => await Effect.runPromise(commitTurn(redisStore)),
       target: { p99: 1 }
     },
     {
@@ -211,12 +231,14 @@ export const suite: Suite = {
       fn: async () => await rawCommit()
     },
     {
-      name: "turn cycle: restore, write 2 messages, commit; SQLite",
+      name: "turn cycle: restore 150 messages, append 2, commit; SQLite",
+      beforeEach: () => Effect.runSync(reset(sqlite)),
       fn: () => Effect.runSync(turnCycle(sqlite))
     },
     {
-      name: "turn cycle: restore, write 2 messages, commit; Redis on loopback",
+      name: "turn cycle: restore 150 messages, append 2, commit; Redis on loopback",
       warmupMs: redisWarmupMs,
+      beforeEach: async () => await Effect.runPromise(reset(redisStore)),
       fn: async () => await Effect.runPromise(turnCycle(redisStore))
     }
   ]

@@ -5,6 +5,7 @@ import type * as AST from "effect/SchemaAST"
 import * as Schema from "effect/Schema"
 import * as zlib from "node:zlib"
 import * as Migrations from "../Migrations.js"
+import * as HistoryBytes from "./historyBytes.js"
 
 const encodeSession = Schema.encodeEither(SessionState.SessionState)
 const decodeSession = Schema.decodeUnknownEither(SessionState.SessionState)
@@ -55,27 +56,25 @@ export interface EncodedRecord {
   readonly checksum: number
 }
 
-// `Buffer.from(text)` takes a slower native path: measuring the text, then
-// writing it into an allocation of exactly that size, costs half as much
-// for two-byte text (a record whose messages hold "€" or "–"). A short write
-// would leave uninitialised bytes, so it falls back rather than return them.
-const utf8 = (text: string): Buffer => {
-  const bytes = Buffer.allocUnsafeSlow(Buffer.byteLength(text))
-  return bytes.write(text) === bytes.length ? bytes : Buffer.from(text)
-}
-
-/** The stored record of a state: redacted, validated, encoded, checksummed. */
+/**
+ * The stored record of a state: redacted, validated, encoded, checksummed.
+ * It is built as bytes outside the V8 heap (see `historyBytes.ts`): from the
+ * bytes of the last record of a history this one extends, when there is
+ * one, and otherwise from the history's JSON.
+ */
 export const encodeState = (state: SessionState.SessionState): Either.Either<EncodedRecord, string> => {
   const { history } = state.context
   const shell = encodeSession(Sensitive.redactState({ ...state, context: { ...state.context, history: NO_HISTORY } }))
   if (Either.isLeft(shell)) return Either.left(`the state does not encode: ${describe(shell.left)}`)
-  const messages: Array<Message.Message> = new Array(history.length)
+  const base = HistoryBytes.baseOf(history)
+  const from = base?.length ?? 0
+  const messages: Array<Message.Message> = new Array(history.length - from)
   const parsed = parsedHistoryOf(history)
-  for (let i = 0; i < history.length; i++) {
+  for (let i = from; i < history.length; i++) {
     const message = history[i]!
     const known = parsed?.[i] === message || storedForm.has(message) ? message : encodedOf.get(message)
     if (known !== undefined) {
-      messages[i] = known
+      messages[i - from] = known
       continue
     }
     const encoded = encodeMessage(Sensitive.redactMessage(message))
@@ -83,13 +82,14 @@ export const encodeState = (state: SessionState.SessionState): Either.Either<Enc
     const stored = encoded.right as Message.Message
     storedForm.add(stored)
     encodedOf.set(message, stored)
-    messages[i] = stored
+    messages[i - from] = stored
   }
-  // Bytes, not the JSON string: the record leaves the V8 heap at once (the
-  // string is dropped here), so a container V8 chose to pretenure cannot keep
-  // a 30 KB string alive through young-generation collections, and neither
-  // the checksum nor the socket write converts it to UTF-8 again.
-  const bytes = utf8(JSON.stringify({ ...shell.right, context: { ...shell.right.context, history: messages } }))
+  const head = HistoryBytes.headOf(shell.right)
+  const added = JSON.stringify(messages)
+  const { bytes, start } = base === undefined
+    ? HistoryBytes.assemble(head, undefined, `${added}}}`)
+    : HistoryBytes.assemble(head, base.bytes, messages.length === 0 ? "]}}" : `,${added.slice(1)}}}`)
+  HistoryBytes.keepWritten(history, bytes, start)
   return Either.right({ bytes, checksum: checksum(bytes) })
 }
 
@@ -163,6 +163,7 @@ export const decodeState = (
     if (!isTrusted(record, sessionId, parsed)) return decodeUntrusted(registry, sessionId, parsed)
     const state = parsed as SessionState.SessionState
     markParsed(state.context.history)
+    if (typeof record.json !== "string") HistoryBytes.keepRead(state, record.json, record.checksum)
     return Either.right(state)
   })
 
