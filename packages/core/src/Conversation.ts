@@ -245,224 +245,229 @@ export const make = <S, E, R>(config: Config<S, E, R>) =>
       )
     }
 
-    const runTurn = (sessionId: SessionId, userId: UserId, text: string, fencingToken: number | undefined) =>
-      Effect.gen(function*() {
-        const started = yield* Clock.currentTimeNanos
-        const now = Number(started / 1_000_000n)
-        const loaded = yield* loadOwned(sessionId, userId)
-        const expectedVersion = Option.isSome(loaded) ? loaded.value.version : 0
-        let session = Option.getOrElse(loaded, () =>
-          SessionState.empty({ sessionId, userId, state: encodeState(config.initialState()), now }))
-        const events: Array<BatonEvent> = []
-        const audit: Handoff.Audit = (event) => Effect.sync(() => void events.push(event))
-        const written: Array<Message.Message> = []
-        const timeline: Array<TimelineEntry> = []
-        const append = (message: Omit<Message.Message, "id" | "time">) => {
-          const full: Message.Message = {
-            ...message,
-            id: Message.idAt(sessionId, session.context.history.length),
-            time: now
-          }
-          if (full.role === "agent") {
-            written.push(full)
-            timeline.push({ _tag: "Message", message: full })
-          }
-          session = { ...session, context: { ...session.context, history: [...session.context.history, full] } }
-          return full
+    // One generator function for every turn, given the turn as arguments:
+    // on Node 20 a generator function created per call gets a map of its
+    // own in the old generation, which keeps what it closes over (the whole
+    // session) alive through young collections.
+    const turnBody = function*(sessionId: SessionId, userId: UserId, text: string, fencingToken: number | undefined) {
+      const started = yield* Clock.currentTimeNanos
+      const now = Number(started / 1_000_000n)
+      const loaded = yield* loadOwned(sessionId, userId)
+      const expectedVersion = Option.isSome(loaded) ? loaded.value.version : 0
+      let session = Option.getOrElse(loaded, () =>
+        SessionState.empty({ sessionId, userId, state: encodeState(config.initialState()), now }))
+      const events: Array<BatonEvent> = []
+      const audit: Handoff.Audit = (event) => Effect.sync(() => void events.push(event))
+      const written: Array<Message.Message> = []
+      const timeline: Array<TimelineEntry> = []
+      const append = (message: Omit<Message.Message, "id" | "time">) => {
+        const full: Message.Message = {
+          ...message,
+          id: Message.idAt(sessionId, session.context.history.length),
+          time: now
         }
-
-        // Adds `text` to the turn's last agent message (its reply), everywhere it is kept.
-        const tell = (text: string) => {
-          const last = written[written.length - 1]
-          if (last === undefined) return void append({ role: "agent", agent: session.currentAgent!, content: text })
-          const amended: Message.Message = { ...last, content: `${last.content}\n\n${text}` }
-          written[written.length - 1] = amended
-          const entry = timeline.findIndex((item) => item._tag === "Message" && item.message === last)
-          timeline[entry] = { _tag: "Message", message: amended }
-          const history = session.context.history.map((message) => (message === last ? amended : message))
-          session = { ...session, context: { ...session.context, history } }
+        if (full.role === "agent") {
+          written.push(full)
+          timeline.push({ _tag: "Message", message: full })
         }
+        session = { ...session, context: { ...session.context, history: [...session.context.history, full] } }
+        return full
+      }
 
-        const userMessage = append({ role: "user", content: text, ...(session.currentAgent ? { agent: session.currentAgent } : {}) })
-        events.push({ _tag: "TurnStarted", sessionId, userId, text, at: now })
+      // Adds `text` to the turn's last agent message (its reply), everywhere it is kept.
+      const tell = (text: string) => {
+        const last = written[written.length - 1]
+        if (last === undefined) return void append({ role: "agent", agent: session.currentAgent!, content: text })
+        const amended: Message.Message = { ...last, content: `${last.content}\n\n${text}` }
+        written[written.length - 1] = amended
+        const entry = timeline.findIndex((item) => item._tag === "Message" && item.message === last)
+        timeline[entry] = { _tag: "Message", message: amended }
+        const history = session.context.history.map((message) => (message === last ? amended : message))
+        session = { ...session, context: { ...session.context, history } }
+      }
 
-        const active = session.currentAgent
-        const routeStarted = yield* Clock.currentTimeNanos
-        const route = yield* router.routeRequest({
-          text,
-          activeAgent: active,
-          candidates: routable(session)
-        }).pipe(Effect.withSpan("baton.route"))
-        const routeMs = Number((yield* Clock.currentTimeNanos) - routeStarted) / 1e6
-        yield* BatonMetrics.routeDuration(Effect.succeed(routeMs))
-        events.push({
-          _tag: "RouteDecided",
-          sessionId,
-          at: now,
-          agent: route.agent,
-          confidence: route.confidence,
-          strategy: route.strategy,
-          reasoning: route.reasoning,
-          sticky: route.sticky,
-          fallback: route.fallback,
-          durationMs: routeMs
-        })
+      const userMessage = append({ role: "user", content: text, ...(session.currentAgent ? { agent: session.currentAgent } : {}) })
+      events.push({ _tag: "TurnStarted", sessionId, userId, text, at: now })
 
-        const handoffs: Array<HandoffResult> = []
-        const degradations: Array<Degradation.Note> = []
-        const chain: Array<AgentId> = []
-        let arrival = Option.none<HandoffContext>()
-        let returned = Option.none<Agent.Returned>()
+      const active = session.currentAgent
+      const routeStarted = yield* Clock.currentTimeNanos
+      const route = yield* router.routeRequest({
+        text,
+        activeAgent: active,
+        candidates: routable(session)
+      }).pipe(Effect.withSpan("baton.route"))
+      const routeMs = Number((yield* Clock.currentTimeNanos) - routeStarted) / 1e6
+      yield* BatonMetrics.routeDuration(Effect.succeed(routeMs))
+      events.push({
+        _tag: "RouteDecided",
+        sessionId,
+        at: now,
+        agent: route.agent,
+        confidence: route.confidence,
+        strategy: route.strategy,
+        reasoning: route.reasoning,
+        sticky: route.sticky,
+        fallback: route.fallback,
+        durationMs: routeMs
+      })
 
-        // Runs one handoff; on refusal records it and leaves the session as it was.
-        const handOver = (to: AgentId, mode: HandoffMode, initiator: Initiator, reason: string) => {
-          const from = session.currentAgent!
-          return handoff.execute({ session, request: { from, to, mode, initiator, reason }, chain, attempt: handoffs.length }, audit).pipe(
-            Effect.map((done) => {
-              session = done.session
-              chain.push(to)
-              handoffs.push(done.result)
-              timeline.push({ _tag: "Handoff", handoff: done.result })
-              arrival = Option.some(done.context)
-              return true
-            }),
-            Effect.catchAll((error) =>
-              Effect.sync(() => {
-                const refused: HandoffResult = {
-                  handoffId: `${sessionId}/v${session.version}/h${handoffs.length}`,
-                  success: false,
-                  from,
-                  to,
-                  newAgentId: from,
-                  mode,
-                  initiator,
-                  reason,
-                  // Only a refusal at transfer means the context did not arrive intact;
-                  // earlier refusals leave the session as it was.
-                  contextPreserved: !(error._tag === "HandoffRejected" && error.stage === "transfer"),
-                  executionTimeMs: 0,
-                  errors: error._tag === "HandoffRejected" ? error.reasons : [error.message]
-                }
-                handoffs.push(refused)
-                timeline.push({ _tag: "Handoff", handoff: refused })
-                return false
-              })
-            )
-          )
-        }
+      const handoffs: Array<HandoffResult> = []
+      const degradations: Array<Degradation.Note> = []
+      const chain: Array<AgentId> = []
+      let arrival = Option.none<HandoffContext>()
+      let returned = Option.none<Agent.Returned>()
 
-        if (active === null) {
-          session = { ...session, currentAgent: route.agent }
-        } else if (route.agent !== active) {
-          chain.push(active)
-          yield* handOver(route.agent, "transfer", "router", route.reasoning)
-        }
-        if (chain.length === 0) chain.push(session.currentAgent!)
-
-        while (true) {
-          const agent = yield* registry.get(session.currentAgent!)
-          const state = decodeState(session.context.state)
-          if (Either.isLeft(state)) {
-            return yield* new SessionStoreError({
-              operation: "restore",
-              reason: `the stored state of session "${sessionId}" does not decode: ${ParseResult.TreeFormatter.formatErrorSync(state.left)}`
-            })
-          }
-          const [outcome, notes] = yield* Degradation.collect(agent.handle({
-            sessionId,
-            userId,
-            message: userMessage,
-            history: session.context.history,
-            state: state.right,
-            preferences: session.context.preferences,
-            agentStack: session.agentStack,
-            arrival,
-            returned
-          }).pipe(
-            Effect.mapError((cause) =>
-              new AgentFailed({
-                agentId: agent.id,
-                reason: cause instanceof Error ? cause.message : String(cause),
-                cause
-              })
-            ),
-            Effect.withSpan("baton.agent", { attributes: { agent: agent.id } })
-          ))
-          degradations.push(...notes)
-          if (outcome.state !== undefined || outcome.preferences !== undefined) {
-            session = {
-              ...session,
-              context: {
-                ...session.context,
-                state: outcome.state === undefined ? session.context.state : encodeState(outcome.state),
-                preferences: outcome.preferences === undefined
-                  ? session.context.preferences
-                  : { ...session.context.preferences, ...outcome.preferences }
+      // Runs one handoff; on refusal records it and leaves the session as it was.
+      const handOver = (to: AgentId, mode: HandoffMode, initiator: Initiator, reason: string) => {
+        const from = session.currentAgent!
+        return handoff.execute({ session, request: { from, to, mode, initiator, reason }, chain, attempt: handoffs.length }, audit).pipe(
+          Effect.map((done) => {
+            session = done.session
+            chain.push(to)
+            handoffs.push(done.result)
+            timeline.push({ _tag: "Handoff", handoff: done.result })
+            arrival = Option.some(done.context)
+            return true
+          }),
+          Effect.catchAll((error) =>
+            Effect.sync(() => {
+              const refused: HandoffResult = {
+                handoffId: `${sessionId}/v${session.version}/h${handoffs.length}`,
+                success: false,
+                from,
+                to,
+                newAgentId: from,
+                mode,
+                initiator,
+                reason,
+                // Only a refusal at transfer means the context did not arrive intact;
+                // earlier refusals leave the session as it was.
+                contextPreserved: !(error._tag === "HandoffRejected" && error.stage === "transfer"),
+                executionTimeMs: 0,
+                errors: error._tag === "HandoffRejected" ? error.reasons : [error.message]
               }
+              handoffs.push(refused)
+              timeline.push({ _tag: "Handoff", handoff: refused })
+              return false
+            })
+          )
+        )
+      }
+
+      if (active === null) {
+        session = { ...session, currentAgent: route.agent }
+      } else if (route.agent !== active) {
+        chain.push(active)
+        yield* handOver(route.agent, "transfer", "router", route.reasoning)
+      }
+      if (chain.length === 0) chain.push(session.currentAgent!)
+
+      while (true) {
+        const agent = yield* registry.get(session.currentAgent!)
+        const state = decodeState(session.context.state)
+        if (Either.isLeft(state)) {
+          return yield* new SessionStoreError({
+            operation: "restore",
+            reason: `the stored state of session "${sessionId}" does not decode: ${ParseResult.TreeFormatter.formatErrorSync(state.left)}`
+          })
+        }
+        const [outcome, notes] = yield* Degradation.collect(agent.handle({
+          sessionId,
+          userId,
+          message: userMessage,
+          history: session.context.history,
+          state: state.right,
+          preferences: session.context.preferences,
+          agentStack: session.agentStack,
+          arrival,
+          returned
+        }).pipe(
+          Effect.mapError((cause) =>
+            new AgentFailed({
+              agentId: agent.id,
+              reason: cause instanceof Error ? cause.message : String(cause),
+              cause
+            })
+          ),
+          Effect.withSpan("baton.agent", { attributes: { agent: agent.id } })
+        ))
+        degradations.push(...notes)
+        if (outcome.state !== undefined || outcome.preferences !== undefined) {
+          session = {
+            ...session,
+            context: {
+              ...session.context,
+              state: outcome.state === undefined ? session.context.state : encodeState(outcome.state),
+              preferences: outcome.preferences === undefined
+                ? session.context.preferences
+                : { ...session.context.preferences, ...outcome.preferences }
             }
           }
-          if (outcome._tag === "Reply") {
-            append({ role: "agent", agent: agent.id, content: outcome.text })
-            break
-          }
-          if (outcome.text !== undefined) append({ role: "agent", agent: agent.id, content: outcome.text })
-          const to = outcome._tag === "Return" ? session.agentStack[session.agentStack.length - 1] : outcome.to
-          const mode = outcome._tag === "Return" ? "return" : outcome.mode
-          const moved = to !== undefined && (yield* handOver(to, mode, "agent", outcome.reason))
-          if (!moved) {
-            const refusal = handoffs[handoffs.length - 1]
-            const why = to === undefined ? "there is no agent to return to" : refusal?.errors.join("; ") ?? ""
-            append({
-              role: "agent",
-              agent: agent.id,
-              content: `I couldn't transfer you to ${to ?? "the previous agent"}: ${why}. I'll keep helping you here.`
-            })
-            break
-          }
-          returned = outcome._tag === "Return"
-            ? Option.some({ from: agent.id, reason: outcome.reason, text: outcome.text })
-            : Option.none()
         }
+        if (outcome._tag === "Reply") {
+          append({ role: "agent", agent: agent.id, content: outcome.text })
+          break
+        }
+        if (outcome.text !== undefined) append({ role: "agent", agent: agent.id, content: outcome.text })
+        const to = outcome._tag === "Return" ? session.agentStack[session.agentStack.length - 1] : outcome.to
+        const mode = outcome._tag === "Return" ? "return" : outcome.mode
+        const moved = to !== undefined && (yield* handOver(to, mode, "agent", outcome.reason))
+        if (!moved) {
+          const refusal = handoffs[handoffs.length - 1]
+          const why = to === undefined ? "there is no agent to return to" : refusal?.errors.join("; ") ?? ""
+          append({
+            role: "agent",
+            agent: agent.id,
+            content: `I couldn't transfer you to ${to ?? "the previous agent"}: ${why}. I'll keep helping you here.`
+          })
+          break
+        }
+        returned = outcome._tag === "Return"
+          ? Option.some({ from: agent.id, reason: outcome.reason, text: outcome.text })
+          : Option.none()
+      }
 
-        // Degradation is never silent: what the reply does not say is added to it.
-        const owed = Degradation.untold(degradations, written.map((message) => message.content).join("\n"))
-        if (owed.length > 0) tell(owed.join(" "))
+      // Degradation is never silent: what the reply does not say is added to it.
+      const owed = Degradation.untold(degradations, written.map((message) => message.content).join("\n"))
+      if (owed.length > 0) tell(owed.join(" "))
 
-        const finished = yield* Clock.currentTimeNanos
-        const durationMs = Number(finished - started) / 1e6
-        const committed: SessionState.SessionState = { ...session, lastActivity: now, version: expectedVersion + 1 }
-        events.push({
-          _tag: "TurnCompleted",
-          sessionId,
-          at: now,
-          agent: committed.currentAgent!,
-          handoffs: handoffs.length,
-          durationMs,
-          version: committed.version
-        })
-        const handedOver = handoffSnapshot !== false && handoffs.some((result) => result.success)
-        yield* store.commit({
-          state: committed,
-          expectedVersion,
-          events,
-          ...(fencingToken === undefined ? {} : { fencingToken }),
-          ...(handedOver ? { snapshot: handoffSnapshot } : {})
-        })
-        yield* Effect.forEach(events, EventBus.publish, { discard: true })
-        yield* BatonMetrics.turnDuration(Effect.succeed(durationMs))
-        return {
-          sessionId,
-          reply: written.length > 0 ? written[written.length - 1]!.content : "",
-          agent: committed.currentAgent!,
-          messages: written,
-          timeline,
-          route,
-          handoffs,
-          degradations,
-          version: committed.version,
-          durationMs
-        } satisfies TurnResult
+      const finished = yield* Clock.currentTimeNanos
+      const durationMs = Number(finished - started) / 1e6
+      const committed: SessionState.SessionState = { ...session, lastActivity: now, version: expectedVersion + 1 }
+      events.push({
+        _tag: "TurnCompleted",
+        sessionId,
+        at: now,
+        agent: committed.currentAgent!,
+        handoffs: handoffs.length,
+        durationMs,
+        version: committed.version
       })
+      const handedOver = handoffSnapshot !== false && handoffs.some((result) => result.success)
+      yield* store.commit({
+        state: committed,
+        expectedVersion,
+        events,
+        ...(fencingToken === undefined ? {} : { fencingToken }),
+        ...(handedOver ? { snapshot: handoffSnapshot } : {})
+      })
+      yield* Effect.forEach(events, EventBus.publish, { discard: true })
+      yield* BatonMetrics.turnDuration(Effect.succeed(durationMs))
+      return {
+        sessionId,
+        reply: written.length > 0 ? written[written.length - 1]!.content : "",
+        agent: committed.currentAgent!,
+        messages: written,
+        timeline,
+        route,
+        handoffs,
+        degradations,
+        version: committed.version,
+        durationMs
+      } satisfies TurnResult
+    }
+    const runTurn = (sessionId: SessionId, userId: UserId, text: string, fencingToken: number | undefined) =>
+      Effect.gen(() => turnBody(sessionId, userId, text, fencingToken))
 
     const turn = (sessionId: string, userId: string, text: string) =>
       Effect.gen(function*() {
