@@ -246,9 +246,9 @@ export const make = <S, E, R>(config: Config<S, E, R>) =>
     }
 
     // One generator function for every turn, given the turn as arguments:
-    // on Node 20 a generator function created per call gets a map of its
-    // own in the old generation, which keeps what it closes over (the whole
-    // session) alive through young collections.
+    // on Node 20 a generator function created per call keeps what it closes
+    // over (the whole session) alive through young collections until the
+    // next full one (BENCHMARKS.md, "What kept a turn's objects alive").
     const turnBody = function*(sessionId: SessionId, userId: UserId, text: string, fencingToken: number | undefined) {
       const started = yield* Clock.currentTimeNanos
       const now = Number(started / 1_000_000n)

@@ -12,7 +12,8 @@ import * as zlib from "node:zlib"
  * messages it added. A commit so allocates a few kilobytes on the V8 heap,
  * not the whole record as a JSON string: that string and its flattening copy
  * made a young-generation collection every hundred commits, and those pauses
- * were the commit's p99.
+ * were the commit's p99. The price: a history kept in memory keeps its last
+ * record's bytes (outside the V8 heap) for as long as its first message lives.
  */
 const BASE_HISTORY = Symbol.for("@baton/session/baseHistory")
 const BASE_RECORD = Symbol.for("@baton/session/baseRecord")

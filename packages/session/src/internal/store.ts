@@ -198,10 +198,9 @@ export const make = (backend: Backend, options: Options): SessionStore.Service =
   }
 
   // Combinators, not Effect.gen: on Node 20 a generator function created per
-  // call gets a map of its own in the old generation, which keeps what the
-  // generator closes over (here the whole state) alive through young
-  // collections. Measured on the commit path, every committed state was
-  // promoted and scavenges paused 2–5 ms.
+  // call keeps what it closes over (here the whole state) alive through young
+  // collections until the next full one. Measured on the commit path, every
+  // committed state was promoted and scavenges paused 2–5 ms (BENCHMARKS.md).
   const commitWith = (input: SessionStore.CommitInput, snapshot: CommitRequest["snapshot"]) => {
     const request = commitRequest(input, snapshot)
     return Either.isLeft(request) ? Effect.fail(request.left) : backend.commit(request.right)
