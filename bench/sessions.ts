@@ -1,7 +1,9 @@
 /**
  * Session stores: restoring a 50-turn session (150 messages) from memory,
- * SQLite and Redis on loopback, and committing a turn to SQLite and Redis;
- * for reference, the same Redis reads and writes through ioredis alone.
+ * SQLite and Redis on loopback; committing a turn to SQLite and Redis (two
+ * messages appended to the state as restored, the restore outside the
+ * timing), and a whole turn's restore and commit; for reference, the same
+ * Redis reads and writes through ioredis alone.
  * The suite starts its own redis-server and SQLite file and removes both.
  */
 import { type BatonEvent, Ids, Message, SessionState, SessionStore } from "@baton/core"
