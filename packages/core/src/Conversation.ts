@@ -261,10 +261,12 @@ export const make = <S, E, R>(config: Config<S, E, R>) =>
       const written: Array<Message.Message> = []
       const timeline: Array<TimelineEntry> = []
       const append = (message: Omit<Message.Message, "id" | "time">) => {
+        // The new keys first: a spread copy given keys its source lacks is
+        // kept through young collections on Node 20 (BENCHMARKS.md).
         const full: Message.Message = {
-          ...message,
           id: Message.idAt(sessionId, session.context.history.length),
-          time: now
+          time: now,
+          ...message
         }
         if (full.role === "agent") {
           written.push(full)
