@@ -1,3 +1,4 @@
+import { constants, type PerformanceEntry, PerformanceObserver } from "node:perf_hooks"
 import { Bench } from "tinybench"
 
 /** A named benchmark with an optional target the issue set for it. */
@@ -38,7 +39,32 @@ export interface Row {
   readonly p50: number
   readonly p99: number
   readonly max: number
+  /** V8 collections while the case was measured (warm-up excluded): young, full. */
+  readonly collections: { readonly young: number; readonly full: number }
   readonly verdict: string
+}
+
+// A case's tail depends on the collections that ran while it was measured,
+// and how many ran depends on what ran before it in the same process
+// (BENCHMARKS.md), so each row counts them.
+const watchCollections = () => {
+  const entries: Array<{ readonly at: number; readonly kind: number | undefined }> = []
+  const keep = (list: Array<PerformanceEntry>) => {
+    for (const entry of list) {
+      entries.push({ at: entry.startTime, kind: (entry as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind })
+    }
+  }
+  const observer = new PerformanceObserver((list) => keep(list.getEntries()))
+  observer.observe({ entryTypes: ["gc"] })
+  return (from: number, to: number) => {
+    keep(observer.takeRecords())
+    observer.disconnect()
+    const during = entries.filter((entry) => entry.at >= from && entry.at <= to)
+    return {
+      young: during.filter((entry) => entry.kind === constants.NODE_PERFORMANCE_GC_MINOR).length,
+      full: during.filter((entry) => entry.kind === constants.NODE_PERFORMANCE_GC_MAJOR).length
+    }
+  }
 }
 
 const verdict = (row: Omit<Row, "verdict">, target: Case["target"]) => {
@@ -61,7 +87,11 @@ export const runSuite = async (suite: Suite, options: { readonly time: number })
       await benchCase.setup?.()
       const bench = new Bench({ time: options.time, warmupTime: benchCase.warmupMs ?? Math.min(500, options.time / 2) })
       bench.add(benchCase.name, benchCase.fn, benchCase.beforeEach === undefined ? {} : { beforeEach: benchCase.beforeEach })
+      const collectionsBetween = watchCollections()
+      let measuredFrom = Number.POSITIVE_INFINITY
+      bench.addEventListener("start", () => (measuredFrom = performance.now()))
       await bench.run()
+      const collections = collectionsBetween(measuredFrom, performance.now())
       await benchCase.teardown?.()
       const result = bench.tasks[0]!.result
       if (result.state !== "completed") {
@@ -75,7 +105,8 @@ export const runSuite = async (suite: Suite, options: { readonly time: number })
         mean: result.latency.mean / batch,
         p50: result.latency.p50 / batch,
         p99: result.latency.p99 / batch,
-        max: result.latency.max / batch
+        max: result.latency.max / batch,
+        collections
       }
       rows.push({ ...base, verdict: verdict(base, benchCase.target) })
     }
@@ -87,13 +118,13 @@ export const runSuite = async (suite: Suite, options: { readonly time: number })
 
 export const markdownTable = (rows: ReadonlyArray<Row>): string => {
   const lines = [
-    "| suite | case | samples | mean | p50 | p99 | max | target |",
-    "|---|---|---:|---:|---:|---:|---:|---|"
+    "| suite | case | samples | mean | p50 | p99 | max | GCs (young / full) | target |",
+    "|---|---|---:|---:|---:|---:|---:|---:|---|"
   ]
   for (const row of rows) {
     lines.push(
       `| ${row.suite} | ${row.name} | ${row.samples} | ${formatMs(row.mean)} | ${formatMs(row.p50)} | ` +
-        `${formatMs(row.p99)} | ${formatMs(row.max)} | ${row.verdict} |`
+        `${formatMs(row.p99)} | ${formatMs(row.max)} | ${row.collections.young} / ${row.collections.full} | ${row.verdict} |`
     )
   }
   return lines.join("\n")
