@@ -56,7 +56,10 @@ const watchCollections = () => {
   }
   const observer = new PerformanceObserver((list) => keep(list.getEntries()))
   observer.observe({ entryTypes: ["gc"] })
-  return (from: number, to: number) => {
+  return async (from: number, to: number) => {
+    // Node makes a collection's entry on the event loop after it ran: a
+    // synchronous case's entries exist only once the loop has turned.
+    await new Promise((resolve) => setImmediate(resolve))
     keep(observer.takeRecords())
     observer.disconnect()
     const during = entries.filter((entry) => entry.at >= from && entry.at <= to)
@@ -91,7 +94,7 @@ export const runSuite = async (suite: Suite, options: { readonly time: number })
       let measuredFrom = Number.POSITIVE_INFINITY
       bench.addEventListener("start", () => (measuredFrom = performance.now()))
       await bench.run()
-      const collections = collectionsBetween(measuredFrom, performance.now())
+      const collections = await collectionsBetween(measuredFrom, performance.now())
       await benchCase.teardown?.()
       const result = bench.tasks[0]!.result
       if (result.state !== "completed") {
