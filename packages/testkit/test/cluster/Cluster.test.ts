@@ -8,7 +8,9 @@
 import { Ids, SessionStore } from "@baton/core"
 import { RedisSessionStore } from "@baton/session"
 import { describe, expect, it } from "@effect/vitest"
+import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import * as Option from "effect/Option"
 import { fileURLToPath } from "node:url"
 import * as Cluster from "../../src/cluster/Cluster.js"
@@ -17,16 +19,17 @@ import { isAlive } from "../processes.js"
 
 const app = fileURLToPath(new URL("../../../../examples/tripsage/src/app.ts", import.meta.url))
 
-const untilShare = (cluster: Cluster.Cluster, share: number) =>
-  Effect.gen(function*() {
-    while (cluster.progress().acked < cluster.progress().total * share) yield* Effect.sleep("20 millis")
-  })
-
 describe("Cluster", () => {
   it.scopedLive("a worker SIGKILLed mid-run is restarted; no session or acknowledged turn is lost, no turn runs twice", () =>
     Effect.gen(function*() {
       const redis = yield* RedisServer.scoped()
       const events: Array<Cluster.Event> = []
+      // The kill waits for slot 0's own worker to have acknowledged a share of
+      // its turns: a share of the whole run can come from slot 1 alone while
+      // slot 0's worker is still starting, and killing that is no takeover.
+      const midRun = yield* Deferred.make<void>()
+      let slot0Acks = 0
+      let slot0Share = Infinity
       const result = yield* Effect.scoped(Effect.gen(function*() {
         const cluster = yield* Cluster.start({
           app,
@@ -35,11 +38,17 @@ describe("Cluster", () => {
           workers: 2,
           concurrency: 12,
           sessionPrefix: "cluster-test",
-          onEvent: (event) => void events.push(event)
+          onEvent: (event) => {
+            events.push(event)
+            if (event._tag === "Acked" && event.ack.slot === 0 && ++slot0Acks >= slot0Share) {
+              Deferred.unsafeDone(midRun, Exit.void)
+            }
+          }
         })
+        slot0Share = Math.ceil(cluster.progress().total / 2 * 0.3)
         // A cluster that fails (workers that cannot start) ends the wait too.
         yield* Effect.raceFirst(
-          untilShare(cluster, 0.3),
+          Deferred.await(midRun),
           Effect.zipRight(cluster.finished, Effect.dieMessage("the run finished before the kill"))
         )
         const killed = yield* cluster.kill(0)
