@@ -7,7 +7,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { mkdtempSync, readFileSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import * as Path from "node:path"
-import { baton, isAlive } from "./support.js"
+import { baton, survivors } from "./support.js"
 
 const invariants = ["no-session-lost", "no-acked-turn-lost", "every-turn-once", "context-preserved", "faults-recovered"]
 
@@ -59,7 +59,7 @@ describe("baton chaos", () => {
     expect(stdout).toMatch(/✓ holds +no-acked-turn-lost/)
     expect(stdout).toContain("PASS: every invariant held")
     // redis-server and every worker are gone.
-    expect(children.filter(isAlive)).toEqual([])
+    expect(await survivors(children)).toEqual([])
   }, timeoutMs + 5_000)
 
   it("redis-restart: redis-server is stopped and started again mid-run; every invariant holds; exit 0", async () => {
@@ -72,7 +72,7 @@ describe("baton chaos", () => {
     expect(report.timeline.map((entry) => entry.text)).toContainEqual(
       expect.stringMatching(/^redis-server started again on port \d+ after 1500 ms$/)
     )
-    expect(children.filter(isAlive)).toEqual([])
+    expect(await survivors(children)).toEqual([])
   }, timeoutMs + 5_000)
 
   it("an unknown profile is a usage error that lists the profiles: exit 2", async () => {

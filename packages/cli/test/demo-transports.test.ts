@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { baton, isAlive } from "./support.js"
+import { baton, survivors } from "./support.js"
 
 const services = ["flights", "accommodations", "weather", "activities", "payments"]
 
@@ -19,6 +19,6 @@ describe.each([
     expect(ran.stdout).toContain("  result              PASS")
     // One process per service was seen while the demo ran; none outlives it.
     expect(ran.children.length).toBeGreaterThanOrEqual(services.length)
-    expect(ran.children.filter(isAlive)).toEqual([])
+    expect(await survivors(ran.children)).toEqual([])
   }, 90_000)
 })

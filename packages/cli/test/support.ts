@@ -1,6 +1,6 @@
 /** The real CLI as a process, run from the repository root as `pnpm baton` runs it, and always bounded in time. */
 import { type ChildProcess, execFile, spawn } from "node:child_process"
-import { mkdtempSync, writeFileSync } from "node:fs"
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import * as Path from "node:path"
 import { fileURLToPath } from "node:url"
@@ -75,6 +75,30 @@ export const isAlive = (pid: number) => {
   } catch {
     return false
   }
+}
+
+const commandOf = (pid: number) => {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").join(" ").trim().slice(0, 200)
+  } catch {
+    return "(command unknown)"
+  }
+}
+
+/**
+ * The children still running `withinMs` after the CLI ended, each with its
+ * command. The CLI waits for the processes it stops, but on a loaded machine
+ * one may still be on its way out as the CLI's own exit is seen; a child that
+ * outlives that margin is a leak.
+ */
+export const survivors = async (children: ReadonlyArray<number>, withinMs = 5_000): Promise<Array<string>> => {
+  const deadline = Date.now() + withinMs
+  let alive = children.filter(isAlive)
+  while (alive.length > 0 && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    alive = alive.filter(isAlive)
+  }
+  return alive.map((pid) => `${pid}: ${commandOf(pid)}`)
 }
 
 /** A config file in a fresh temporary directory; returns its path. */

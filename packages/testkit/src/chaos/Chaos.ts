@@ -111,6 +111,7 @@ export const run = (
     note("cluster", `redis-server on port ${redis.port} (append-only file, fsync always)`)
     const store = { url: redis.url, ...(options.storeModule === undefined ? {} : { module: options.storeModule }) }
     let gaveUp = 0
+    const ackedBySlot = new Map<number, number>()
     const cluster = yield* Cluster.start({
       app: options.app,
       store,
@@ -141,7 +142,7 @@ export const run = (
             if (gaveUp++ < 5) note("cluster", `worker ${event.slot} gave up on ${event.gaveUp.sessionId}: ${event.gaveUp.error}`)
             return
           case "Acked":
-            return
+            return void ackedBySlot.set(event.ack.slot, (ackedBySlot.get(event.ack.slot) ?? 0) + 1)
         }
       }
     })
@@ -153,7 +154,11 @@ export const run = (
     const steps = profile.steps({ seed, workers })
     const play = Effect.forEach(steps, (step) =>
       Effect.gen(function*() {
-        while (share() < step.at) yield* Effect.sleep("25 millis")
+        // A kill waits for its slot's worker to have acknowledged a turn too:
+        // a share of the run can come from the other slots while that worker
+        // is still starting, and killing a starting worker is no takeover.
+        const targets = step.action._tag === "KillWorker" ? step.action.slot : undefined
+        while (share() < step.at || (targets !== undefined && !ackedBySlot.has(targets))) yield* Effect.sleep("25 millis")
         const at = `at ${Math.round(share() * 100)}% of turns`
         const action = step.action
         switch (action._tag) {
