@@ -93,6 +93,17 @@ describe("history bytes reused across commits", () => {
     expect(Either.getOrThrow(encodeState(next)).bytes.equals(fromScratch(next).bytes)).toBe(true)
   })
 
+  it("a record written in plain UTF-8, before records were ASCII, is read and extended as from scratch", () => {
+    const ascii = Either.getOrThrow(encodeState(stateOf(messagesOf(["€182 – one stop", "hold it"], 0), 1))).bytes
+    const plain = Buffer.from(JSON.stringify(JSON.parse(ascii.toString("utf8"))))
+    const state = read(plain, checksum(plain))
+    expect(state.context.history.map((m) => m.content)).toEqual(["€182 – one stop", "hold it"])
+    const next = extended(state, ["held ✓"])
+    const record = Either.getOrThrow(encodeState(next))
+    expect(record.bytes.equals(fromScratch(next).bytes)).toBe(true)
+    expect(read(record.bytes, record.checksum).context.history.map((m) => m.content)).toEqual(["€182 – one stop", "hold it", "held ✓"])
+  })
+
   it("a history whose messages are frozen is written whole, and correctly", () => {
     const history = messagesOf(["frozen", "values"], 0).map((message) => Object.freeze(message))
     const first = stateOf(history, 1)

@@ -85,7 +85,7 @@ export const encodeState = (state: SessionState.SessionState): Either.Either<Enc
     messages[i - from] = stored
   }
   const head = HistoryBytes.headOf(shell.right)
-  const added = JSON.stringify(messages)
+  const added = HistoryBytes.asciiJson(messages)
   const { bytes, start } = base === undefined
     ? HistoryBytes.assemble(head, undefined, `${added}}}`)
     : HistoryBytes.assemble(head, base.bytes, messages.length === 0 ? "]}}" : `,${added.slice(1)}}}`)
