@@ -26,20 +26,6 @@ export interface StoredState {
   readonly quarantineId: number | undefined
 }
 
-export interface CommitRequest {
-  readonly sessionId: Ids.SessionId
-  readonly userId: Ids.UserId
-  readonly expectedVersion: number
-  readonly version: number
-  /** The record's JSON in UTF-8. */
-  readonly record: Buffer
-  readonly checksum: number
-  readonly events: ReadonlyArray<string>
-  readonly fencingToken: number | undefined
-  /** The new snapshot's metadata when the commit takes one. */
-  readonly snapshot: { readonly label: string; readonly createdAt: number } | undefined
-}
-
 export type CommitOutcome =
   | { readonly _tag: "Committed" }
   | { readonly _tag: "Conflict"; readonly actual: number }
@@ -103,18 +89,24 @@ const millis = (ttl: Duration.DurationInput) => Duration.toMillis(Duration.decod
 
 const invalid = (operation: string, reason: string) => new Errors.SessionStoreError({ operation, reason })
 
-// A class, and events made by `map`, not object and array literals: V8 keeps
-// per-literal statistics ("allocation sites") and, once most of a literal's
-// objects outlive a young collection — requests do, while their command is in
-// flight — allocates every later one in the old generation. There a request
-// keeps its record's bytes and events until the next full collection: on a
-// Redis store that was 40–60 full collections per 4,000 commits, and none
-// with the class (BENCHMARKS.md). Class instances have no allocation site.
-class Request implements CommitRequest {
+/**
+ * What a backend commits: the state validated, redacted and encoded.
+ *
+ * A class, and its events made by `map`, not object and array literals: V8
+ * keeps per-literal statistics ("allocation sites") and, once most of a
+ * literal's objects outlive a young collection — requests do, while their
+ * command is in flight — allocates every later one in the old generation.
+ * There a request keeps its record's bytes and events until the next full
+ * collection: on a Redis store that was 40–60 full collections per 4,000
+ * commits, and none with the class (BENCHMARKS.md). Class instances have no
+ * allocation site.
+ */
+export class CommitRequest {
   readonly sessionId: Ids.SessionId
   readonly userId: Ids.UserId
   readonly expectedVersion: number
   readonly version: number
+  /** The record's JSON as bytes (ASCII, see `historyBytes.ts`). */
   readonly record: Buffer
   readonly checksum: number
   readonly fencingToken: number | undefined
@@ -122,7 +114,8 @@ class Request implements CommitRequest {
     input: SessionStore.CommitInput,
     encoded: codec.EncodedRecord,
     readonly events: ReadonlyArray<string>,
-    readonly snapshot: CommitRequest["snapshot"]
+    /** The new snapshot's metadata when the commit takes one. */
+    readonly snapshot: { readonly label: string; readonly createdAt: number } | undefined
   ) {
     this.sessionId = input.state.sessionId
     this.userId = input.state.userId
@@ -216,7 +209,7 @@ export const make = (backend: Backend, options: Options): SessionStore.Service =
       return Either.isLeft(encoded) ? "" : encoded.right
     })
     if (failed !== undefined) return Either.left(invalid("commit", `session "${state.sessionId}": ${failed}`))
-    return Either.right(new Request(input, record.right, events, snapshot))
+    return Either.right(new CommitRequest(input, record.right, events, snapshot))
   }
 
   // Combinators, not Effect.gen: on Node 20 a generator function created per
