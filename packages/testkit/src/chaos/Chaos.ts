@@ -111,7 +111,7 @@ export const run = (
     note("cluster", `redis-server on port ${redis.port} (append-only file, fsync always)`)
     const store = { url: redis.url, ...(options.storeModule === undefined ? {} : { module: options.storeModule }) }
     let gaveUp = 0
-    const ackedBySlot = new Map<number, number>()
+    const slotsThatAcked = new Set<number>()
     const cluster = yield* Cluster.start({
       app: options.app,
       store,
@@ -142,7 +142,7 @@ export const run = (
             if (gaveUp++ < 5) note("cluster", `worker ${event.slot} gave up on ${event.gaveUp.sessionId}: ${event.gaveUp.error}`)
             return
           case "Acked":
-            return void ackedBySlot.set(event.ack.slot, (ackedBySlot.get(event.ack.slot) ?? 0) + 1)
+            return void slotsThatAcked.add(event.ack.slot)
         }
       }
     })
@@ -157,8 +157,8 @@ export const run = (
         // A kill waits for its slot's worker to have acknowledged a turn too:
         // a share of the run can come from the other slots while that worker
         // is still starting, and killing a starting worker is no takeover.
-        const targets = step.action._tag === "KillWorker" ? step.action.slot : undefined
-        while (share() < step.at || (targets !== undefined && !ackedBySlot.has(targets))) yield* Effect.sleep("25 millis")
+        const target = step.action._tag === "KillWorker" ? step.action.slot : undefined
+        while (share() < step.at || (target !== undefined && !slotsThatAcked.has(target))) yield* Effect.sleep("25 millis")
         const at = `at ${Math.round(share() * 100)}% of turns`
         const action = step.action
         switch (action._tag) {
