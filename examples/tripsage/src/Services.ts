@@ -83,8 +83,17 @@ const withCaching = (name: string, server: McpConfig.ServerConfig): McpConfig.Se
   return tools === undefined ? server : { ...server, tools }
 }
 
-const gateway = (entries: ReadonlyArray<readonly [string, McpConfig.ServerConfig]>) =>
-  McpGateway.layer({ mcpServers: Object.fromEntries(entries.map(([name, server]) => [name, withCaching(name, server)])) })
+const gateway = (entries: ReadonlyArray<readonly [string, McpConfig.ServerConfig]>, options?: McpGateway.Options) =>
+  McpGateway.layer(
+    { mcpServers: Object.fromEntries(entries.map(([name, server]) => [name, withCaching(name, server)])) },
+    options
+  )
+
+// A mock child process compiles its TypeScript when it starts. Five of them
+// starting at once on a busy two-core machine took more than the default 10 s
+// to answer; a connection attempt that times out kills its child, and the
+// first turn then finds no service connected. So the stdio children get 30 s.
+const STDIO_CONNECT_TIMEOUT_MS = 30_000
 
 const seedArgs = ["--seed", String(seed)]
 
@@ -118,7 +127,10 @@ export const inProcessWithMocks: Layer.Layer<Provided | Mocks> = Layer.unwrapSco
 const inProcess: Layer.Layer<Provided> = inProcessWithMocks
 
 const stdio = Layer.suspend(() =>
-  gateway(used.map((service) => [service.name, MockProcess.command(service.name, ["--stdio", ...seedArgs])] as const))
+  gateway(
+    used.map((service) => [service.name, MockProcess.command(service.name, ["--stdio", ...seedArgs])] as const),
+    { connectTimeoutMs: STDIO_CONNECT_TIMEOUT_MS }
+  )
 )
 
 const http = Layer.unwrapScoped(

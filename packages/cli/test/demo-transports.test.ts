@@ -10,7 +10,7 @@ describe.each([
   it("plays the demo against the mock services as child processes, passes, and leaves none behind", async () => {
     const ran = await baton(["demo", "--transport", transport], { watchChildren: true, timeoutMs: 60_000 })
     expect(ran.stderr).toBe("")
-    expect(ran.code).toBe(0)
+    expect(ran.code, ran.stdout).toBe(0)
     expect(ran.stdout.split("\n")[1]).toBe(`session tripsage-demo · user demo-traveller · 11 turns in 2 sessions · ${heading}`)
     expect(ran.stdout).toContain("  handoffs            9 (1 nested)")
     // The fault reaches the weather service through its _control tool, whatever the transport.
