@@ -6,7 +6,8 @@
  *
  * - `in-process`: mock servers in this process over in-memory transports;
  * - `stdio`: one `mock-server <name> --stdio` child process per service,
- *   spawned by the gateway as any `mcpServers` command entry is;
+ *   spawned by the gateway as any `mcpServers` command entry is, and given
+ *   30 s to connect;
  * - `http`: one `mock-server <name> --http 0` child per service, whose
  *   announced URL becomes a `url` entry.
  *

@@ -205,8 +205,9 @@ export const make = (backend: Backend, options: Options): SessionStore.Service =
     let failed: string | undefined
     const events = input.events.map((event) => {
       const encoded = codec.encodeEvent(event)
-      if (Either.isLeft(encoded)) failed ??= encoded.left
-      return Either.isLeft(encoded) ? "" : encoded.right
+      if (Either.isRight(encoded)) return encoded.right
+      failed ??= encoded.left
+      return ""
     })
     if (failed !== undefined) return Either.left(invalid("commit", `session "${state.sessionId}": ${failed}`))
     return Either.right(new CommitRequest(input, record.right, events, snapshot))
