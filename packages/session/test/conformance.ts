@@ -146,6 +146,24 @@ export const conformance = (name: string, subject: Layer.Layer<StoreUnderTest, u
         expect(Option.isNone(yield* store.load(sessionId))).toBe(true)
       }))
 
+    // Durable stores encode what they write; the memory store keeps values.
+    if (capabilities.raw) {
+      it.effect("a commit with an event that does not encode is refused, naming the event; nothing is written", () =>
+        Effect.gen(function*() {
+          const { store } = yield* StoreUnderTest
+          const sessionId = freshSession("badevent")
+          const userId = freshUser("u")
+          const broken = { ...turnStarted(sessionId, userId, "hello"), at: "noon" as unknown as number }
+          const error = yield* Effect.flip(
+            store.commit({ state: plainState(sessionId, userId, 1), expectedVersion: 0, events: [turnStarted(sessionId, userId, "ok"), broken] })
+          )
+          expect(error).toMatchObject({ _tag: "SessionStoreError", operation: "commit" })
+          expect(error.message).toContain("a TurnStarted event does not encode")
+          expect(Option.isNone(yield* store.load(sessionId))).toBe(true)
+          expect(yield* store.events(sessionId)).toEqual([])
+        }))
+    }
+
     it.effect("events are appended in commit order", () =>
       Effect.gen(function*() {
         const { store } = yield* StoreUnderTest
