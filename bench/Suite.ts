@@ -38,6 +38,8 @@ export interface Row {
   readonly mean: number
   readonly p50: number
   readonly p99: number
+  /** Where a p99 sits just below a batch of slow calls, p99.9 shows them. */
+  readonly p999: number
   readonly max: number
   /** V8 collections while the case was measured (warm-up excluded): young, full. */
   readonly collections: { readonly young: number; readonly full: number }
@@ -45,8 +47,7 @@ export interface Row {
 }
 
 // A case's tail depends on the collections that ran while it was measured,
-// and how many ran depends on what ran before it in the same process
-// (BENCHMARKS.md), so each row counts them.
+// so each row counts them.
 const watchCollections = () => {
   const entries: Array<{ readonly at: number; readonly kind: number | undefined }> = []
   const keep = (list: Array<PerformanceEntry>) => {
@@ -89,7 +90,7 @@ const verdict = (row: Omit<Row, "verdict">, target: Case["target"]) => {
 // twice through its check phase, so that the call pays only for the
 // collections its own allocation makes due.
 const settled = (hook: Promise<void> | void): Promise<void> | void =>
-  hook === undefined ? hook : hook.then(() => new Promise((resolve) => setImmediate(() => setImmediate(resolve))))
+  hook instanceof Promise ? hook.then(() => new Promise((resolve) => setImmediate(() => setImmediate(resolve)))) : hook
 
 export const formatMs = (ms: number): string =>
   ms < 1 ? `${(ms * 1000).toFixed(ms < 0.01 ? 2 : 1)} µs` : `${ms.toFixed(ms < 10 ? 3 : 1)} ms`
@@ -121,6 +122,7 @@ export const runSuite = async (suite: Suite, options: { readonly time: number })
         mean: result.latency.mean / batch,
         p50: result.latency.p50 / batch,
         p99: result.latency.p99 / batch,
+        p999: result.latency.p999 / batch,
         max: result.latency.max / batch,
         collections
       }
@@ -134,13 +136,13 @@ export const runSuite = async (suite: Suite, options: { readonly time: number })
 
 export const markdownTable = (rows: ReadonlyArray<Row>): string => {
   const lines = [
-    "| suite | case | samples | mean | p50 | p99 | max | GCs (young / full) | target |",
-    "|---|---|---:|---:|---:|---:|---:|---:|---|"
+    "| suite | case | samples | mean | p50 | p99 | p99.9 | max | GCs (young / full) | target |",
+    "|---|---|---:|---:|---:|---:|---:|---:|---:|---|"
   ]
   for (const row of rows) {
     lines.push(
       `| ${row.suite} | ${row.name} | ${row.samples} | ${formatMs(row.mean)} | ${formatMs(row.p50)} | ` +
-        `${formatMs(row.p99)} | ${formatMs(row.max)} | ${row.collections.young} / ${row.collections.full} | ${row.verdict} |`
+        `${formatMs(row.p99)} | ${formatMs(row.p999)} | ${formatMs(row.max)} | ${row.collections.young} / ${row.collections.full} | ${row.verdict} |`
     )
   }
   return lines.join("\n")
