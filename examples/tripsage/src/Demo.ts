@@ -123,8 +123,8 @@ export const demo: Scenario.Scenario = {
         handoffs: ["flights->accommodations"],
         replyContains: [
           "Places to stay in Barcelona",
-          "Ranked by your preferences: 4★+ stays first",
-          "None of these matches stays in the Old Town this time"
+          "1) Bright Barcelona Palace Hotel, 4★ hotel",
+          "Ranked by your preferences: 4★+ stays, stays in the Old Town first"
         ]
       }
     },

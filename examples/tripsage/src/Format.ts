@@ -38,7 +38,8 @@ export const flight = (option: FlightOption, travellers: number): string =>
 
 /** @since 0.1.0 @category formatting */
 export const stay = (option: HotelOption, nights: number): string =>
-  `${option.name}, ${option.kind} in ${option.area}, rated ${option.rating.toFixed(1)} — ` +
+  `${option.name}, ${option.stars === undefined ? "" : `${option.stars}★ `}${option.kind} in ${option.area}, ` +
+  `rated ${option.rating.toFixed(1)} — ` +
   `${money(option.pricePerNight)} a night (${money(option.total)} for ${nights} night${nights === 1 ? "" : "s"})`
 
 /** A numbered list, one item a line. @since 0.1.0 @category formatting */

@@ -65,7 +65,7 @@ export const read = (text: string): Array<Stated> => {
 
 /**
  * What a turn's choices teach: the airline of a newly chosen flight, the
- * area and class (its rating, rounded down) of a newly chosen stay.
+ * area and star class (when it has one) of a newly chosen stay.
  *
  * @since 0.1.0 @category reading
  */
@@ -75,7 +75,8 @@ export const fromChoices = (before: TripState | undefined, after: TripState): Ar
   if (flight !== undefined && flight.id !== before?.selectedFlight?.id) learned.push(["airline", flight.airline])
   const hotel = after.selectedHotel
   if (hotel !== undefined && hotel.id !== before?.selectedHotel?.id) {
-    learned.push(["neighbourhood", hotel.area], ["hotelClass", Math.floor(hotel.rating)])
+    learned.push(["neighbourhood", hotel.area])
+    if (hotel.stars !== undefined) learned.push(["hotelClass", hotel.stars])
   }
   return learned
 }
@@ -115,7 +116,8 @@ export const flightCriteria: ReadonlyArray<PreferenceProfile.Criterion<FlightOpt
 /** @since 0.1.0 @category ranking */
 export const stayCriteria: ReadonlyArray<PreferenceProfile.Criterion<HotelOption>> = [
   { key: "neighbourhood", matches: (stay, area) => stay.area === area },
-  { key: "hotelClass", matches: (stay, stars) => typeof stars === "number" && stay.rating >= stars }
+  // A class, not the guests' rating: a 4.9-rated guesthouse of two stars is no 4★ stay.
+  { key: "hotelClass", matches: (stay, stars) => typeof stars === "number" && stay.stars !== undefined && stay.stars >= stars }
 ]
 
 /**

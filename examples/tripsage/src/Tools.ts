@@ -134,6 +134,8 @@ export const Listing = Schema.Struct({
   type: Schema.String,
   location: Schema.Struct({ city: Schema.String, neighbourhood: Schema.String }),
   rating: Schema.Number,
+  /** The official star class, for hotels and guesthouses. */
+  stars: Schema.optional(Schema.Number),
   nightly_price: Money,
   /** For every night searched for. */
   total_price: Money

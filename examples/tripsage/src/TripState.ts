@@ -59,6 +59,8 @@ export const HotelOption = Schema.Struct({
   area: Schema.String,
   /** Guests' rating, 0 to 5. */
   rating: Schema.Number,
+  /** The official star class (1 to 5), which apartments and villas do not have. */
+  stars: Schema.optional(Schema.Number),
   pricePerNight: Schema.Number,
   /** For every night of the trip, as the service quoted it. */
   total: Schema.Number

@@ -318,6 +318,7 @@ const exampleOrder: Order = {
     kind: "hotel",
     area: "Harbour",
     rating: 4.8,
+    stars: 5,
     pricePerNight: 214.3,
     total: 1500.1
   },

@@ -26,7 +26,7 @@ describe("Accommodations", () => {
       expect(outcome).toMatchObject({
         _tag: "Reply",
         text: expect.stringContaining("Places to stay in Lisbon, 7 nights from 10 Dec 2026, for 2:\n" +
-          "1) Historic Lisbon Suites, hotel in Harbour, rated 4.8 — £214.30 a night (£1,500.10 for 7 nights)")
+          "1) Historic Lisbon Suites, 5★ hotel in Harbour, rated 4.8 — £214.30 a night (£1,500.10 for 7 nights)")
       })
       const options = stateOf(outcome).hotelOptions!
       expect(options).toHaveLength(3)

@@ -37,11 +37,23 @@ describe("Preferences", () => {
 
   it("learns from choices and from answers actually given", () => {
     const chose = { ...lisbonTrip, selectedFlight: anaFlight, selectedHotel: historicSuites }
-    expect(Preferences.fromChoices(lisbonTrip, chose)).toEqual([["airline", "ANA"], ["neighbourhood", "Harbour"], ["hotelClass", 4]])
+    expect(Preferences.fromChoices(lisbonTrip, chose)).toEqual([["airline", "ANA"], ["neighbourhood", "Harbour"], ["hotelClass", 5]])
     expect(Preferences.fromChoices(chose, chose)).toEqual([])
     expect(Preferences.actionsOf(lisbonTrip, chose)).toEqual(["flights", "hotels"])
     expect(Preferences.answersIn("From London to Lisbon for 2 travellers")).toEqual([["origin", "LHR"], ["travellers", 2]])
     expect(Preferences.answersIn("Option 2, please.")).toEqual([])
+  })
+
+  it("takes a stay's class from its stars, never from its guests' rating", () => {
+    const guesthouse = { ...historicSuites, id: "lst_guesthouse", kind: "guesthouse", rating: 4.9, stars: 2 }
+    const { stars: _, ...unclassed } = { ...historicSuites, id: "lst_apartment", kind: "apartment", rating: 4.9 }
+    expect(Preferences.fromChoices(lisbonTrip, { ...lisbonTrip, selectedHotel: unclassed })).toEqual([["neighbourhood", "Harbour"]])
+    const ranked = PreferenceProfile.rank([guesthouse, unclassed, historicSuites], learned(["hotelClass", 4, "stated"]), Preferences.stayCriteria, 0)
+    expect(ranked.map(({ item, matched }) => [item.id, matched])).toEqual([
+      [historicSuites.id, ["hotelClass"]],
+      ["lst_guesthouse", []],
+      ["lst_apartment", []]
+    ])
   })
 
   it("prefills the answers the profile holds and says which", () => {

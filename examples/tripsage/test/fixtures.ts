@@ -40,6 +40,7 @@ export const historicSuites: HotelOption = {
   kind: "hotel",
   area: "Harbour",
   rating: 4.8,
+  stars: 5,
   pricePerNight: 214.3,
   total: 1500.1
 }

@@ -63,7 +63,8 @@ describe("baton demo", () => {
     expect(second).toMatch(/^ {18}1\) ANA NH\d+,/m)
     expect(second).toContain("Ranked by your preferences: flying ANA first.")
     expect(second).toContain("I'll request aisle seats, vegetarian meals when booking.")
-    expect(second).toContain("Ranked by your preferences: 4★+ stays first.")
+    expect(second).toMatch(/^ {18}1\) Bright Barcelona Palace Hotel, 4★ hotel in /m)
+    expect(second).toContain("Ranked by your preferences: 4★+ stays, stays in the Old Town first.")
     expect(second).toContain("Suggested next: things to do in Barcelona.")
   })
 

@@ -30,6 +30,23 @@ describe("accommodations mock", () => {
       )
     }))
 
+  it.scoped("gives hotels and guesthouses a star class, and min_stars keeps only stays of that class or above", () =>
+    Effect.gen(function*() {
+      const { client } = yield* setup
+      const all = data(yield* call(client, "search", stay)).listings as Array<{ type: string; stars?: number }>
+      const range = { hotel: [3, 5], guesthouse: [2, 4] } as Record<string, [number, number] | undefined>
+      for (const listing of all) {
+        const bounds = range[listing.type]
+        if (bounds === undefined) expect(listing.stars).toBeUndefined()
+        else expect(listing.stars).toSatisfy((stars: number) => stars >= bounds[0] && stars <= bounds[1])
+      }
+      const classed = all.filter((l) => (l.stars ?? 0) >= 4)
+      expect(classed.length).toBeGreaterThan(0)
+      const found = data(yield* call(client, "search", { ...stay, min_stars: 4 })).listings as Array<{ stars?: number }>
+      expect(found).toEqual(classed)
+      expect(errorText(yield* call(client, "search", { ...stay, min_stars: 6 }))).toContain("min_stars")
+    }))
+
   it.scoped("reserves once per key, refuses overlapping dates and stops offering the booked dates", () =>
     Effect.gen(function*() {
       const { client, mock, listing } = yield* setup

@@ -31,6 +31,7 @@ const toOption = (listing: Tools.Listing): HotelOption => ({
   kind: listing.type,
   area: listing.location.neighbourhood,
   rating: listing.rating,
+  ...(listing.stars === undefined ? {} : { stars: listing.stars }),
   pricePerNight: listing.nightly_price.amount,
   total: listing.total_price.amount
 })

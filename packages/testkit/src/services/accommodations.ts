@@ -1,8 +1,9 @@
 /**
  * The accommodations mock: listings per place derived from the seed (a
  * listing id encodes its place, so lookups work in any process with the same
- * seed), searched by dates, guests, price and rating. Reservations live in
- * the instance; a booked listing is not offered again for overlapping dates.
+ * seed), searched by dates, guests, price, guests' rating and star class.
+ * Reservations live in the instance; a booked listing is not offered again
+ * for overlapping dates.
  */
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js"
 import * as z from "zod"
@@ -34,7 +35,10 @@ const listing = z.object({
   name: z.string(),
   type: z.enum(listingTypes),
   location: z.object({ city: z.string(), neighbourhood: z.string(), lat: z.number(), lon: z.number() }),
+  /** Guests' rating, 3 to 5. */
   rating: z.number(),
+  /** The official star class: hotels 3–5, guesthouses 2–4, none for the other types. */
+  stars: z.int().min(1).max(5).optional(),
   review_count: z.number(),
   nightly_price: money,
   max_guests: z.number(),
@@ -83,12 +87,23 @@ const decodeId = (id: string): { readonly place: string; readonly index: number 
   }
 }
 
+// A class follows the price here, drawn from what the price was drawn from,
+// so adding it left every other field of every listing as it was.
+const starsOf = (type: (typeof listingTypes)[number], priceLevel: number) => {
+  const above = (priceLevel >= 1 ? 1 : 0) + (priceLevel >= 1.4 ? 1 : 0)
+  if (type === "hotel") return 3 + above
+  if (type === "guesthouse") return 2 + above
+  return undefined
+}
+
 const makeListing = (seed: number, placeName: string, index: number, curr: Currency): Listing => {
   const place = Places.resolve(placeName)
   const prng = Prng.derive(seed, "listing", place.name.toLowerCase(), index)
   const type = prng.pick(listingTypes)
   const bedrooms = type === "hostel" ? 1 : prng.int(1, type === "villa" ? 5 : 3)
-  const usd = { hotel: 160, apartment: 120, hostel: 35, guesthouse: 90, villa: 320 }[type] * prng.between(0.6, 1.8)
+  const priceLevel = prng.between(0.6, 1.8)
+  const usd = { hotel: 160, apartment: 120, hostel: 35, guesthouse: 90, villa: 320 }[type] * priceLevel
+  const stars = starsOf(type, priceLevel)
   return {
     id: encodeId(place.name, index),
     name: `${prng.pick(namePrefix)} ${place.name} ${prng.pick(nameNoun[type])}`,
@@ -100,6 +115,7 @@ const makeListing = (seed: number, placeName: string, index: number, curr: Curre
       lon: Math.round((place.lon + prng.between(-0.05, 0.05)) * 1e5) / 1e5
     },
     rating: Math.round(prng.between(3, 5) * 10) / 10,
+    ...(stars === undefined ? {} : { stars }),
     review_count: prng.int(3, 2400),
     nightly_price: convert(usd, curr),
     max_guests: type === "hostel" ? 1 : bedrooms * 2,
@@ -143,6 +159,7 @@ const make = ({ seed, now }: MockServiceContext) => {
         guests: z.int().min(1).max(16).default(1),
         max_price: z.number().positive().optional().describe("Highest nightly price, in `currency`"),
         min_rating: z.number().min(0).max(5).optional(),
+        min_stars: z.int().min(1).max(5).optional().describe("Lowest star class; listings without one are left out"),
         currency: currency.default("USD")
       },
       outputSchema: {
@@ -163,6 +180,7 @@ const make = ({ seed, now }: MockServiceContext) => {
         .filter((l) => l.max_guests >= args.guests)
         .filter((l) => args.max_price === undefined || l.nightly_price.amount <= args.max_price)
         .filter((l) => args.min_rating === undefined || l.rating >= args.min_rating)
+        .filter((l) => args.min_stars === undefined || (l.stars ?? 0) >= args.min_stars)
         .filter((l) => isFree(l.id, args.check_in, args.check_out))
         .sort((a, b) => b.rating - a.rating)
         .map((l) => ({ ...l, total_price: times(l.nightly_price, nights) }))
@@ -195,7 +213,8 @@ const make = ({ seed, now }: MockServiceContext) => {
       return ok({
         listing: {
           ...found,
-          description: `A ${found.type} with ${found.bedrooms} bedroom(s) in ${found.location.neighbourhood}, ` +
+          description: `A ${found.stars === undefined ? "" : `${found.stars}-star `}${found.type} with ${found.bedrooms} ` +
+            `bedroom(s) in ${found.location.neighbourhood}, ` +
             `${found.location.city}. Rated ${found.rating} by ${found.review_count} guests.`,
           house_rules: ["No smoking", ...(prng.chance(0.5) ? ["No parties or events"] : []), "Quiet hours 22:00-07:00"],
           check_in_time: `${prng.int(14, 16)}:00`,
