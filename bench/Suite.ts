@@ -85,10 +85,10 @@ const verdict = (row: Omit<Row, "verdict">, target: Case["target"]) => {
 // when its event loop next polls. An asynchronous hook ends inside a
 // microtask run that goes straight on into the measured call, so a
 // collection that the hook's allocation made due ran during that call's
-// first await: 57–64 of 68 in the Redis commit case, whose hook restores
-// a session (BENCHMARKS.md). After an asynchronous hook the loop polls once,
-// twice through its check phase, so that the call pays only for the
-// collections its own allocation makes due.
+// first await: 57–65 of 68–69 in the Redis commit case, whose hook
+// restores a session (BENCHMARKS.md). After an asynchronous hook the loop
+// polls once, twice through its check phase, so that the call pays only for
+// the collections its own allocation makes due.
 const settled = (hook: Promise<void> | void): Promise<void> | void =>
   hook instanceof Promise ? hook.then(() => new Promise((resolve) => setImmediate(() => setImmediate(resolve)))) : hook
 

@@ -58,7 +58,10 @@ const runForked = ({ index, suite }: Selected) =>
     const timer = setTimeout(() => child.kill("SIGKILL"), caseTimeoutMs)
     let rows: Array<Row> | undefined
     child.on("message", (message) => (rows = message as Array<Row>))
-    child.on("error", reject)
+    child.on("error", (error) => {
+      clearTimeout(timer)
+      reject(error)
+    })
     // "close", not "exit": it comes after the last message.
     child.on("close", (code, signal) => {
       clearTimeout(timer)
