@@ -2,8 +2,10 @@
  * A `redis-server` of our own on a free loopback port, in a temporary
  * folder, that a chaos run can stop and start again on the same port. With
  * `durable` it keeps an append-only file fsynced on every write
- * (`--appendonly yes --appendfsync always`), so everything a client was told
- * is written survives a restart; without it nothing is persisted.
+ * (`appendonly yes`, `appendfsync always`), so everything a client was told
+ * is written survives a restart; without it nothing is persisted. Its
+ * settings, a `password` among them, are in a configuration file in its
+ * folder (readable by this user only), never on its command line.
  *
  * `dispose` stops it and removes the folder. The server also stops when
  * this process ends, however it ends.
@@ -13,11 +15,10 @@
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
-import { type ChildProcess, spawn } from "node:child_process"
 import { mkdtempSync, rmSync } from "node:fs"
-import * as net from "node:net"
 import { tmpdir } from "node:os"
 import * as Path from "node:path"
+import * as RedisProcess from "./internal/redisProcess.js"
 
 /** @since 0.1.0 @category errors */
 export class RedisServerError extends Schema.TaggedError<RedisServerError>("@baton/testkit/RedisServerError")(
@@ -35,11 +36,19 @@ export interface Options {
   readonly durable?: boolean
   /** The binary. Default `$REDIS_SERVER`, else `/usr/bin/redis-server`. */
   readonly binary?: string
+  /**
+   * Require this password (`requirepass`, written to the server's
+   * configuration file, never its command line); `url` then carries it.
+   *
+   * @since 0.2.0
+   */
+  readonly password?: string
 }
 
 /** @since 0.1.0 @category models */
 export interface RedisServer {
   readonly port: number
+  /** `redis://127.0.0.1:<port>`, with the password (URL-encoded) when the server has one. */
   readonly url: string
   readonly dir: string
   readonly running: () => boolean
@@ -53,95 +62,24 @@ export interface RedisServer {
   readonly dispose: Effect.Effect<void>
 }
 
-const freePort = () =>
-  new Promise<number>((resolve, reject) => {
-    const server = net.createServer()
-    server.unref()
-    server.on("error", reject)
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as net.AddressInfo
-      server.close(() => resolve(port))
-    })
-  })
+const configuration = (port: number, dir: string, options: Options): ReadonlyArray<readonly [string, string]> => [
+  ["port", String(port)],
+  ["bind", "127.0.0.1"],
+  ["save", ""],
+  ...(options.durable === true
+    ? [["appendonly", "yes"], ["appendfsync", "always"]] as const
+    : [["appendonly", "no"]] as const),
+  ["dir", dir],
+  ["daemonize", "no"],
+  ["loglevel", "warning"],
+  ...(options.password === undefined ? [] : [["requirepass", options.password] as const])
+]
 
-const ping = (port: number) =>
-  new Promise<boolean>((resolve) => {
-    const socket = net.connect({ port, host: "127.0.0.1" })
-    const done = (ok: boolean) => {
-      socket.destroy()
-      resolve(ok)
-    }
-    socket.setTimeout(500, () => done(false))
-    socket.on("error", () => done(false))
-    socket.on("connect", () => socket.write("PING\r\n"))
-    socket.on("data", (data) => done(data.toString().includes("+PONG")))
-  })
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
-
-// redis-server cannot notice that its parent died, so a small shell runs it
-// and waits on a pipe from us: when the pipe closes — we stop the server, or
-// this process ends, even by SIGKILL — the shell stops the server. The shell
-// prints the server's pid first.
-const GUARD = 'B="$1"; shift; "$B" "$@" & c=$!; echo "$c"; read _ ; kill "$c" 2>/dev/null; wait "$c"'
-
-interface Running {
-  readonly guard: ChildProcess
-  readonly pid: number
+const launch = (binary: string, port: number, dir: string, options: Options) => {
+  const configFile = RedisProcess.configPath(dir)
+  RedisProcess.writeConfig(configFile, configuration(port, dir, options))
+  return RedisProcess.launch({ binary, port, configFile, password: options.password })
 }
-
-const launch = async (binary: string, port: number, dir: string, durable: boolean): Promise<Running> => {
-  const guard = spawn("/bin/sh", ["-c", GUARD, "sh", binary,
-    "--port", String(port),
-    "--bind", "127.0.0.1",
-    "--save", "",
-    ...(durable ? ["--appendonly", "yes", "--appendfsync", "always"] : ["--appendonly", "no"]),
-    "--dir", dir,
-    "--daemonize", "no",
-    "--loglevel", "warning"
-  ], { stdio: ["pipe", "pipe", "pipe"] })
-  let stdout = ""
-  let stderr = ""
-  let failed: Error | undefined
-  guard.stdout?.on("data", (chunk) => (stdout += String(chunk)))
-  guard.stderr?.on("data", (chunk) => (stderr += String(chunk)))
-  guard.once("error", (error) => (failed = error))
-  guard.stdin?.on("error", () => {})
-  for (let attempt = 0; attempt < 150; attempt++) {
-    if (failed !== undefined) throw failed
-    if (guard.exitCode !== null) throw new Error(`it exited: ${stderr.trim()}`)
-    const pid = Number(stdout.split("\n")[0])
-    if (stdout.includes("\n") && (await ping(port))) return { guard, pid }
-    await sleep(20)
-  }
-  guard.stdin?.end()
-  throw new Error(`it did not answer on port ${port}: ${stderr.trim()}`)
-}
-
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch {
-    return false
-  }
-}
-
-// Closing the pipe makes the shell stop the server (SIGTERM) and wait for
-// it; a server that does not stop within 2 s is killed.
-const terminate = (running: Running) =>
-  new Promise<void>((resolve) => {
-    const { guard, pid } = running
-    if (guard.exitCode !== null || guard.signalCode !== null) return resolve()
-    const force = setTimeout(() => {
-      if (alive(pid)) process.kill(pid, "SIGKILL")
-    }, 2_000)
-    guard.once("exit", () => {
-      clearTimeout(force)
-      resolve()
-    })
-    guard.stdin?.end()
-  })
 
 const describe = (error: unknown) => (error instanceof Error ? error.message : String(error))
 
@@ -154,15 +92,14 @@ export const start = (options: Options = {}): Effect.Effect<RedisServer, RedisSe
   Effect.tryPromise({
     try: async () => {
       const binary = options.binary ?? process.env["REDIS_SERVER"] ?? "/usr/bin/redis-server"
-      const durable = options.durable ?? false
       const dir = mkdtempSync(Path.join(tmpdir(), "baton-chaos-redis-"))
-      let child: Running | undefined
+      let child: RedisProcess.Running | undefined
       let port = 0
       // Another process may take the free port before the server binds it.
       for (let attempt = 0; child === undefined; attempt++) {
-        port = await freePort()
+        port = await RedisProcess.freePort()
         try {
-          child = await launch(binary, port, dir, durable)
+          child = await launch(binary, port, dir, options)
         } catch (error) {
           if (attempt >= 4) {
             rmSync(dir, { recursive: true, force: true })
@@ -171,12 +108,14 @@ export const start = (options: Options = {}): Effect.Effect<RedisServer, RedisSe
         }
       }
       const stop = Effect.promise(async () => {
-        if (child !== undefined) await terminate(child)
+        if (child !== undefined) await RedisProcess.terminate(child)
         child = undefined
       })
       return {
         port,
-        url: `redis://127.0.0.1:${port}`,
+        url: options.password === undefined
+          ? `redis://127.0.0.1:${port}`
+          : `redis://:${encodeURIComponent(options.password)}@127.0.0.1:${port}`,
         dir,
         running: () => child !== undefined,
         pid: () => child?.pid,
@@ -184,7 +123,7 @@ export const start = (options: Options = {}): Effect.Effect<RedisServer, RedisSe
         restart: Effect.zipRight(
           stop,
           Effect.tryPromise({
-            try: async () => void (child = await launch(binary, port, dir, durable)),
+            try: async () => void (child = await launch(binary, port, dir, options)),
             catch: (error) => new RedisServerError({ reason: `did not start again on port ${port}: ${describe(error)}` })
           })
         ),

@@ -4,8 +4,9 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
-import { existsSync } from "node:fs"
+import { existsSync, readFileSync, statSync } from "node:fs"
 import * as net from "node:net"
+import * as Path from "node:path"
 import * as RedisServer from "../../src/chaos/RedisServer.js"
 import { isAlive } from "../processes.js"
 
@@ -46,6 +47,23 @@ describe("RedisServer", () => {
       }
       expect(server.running()).toBe(false)
       expect(existsSync(server.dir)).toBe(false)
+    }), 30_000)
+
+  it.live("a password is required, kept off the server's command line, and carried by its URL", () =>
+    Effect.gen(function*() {
+      const password = "s3cret pass\"word"
+      const server = yield* RedisServer.start({ password })
+      try {
+        expect(yield* command(server.port, "PING")).toMatch(/^-NOAUTH/)
+        expect(yield* command(server.port, `AUTH "s3cret pass\\"word"`)).toBe("+OK")
+        const cmdline = readFileSync(`/proc/${server.pid()}/cmdline`, "utf8")
+        expect(cmdline).toContain("redis-server")
+        expect(cmdline).not.toContain("s3cret")
+        expect(statSync(Path.join(server.dir, "redis.conf")).mode & 0o077).toBe(0)
+        expect(server.url).toBe(`redis://:${encodeURIComponent(password)}@127.0.0.1:${server.port}`)
+      } finally {
+        yield* server.dispose
+      }
     }), 30_000)
 
   it.live("without persistence a restart starts empty; a stopped server refuses connections", () =>
