@@ -128,8 +128,21 @@ describe("baton run (spawned)", () => {
     writeFileSync(file, "{\"name\": \"cut short\", \"turns\": [")
     const truncated = await baton("run", file)
     expect(truncated.code).toBe(2)
-    expect(truncated.stderr).toMatch(/^error: .+truncated\.json: not JSON \(.+\)\n$/)
+    expect(truncated.stderr).toMatch(/^error: .+truncated\.json: it is not valid JSON \(.+\)\n$/)
     expect(truncated.stderr).not.toMatch(/^\s+at /m)
+  }, 120_000)
+
+  it("exits 2 on a scenario nested 200,000 levels deep, saying so instead of crashing", async () => {
+    const file = Path.join(dir, "deep.json")
+    const levels = 200_000
+    writeFileSync(
+      file,
+      `{"name":"deep","userId":"u","sessionId":"s","turns":[{"text":"hi","expect":{"agent":${"[".repeat(levels)}${"]".repeat(levels)}}}]}`
+    )
+    const { code, stderr, stdout } = await baton("run", file)
+    expect(stdout).toBe("")
+    expect(stderr).toMatch(/^error: .+deep\.json: it nests more than \d+ levels deep .+\n$/)
+    expect(code).toBe(2)
   }, 120_000)
 
   it("keeps the session in SQLite: played again it continues, and a turn another user sends fails with Forbidden", async () => {

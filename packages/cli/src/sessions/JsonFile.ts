@@ -6,6 +6,7 @@
  *
  * @since 0.1.0
  */
+import { JsonInput } from "@baton/core"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as ParseResult from "effect/ParseResult"
@@ -14,8 +15,9 @@ import { readFileSync } from "node:fs"
 import * as Path from "node:path"
 
 /**
- * A file that cannot be used: unreadable, not JSON, or not what the command
- * expects (`problems` name each bad field).
+ * A file that cannot be used: unreadable, not JSON, nested deeper than
+ * `JsonInput` allows, or not what the command expects (`problems` name each
+ * bad field).
  *
  * @since 0.1.0 @category errors
  */
@@ -79,7 +81,8 @@ export interface ParseOptions {
 
 /**
  * `text`, the contents of `file`, as a `schema` value; `what` names the
- * expected kind of file in the error ("a valid scenario").
+ * expected kind of file in the error ("a valid scenario"). Text nested deeper
+ * than `JsonInput.DEFAULT_MAX_DEPTH` is refused before it is decoded.
  *
  * @since 0.1.0 @category decoding
  */
@@ -90,14 +93,11 @@ export const parse = <A, I>(
   text: string,
   options: ParseOptions = {}
 ): Either.Either<A, BadFile> => {
-  let raw: unknown
-  try {
-    raw = JSON.parse(text)
-  } catch (error) {
-    return Either.left(new BadFile({ file, reason: `not JSON (${error instanceof Error ? error.message : String(error)})` }))
-  }
+  // Decoding and formatting its errors recurse: the nesting is bounded before either runs.
+  const raw = JsonInput.parse(text)
+  if (Either.isLeft(raw)) return Either.left(new BadFile({ file, reason: raw.left }))
   return Either.mapLeft(
-    Schema.decodeUnknownEither(schema, { errors: "all", onExcessProperty: options.strict === true ? "error" : "ignore" })(raw),
+    Schema.decodeUnknownEither(schema, { errors: "all", onExcessProperty: options.strict === true ? "error" : "ignore" })(raw.right),
     (error) => new BadFile({ file, reason: `not ${what}`, problems: problems(error) })
   )
 }
