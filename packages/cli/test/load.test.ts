@@ -1,18 +1,73 @@
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
+import { execFile, spawn } from "node:child_process"
 import { mkdtempSync, readFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import * as Path from "node:path"
 import { RedisServer } from "@baton/testkit"
 import * as LoadOptions from "../src/load/LoadOptions.js"
 import * as Progress from "../src/load/Progress.js"
-import { baton } from "./support.js"
+import { baton, nodeArgs, root } from "./support.js"
 
 // Small runs, each bounded: the process is killed after a minute (a shared
 // CI machine may be slow), the run itself takes seconds.
 const bounded = { timeoutMs: 60_000 }
 const temp = () => mkdtempSync(Path.join(tmpdir(), "baton-load-"))
+
+/** Every process under `root` with its command line as `ps` and `/proc/<pid>/cmdline` show it to anyone. */
+const commandLinesUnder = (rootPid: number) =>
+  new Promise<Array<string>>((resolve) =>
+    execFile("ps", ["-eo", "pid=,ppid=,args="], { maxBuffer: 16 * 1024 * 1024 }, (error, out) => {
+      if (error !== null) return resolve([])
+      const rows = out.split("\n").flatMap((line) => {
+        const match = /^\s*(\d+)\s+(\d+)\s(.*)$/.exec(line)
+        return match === null ? [] : [{ pid: Number(match[1]), ppid: Number(match[2]), args: match[3]! }]
+      })
+      const lines: Array<string> = []
+      let parents = new Set([rootPid])
+      while (parents.size > 0) {
+        const children = rows.filter((row) => parents.has(row.ppid))
+        for (const child of children) {
+          lines.push(`${child.pid} ps: ${child.args}`)
+          try {
+            lines.push(`${child.pid} cmdline: ${readFileSync(`/proc/${child.pid}/cmdline`, "utf8").split("\0").join(" ")}`)
+          } catch {
+            // It exited between ps and the read.
+          }
+        }
+        parents = new Set(children.map((row) => row.pid))
+      }
+      resolve(lines)
+    })
+  )
+
+/**
+ * `baton <args>` with `env` added to its environment, polling the command
+ * lines of every process under it while it runs.
+ */
+const batonWatched = (args: ReadonlyArray<string>, env: Readonly<Record<string, string>>, timeoutMs: number) =>
+  new Promise<{ readonly code: number | null; readonly stdout: string; readonly stderr: string; readonly commandLines: Set<string> }>(
+    (resolve, reject) => {
+      const child = spawn(process.execPath, nodeArgs(args), { cwd: root, env: { ...process.env, NO_COLOR: "1", ...env } })
+      let stdout = ""
+      let stderr = ""
+      const commandLines = new Set<string>()
+      const poll = setInterval(() => void commandLinesUnder(child.pid!).then((lines) => lines.forEach((line) => commandLines.add(line))), 100)
+      const timer = setTimeout(() => {
+        child.kill("SIGKILL")
+        reject(new Error(`baton ${args.join(" ")} did not finish within ${timeoutMs} ms:\n${stdout}\n${stderr}`))
+      }, timeoutMs)
+      child.stdout.on("data", (chunk) => (stdout += chunk))
+      child.stderr.on("data", (chunk) => (stderr += chunk))
+      child.on("error", reject)
+      child.on("close", (code) => {
+        clearTimeout(timer)
+        clearInterval(poll)
+        resolve({ code, stdout, stderr, commandLines })
+      })
+    }
+  )
 
 describe("baton load", () => {
   it("plays concurrent sessions, loses none, preserves every context, and writes JSON and HTML reports", async () => {
@@ -155,6 +210,26 @@ describe("baton load", () => {
       expect(report.turns.failed).toBe(0)
       expect(report.handoffs.contextViolations).toBe(0)
       expect(report.passed).toBe(true)
+    } finally {
+      await Effect.runPromise(redis.dispose)
+    }
+  }, 150_000)
+
+  it("with --workers, a Redis password given only in BATON_REDIS_URL is on no process's command line, and the run works", async () => {
+    const password = `pw-${Math.random().toString(36).slice(2)}`
+    const redis = await Effect.runPromise(RedisServer.start({ password }))
+    try {
+      const { code, commandLines, stderr, stdout } = await batonWatched(
+        ["load", "--sessions", "8", "--workers", "2", "--store", "redis", "--progress-interval", "1s"],
+        { BATON_REDIS_URL: redis.url },
+        120_000
+      )
+      expect(code, stderr).toBe(0)
+      expect(stdout).toContain("sessions lost                    0 ✓")
+      // The two workers were seen while they ran.
+      expect([...commandLines].filter((line) => / ps: .*cluster\/worker\.[jt]s/.test(line)).length).toBeGreaterThanOrEqual(2)
+      for (const line of commandLines) expect(line).not.toContain(password)
+      expect(stdout + stderr).not.toContain(password)
     } finally {
       await Effect.runPromise(redis.dispose)
     }

@@ -168,7 +168,7 @@ export const run = (options: Options, io: Io): Effect.Effect<number> => {
       SessionStore.SessionStore
     > = workers === undefined ? inProcess : Load.ClusterRun.run({
       app: module,
-      // Workers get the URL on their command line; the report names the store without it.
+      // Workers get the URL, password included, on their stdin; the report names the store without it.
       store: { url: Redacted.value(StoreOptions.redisUrl(io, options)), module: import.meta.resolve("@baton/session") },
       sessions,
       workers,

@@ -1,13 +1,16 @@
 /**
  * What a cluster's coordinator and its workers say to each other: one JSON
  * object per line, the coordinator writing to a worker's stdin and reading
- * its stdout. A worker stops when its stdin closes, so it never outlives a
- * coordinator that stopped or died.
+ * its stdout. The first line a worker reads is its options
+ * (`ClusterWorker.Options`): they hold the store's URL with its password,
+ * which must never be on a command line. A worker stops when its stdin
+ * closes, so it never outlives a coordinator that stopped or died.
  *
  * @since 0.1.0
  */
 import { HandoffResult } from "@baton/core"
 import * as Schema from "effect/Schema"
+import type * as ClusterWorker from "./ClusterWorker.js"
 
 /**
  * Play a session's turns. `acked` turns were acknowledged already; the
@@ -125,6 +128,13 @@ export type FromWorker = typeof FromWorker.Type
  * @since 0.1.0 @category codecs
  */
 export const encode = (message: ToWorker | FromWorker): string => `${JSON.stringify(message)}\n`
+
+/**
+ * A worker's options as the first line of its stdin.
+ *
+ * @since 0.2.0 @category codecs
+ */
+export const encodeOptions = (options: ClusterWorker.Options): string => `${JSON.stringify(options)}\n`
 
 const decodeToWorker = Schema.decodeUnknownOption(Schema.parseJson(ToWorker))
 const decodeFromWorker = Schema.decodeUnknownOption(Schema.parseJson(FromWorker))

@@ -1,6 +1,8 @@
 /**
- * A cluster worker: a process that loads the host app over the shared Redis
- * session store, takes session assignments on stdin and plays their turns,
+ * A cluster worker: a process that reads its options from the first line on
+ * stdin (they hold the store's URL, password included, so they are never on
+ * its command line), loads the host app over the shared Redis session
+ * store, takes session assignments on stdin and plays their turns,
  * acknowledging each committed turn on stdout (`ClusterProtocol`).
  *
  * Where a session stands is always read from the store, never assumed: a
@@ -19,11 +21,12 @@
  *
  * @since 0.1.0
  */
-import { BatonApp, Conversation, Ids, type SessionState, SessionStore } from "@baton/core"
+import { BatonApp, Conversation, Ids, JsonInput, type SessionState, SessionStore } from "@baton/core"
 import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Runtime from "effect/Runtime"
@@ -198,11 +201,21 @@ const reportMemory = Effect.suspend(() => {
 }).pipe(Effect.repeat(Schedule.spaced("1 second")), Effect.asVoid)
 
 /**
- * Serves assignments from stdin until it closes.
+ * The lines of this process's stdin, read by one reader from start to end:
+ * the options line and the messages after it come from the same buffer, so
+ * none is lost between them.
+ *
+ * @since 0.2.0 @category constructors
+ */
+export const stdinLines = (): AsyncIterator<string> =>
+  createInterface({ input: process.stdin, crlfDelay: Infinity })[Symbol.asyncIterator]()
+
+/**
+ * Serves the assignments read from `lines` (default: stdin) until they end.
  *
  * @since 0.1.0 @category constructors
  */
-export const run = (options: Options): Effect.Effect<void, ClusterError> =>
+export const run = (options: Options, lines: AsyncIterator<string> = stdinLines()): Effect.Effect<void, ClusterError> =>
   Effect.gen(function*() {
     const app = yield* Modules.app(options.app)
     const store = yield* Modules.storeLayer(options.store)
@@ -225,31 +238,45 @@ export const run = (options: Options): Effect.Effect<void, ClusterError> =>
         const runtime = yield* Effect.runtime<never>()
         const fork = <A>(effect: Effect.Effect<A, never, Conversation.Conversation | SessionStore.SessionStore>) =>
           void Runtime.runFork(runtime)(Effect.provide(effect, context))
-        yield* Effect.async<void>((resume) => {
-          const lines = createInterface({ input: process.stdin })
-          lines.on("line", (line) => {
-            const message = Protocol.decodeToWorkerLine(line)
-            if (Option.isNone(message)) return
+        yield* Effect.promise(async () => {
+          for (let line = await lines.next(); line.done !== true; line = await lines.next()) {
+            const message = Protocol.decodeToWorkerLine(line.value)
+            if (Option.isNone(message)) continue
             if (message.value._tag === "Assign") fork(semaphore.withPermits(1)(play(options)(message.value)))
             else fork(setFault(message.value))
-          })
-          lines.once("close", () => resume(Effect.void))
+          }
         })
       })
     )
   })
 
 /**
- * The worker process's program: options as JSON in the first argument.
- * Exits 0 when stdin closes, 1 when the worker could not start.
+ * Reads the options line. Its text is never quoted in an error: it holds
+ * the store's password.
+ */
+const readOptions = (lines: AsyncIterator<string>): Effect.Effect<Options, ClusterError> =>
+  Effect.flatMap(Effect.promise(() => lines.next()), (first) => {
+    if (first.done === true) return Effect.fail(new ClusterError({ reason: "no worker options: stdin closed before its first line" }))
+    const json = JsonInput.parse(first.value)
+    if (Either.isLeft(json)) return Effect.fail(new ClusterError({ reason: "bad worker options: the first line on stdin is not JSON" }))
+    return Schema.decodeUnknown(Options)(json.right).pipe(
+      Effect.mapError((error) => new ClusterError({ reason: `bad worker options: ${error.message}` }))
+    )
+  })
+
+/**
+ * The worker process's program: its options as JSON in the first line on
+ * stdin (never on its command line: they hold the store's URL with its
+ * password), then the coordinator's messages. Exits 0 when stdin closes, 1
+ * when the worker could not start.
  *
  * @since 0.1.0 @category main
  */
-export const main = (argv: ReadonlyArray<string>): Promise<void> =>
-  Effect.runPromise(
-    Schema.decodeUnknown(Schema.parseJson(Options))(argv[0] ?? "").pipe(
-      Effect.mapError((error) => new ClusterError({ reason: `bad worker options: ${error.message}` })),
-      Effect.flatMap(run),
+export const main = (): Promise<void> => {
+  const lines = stdinLines()
+  return Effect.runPromise(
+    readOptions(lines).pipe(
+      Effect.flatMap((options) => run(options, lines)),
       Effect.matchEffect({
         onFailure: (error) => Effect.as(send({ _tag: "Failed", reason: error.message }), 1),
         onSuccess: () => Effect.succeed(0)
@@ -260,3 +287,4 @@ export const main = (argv: ReadonlyArray<string>): Promise<void> =>
     // stopped worker alive.
     process.exit(code)
   })
+}

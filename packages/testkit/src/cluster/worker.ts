@@ -5,4 +5,4 @@
  */
 import * as ClusterWorker from "./ClusterWorker.js"
 
-await ClusterWorker.main(process.argv.slice(2))
+await ClusterWorker.main()

@@ -14,7 +14,7 @@ import { ClusterError } from "../ClusterError.js"
 
 /** Where the workers' shared session store is. */
 export interface StoreSpec {
-  /** `redis://…`; it reaches workers through their command line, so prefer a URL without a password. */
+  /** `redis://…`, password included if the server has one: it reaches workers on their stdin, never a command line. */
   readonly url: string
   /** The module exporting `RedisSessionStore` (a path, file URL or package name). Default `@baton/session`. */
   readonly module?: string

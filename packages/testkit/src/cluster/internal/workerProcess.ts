@@ -1,7 +1,9 @@
 /**
  * One worker process: spawned with the TypeScript loader when the testkit
- * runs from its sources, spoken to in JSON lines, its stderr kept (the tail)
- * for the reason it died.
+ * runs from its sources, given its options as the first line on its stdin
+ * (they hold the store's URL, password included, and a command line is
+ * readable by every user of the machine), then spoken to in JSON lines, its
+ * stderr kept (the tail) for the reason it died.
  */
 import { type ChildProcess, spawn } from "node:child_process"
 import { createRequire } from "node:module"
@@ -26,15 +28,18 @@ const tsx = () => {
   }
 }
 
-/** `node` arguments for the worker: sources need the `@baton/source` condition and tsx, as an app in TypeScript does. */
-export const nodeArgs = (options: ClusterWorker.Options): Array<string> => {
+/**
+ * `node` arguments for the worker: sources need the `@baton/source`
+ * condition and tsx, as an app in TypeScript does. Nothing of the worker's
+ * options: they go to its stdin.
+ */
+export const nodeArgs = (): Array<string> => {
   const script = entry()
   const loader = tsx()
   return [
     ...(script.endsWith(".ts") ? ["--conditions=@baton/source"] : []),
     ...(loader === undefined ? [] : ["--import", loader]),
-    script,
-    JSON.stringify(options)
+    script
   ]
 }
 
@@ -55,13 +60,14 @@ export const spawnWorker = (
     readonly onExit: (code: number | null, signal: NodeJS.Signals | null) => void
   }
 ): WorkerProcess => {
-  const child = spawn(process.execPath, nodeArgs(options), { stdio: ["pipe", "pipe", "pipe"] })
+  const child = spawn(process.execPath, nodeArgs(), { stdio: ["pipe", "pipe", "pipe"] })
   let tail = ""
   child.stderr!.on("data", (chunk) => {
     tail = (tail + String(chunk)).slice(-4_000)
   })
   // A worker that died leaves its pipes broken; writes to them are dropped.
   child.stdin!.on("error", () => {})
+  child.stdin!.write(Protocol.encodeOptions(options))
   createInterface({ input: child.stdout! }).on("line", (line) => {
     const message = Protocol.decodeFromWorkerLine(line)
     if (message._tag === "Some") handlers.onMessage(message.value)
