@@ -13,6 +13,7 @@ import * as Schema from "effect/Schema"
 import * as AppLoader from "./AppLoader.js"
 import type { ConfigError } from "./BatonConfig.js"
 import { ExitCode, type Io } from "./Io.js"
+import * as TerminalText from "./TerminalText.js"
 
 /** @since 0.1.0 @category models */
 export const AppOptions = {
@@ -52,13 +53,15 @@ export const load = (
   )
 
 /**
- * Writes `error: <message>` and gives the usage exit code.
+ * Writes `error: <message>` and gives the usage exit code. The message may
+ * quote what the user's file or the app held (a bad field's value), so it
+ * goes through `TerminalText`.
  *
  * @since 0.1.0 @category exits
  */
 export const usage = (io: Io) => (error: { readonly message: string }): Effect.Effect<number> =>
   Effect.sync(() => {
-    io.writeError(`error: ${error.message}\n`)
+    io.writeError(`error: ${TerminalText.safe(error.message)}\n`)
     return ExitCode.usage
   })
 
@@ -74,7 +77,7 @@ export const exitCode = (io: Io, activity: string) =>
     Effect.catchTags({ ConfigError: usage(io), AppLoadError: usage(io) }),
     Effect.catchAllDefect((defect) =>
       Effect.sync(() => {
-        io.writeError(`error: ${activity} crashed: ${defect instanceof Error ? defect.message : String(defect)}\n`)
+        io.writeError(`error: ${activity} crashed: ${TerminalText.safe(defect instanceof Error ? defect.message : String(defect))}\n`)
         return ExitCode.failed
       })
     )

@@ -2,8 +2,14 @@
  * Prints a played scenario as a transcript: the user's lines, each agent's
  * lines labelled with the agent's name, one line per handoff (with its mode,
  * reason, time and whether the context was preserved), the checks of each
- * turn, a divider where the scenario moves to another session, and a summary. Every function returns lines, so the printer is tested
- * on strings and the caller decides where they go.
+ * turn, a divider where the scenario moves to another session, and a
+ * summary. Every function returns lines, so the printer is tested on strings
+ * and the caller decides where they go.
+ *
+ * Everything shown that the scenario file, the app, its services or a store
+ * wrote (the user's text, replies, agent names, handoff reasons and errors,
+ * checks, fault specs, error messages) goes through `TerminalText`: control
+ * characters become visible escapes and card data is masked.
  *
  * @since 0.1.0
  */
@@ -11,6 +17,7 @@ import { type BatonApp, type HandoffResult, Scenario } from "@baton/core"
 import * as Option from "effect/Option"
 import type { Check, FailedTurn, PlayedTurn, Summary } from "./ScenarioPlayer.js"
 import * as Style from "./Style.js"
+import { inline, safe } from "./TerminalText.js"
 
 /** @since 0.1.0 @category models */
 export interface Options {
@@ -51,25 +58,26 @@ const labelled = (label: string, labelWidth: number, text: string, colour: (text
  */
 export const handoffLine = (handoff: HandoffResult.HandoffResult, style: Style.Style = Style.plain): string => {
   // The router's reasons read as scores; saying who decided makes them legible.
-  const reason = handoff.initiator === "router" ? `router: ${handoff.reason}` : handoff.reason
+  const reason = inline(handoff.initiator === "router" ? `router: ${handoff.reason}` : handoff.reason)
+  const edge = `${inline(handoff.from)} → ${inline(handoff.to)} (${handoff.mode})`
   if (!handoff.success) {
-    return `  ${style.yellow("↪ handoff")} ${handoff.from} → ${handoff.to} (${handoff.mode}) — ${reason} — ` +
-      `${style.red(`refused ✗: ${handoff.errors.join("; ")}`)}`
+    return `  ${style.yellow("↪ handoff")} ${edge} — ${reason} — ` +
+      `${style.red(`refused ✗: ${inline(handoff.errors.join("; "))}`)}`
   }
   const preserved = handoff.contextPreserved ? style.green("context preserved ✓") : style.red("context NOT preserved ✗")
-  return `  ${style.yellow("↪ handoff")} ${handoff.from} → ${handoff.to} (${handoff.mode}) — ${reason} — ` +
+  return `  ${style.yellow("↪ handoff")} ${edge} — ${reason} — ` +
     `${handoff.executionTimeMs.toFixed(3)} ms — ${preserved}`
 }
 
-const quoted = (words: ReadonlyArray<string>) => words.map((word) => `"${word}"`).join(", ")
+const quoted = (words: ReadonlyArray<string>) => words.map((word) => `"${inline(word)}"`).join(", ")
 
 const checkLines = (checks: ReadonlyArray<Check>, style: Style.Style): Array<string> => {
   if (checks.length === 0) return []
   const failed = checks.filter((check) => !check.met)
   if (failed.length === 0) {
     const parts = [
-      ...checks.filter((check) => check.expectation === "agent").map((check) => `agent ${check.expected}`),
-      ...checks.filter((check) => check.expectation === "handoffs").map((check) => `handoffs ${check.expected}`)
+      ...checks.filter((check) => check.expectation === "agent").map((check) => `agent ${inline(check.expected)}`),
+      ...checks.filter((check) => check.expectation === "handoffs").map((check) => `handoffs ${inline(check.expected)}`)
     ]
     const words = checks.filter((check) => check.expectation === "replyContains").map((check) => check.expected)
     if (words.length > 0) parts.push(`reply mentions ${quoted(words)}`)
@@ -78,8 +86,8 @@ const checkLines = (checks: ReadonlyArray<Check>, style: Style.Style): Array<str
   return failed.map((check) =>
     `  ${style.red("✗")} ` +
     (check.expectation === "replyContains"
-      ? `expected the reply to mention "${check.expected}"`
-      : `expected ${check.expectation} ${check.expected}, got ${check.actual}`)
+      ? `expected the reply to mention "${inline(check.expected)}"`
+      : `expected ${check.expectation} ${inline(check.expected)}, got ${inline(check.actual)}`)
   )
 }
 
@@ -103,9 +111,10 @@ export const header = (
 ): Array<string> => {
   const sessions = Scenario.sessions(scenario).length
   return [
-    style.bold(`${appName} — ${scenario.name}`),
+    style.bold(`${inline(appName)} — ${inline(scenario.name)}`),
     style.dim(
-      `session ${Scenario.sessionOf(scenario, scenario.turns[0])} · user ${scenario.userId} · ${scenario.turns.length} turns` +
+      `session ${inline(Scenario.sessionOf(scenario, scenario.turns[0]))} · user ${inline(scenario.userId)} · ` +
+        `${scenario.turns.length} turns` +
         (sessions > 1 ? ` in ${sessions} sessions` : "") +
         (transport === undefined ? "" : ` · ${reached[transport]}`)
     )
@@ -119,26 +128,28 @@ export const header = (
  * @since 0.1.0 @category printing
  */
 export const sessionDivider = (sessionId: string, userId: string, style: Style.Style = Style.plain): string =>
-  style.bold(style.yellow(`— new session ${sessionId} for ${userId} —`))
+  style.bold(style.yellow(`— new session ${inline(sessionId)} for ${inline(userId)} —`))
 
 /** @since 0.1.0 @category printing */
 export const turn = (played: PlayedTurn, options: Options = {}): Array<string> => {
   const style = options.style ?? Style.plain
   const names = options.agentNames ?? new Map<string, string>()
-  const nameOf = (id: string | undefined) => (id === undefined ? "agent" : names.get(id) ?? id)
-  const labelWidth = Math.max(3, ...[...names.values()].map((name) => name.length))
+  const nameOf = (id: string | undefined) => inline(id === undefined ? "agent" : names.get(id) ?? id)
+  const labelWidth = Math.max(3, ...[...names.values()].map((name) => inline(name).length))
   const lines = [
     ...(played.newSession ? ["", sessionDivider(played.sessionId, played.userId, style)] : []),
     "",
     `${style.bold(`Turn ${played.index}`)} ${style.dim(`· ${played.result.durationMs.toFixed(2)} ms`)}`,
     ...Object.entries(played.faults ?? {}).map(([service, spec]) =>
-      style.yellow(`  ⚡ fault injected into ${service} for this turn: ${spec}`)
+      style.yellow(`  ⚡ fault injected into ${inline(service)} for this turn: ${inline(spec)}`)
     ),
-    ...labelled("you", labelWidth, played.text, (text) => style.bold(style.cyan(text)), options.width)
+    ...labelled("you", labelWidth, safe(played.text), (text) => style.bold(style.cyan(text)), options.width)
   ]
   for (const entry of played.result.timeline) {
     if (entry._tag === "Handoff") lines.push(handoffLine(entry.handoff, style))
-    else lines.push(...labelled(nameOf(entry.message.agent), labelWidth, entry.message.content, style.magenta, options.width))
+    else {
+      lines.push(...labelled(nameOf(entry.message.agent), labelWidth, safe(entry.message.content), style.magenta, options.width))
+    }
   }
   return [...lines, ...checkLines(played.checks, style)]
 }
@@ -147,8 +158,8 @@ export const turn = (played: PlayedTurn, options: Options = {}): Array<string> =
 export const failure = (failed: FailedTurn, style: Style.Style = Style.plain): Array<string> => [
   "",
   `${style.bold(`Turn ${failed.index}`)}`,
-  `  you  ${failed.text}`,
-  `  ${style.red("✗")} the turn failed: ${failed.error.message}`
+  ...labelled("you", 3, safe(failed.text), (text) => text),
+  `  ${style.red("✗")} the turn failed: ${inline(failed.error.message)}`
 ]
 
 const mark = (ok: boolean, style: Style.Style) => (ok ? style.green("✓") : style.red("✗"))

@@ -1,7 +1,7 @@
 import { type Conversation, type HandoffResult, Ids, Message, type Scenario } from "@baton/core"
 import { describe, expect, it } from "@effect/vitest"
 import * as Option from "effect/Option"
-import type { PlayedTurn, Summary } from "../src/ScenarioPlayer.js"
+import type { FailedTurn, PlayedTurn, Summary } from "../src/ScenarioPlayer.js"
 import * as Style from "../src/Style.js"
 import * as Transcript from "../src/Transcript.js"
 
@@ -212,5 +212,76 @@ describe("Transcript.header", () => {
   it("counts the sessions when turns move to others", () => {
     const two: Scenario.Scenario = { ...scenario, turns: [...scenario.turns, { text: "back again", sessionId: "second" }] }
     expect(Transcript.header("App", two)[1]).toBe("session first · user ana · 3 turns in 2 sessions")
+  })
+})
+
+describe("Transcript on stored or remote text", () => {
+  const hostile = "\u001b[2J\u001b]0;owned\u0007gone\u0000 \u202eevil"
+  const visible = "\\x1b[2J\\x1b]0;owned\\x07gone\\x00 \\u202eevil"
+  const agentNames = new Map([["booking", `Book\u001b[31ming`]])
+  const played: PlayedTurn = {
+    index: 1,
+    text: `you said ${hostile}`,
+    sessionId: "s\u001b[1m",
+    userId: "ana\u202e",
+    newSession: true,
+    result: result([
+      { ...handoff("triage", "booking"), reason: `because ${hostile}` },
+      said(1, "booking", `replied ${hostile}\nsecond line`),
+      handoff("booking", "budget", { success: false, errors: [`no ${hostile}`] })
+    ]),
+    checks: [{ expectation: "agent", expected: `budget${hostile}`, actual: `booking\n${hostile}`, met: false }],
+    faults: { [`weather${hostile}`]: `hang${hostile}` }
+  }
+
+  it("writes control characters in the user's text, replies, names, reasons, errors, checks and faults as visible escapes", () => {
+    const lines = Transcript.turn(played, { agentNames })
+    const text = lines.join("\n")
+    expect(text).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e]/)
+    // The escaped name is 15 characters wide: labels pad to it, continuation lines indent past it.
+    expect(lines).toContain(`  ${"you".padEnd(15)}  you said ${visible}`)
+    expect(lines).toContain(`  Book\\x1b[31ming  replied ${visible}`)
+    expect(lines).toContain(`${" ".repeat(19)}second line`)
+    expect(text).toContain(`— because ${visible} —`)
+    expect(text).toContain(`refused ✗: no ${visible}`)
+    expect(text).toContain(`expected agent budget${visible}, got booking\\x0a${visible}`)
+    expect(text).toContain(`fault injected into weather${visible} for this turn: hang${visible}`)
+    expect(text).toContain("— new session s\\x1b[1m for ana\\u202e —")
+  })
+
+  it("writes control characters in a failed turn's text and error, and in the header, as visible escapes", () => {
+    const failed = Transcript.failure({
+      index: 2,
+      text: `hello ${hostile}`,
+      sessionId: "s",
+      error: { _tag: "Forbidden", message: `denied ${hostile}` } as unknown as FailedTurn["error"]
+    })
+    expect(failed.join("\n")).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e]/)
+    expect(failed).toContain(`  you  hello ${visible}`)
+    expect(failed.at(-1)).toContain(`the turn failed: denied ${visible}`)
+    const header = Transcript.header(`App${hostile}`, { name: `trip${hostile}`, userId: "ana\u0000", sessionId: "s", turns: [{ text: "hi" }] })
+    expect(header).toEqual([`App${visible} — trip${visible}`, "session s · user ana\\x00 · 1 turns"])
+  })
+
+  it("masks card numbers and verification codes wherever the transcript shows text", () => {
+    const card = "4111 1111 1111 1111 CVV 123"
+    const dotted = "4111.1111.1111.1111"
+    const { faults: _, ...withoutFaults } = played
+    const withCards: PlayedTurn = {
+      ...withoutFaults,
+      text: `pay with ${card}`,
+      result: result([
+        { ...handoff("triage", "booking"), reason: `card ${dotted}` },
+        said(1, "booking", `charged ${card}`),
+        handoff("booking", "budget", { success: false, errors: [`declined ${card}`] })
+      ]),
+      checks: [{ expectation: "replyContains", expected: card, actual: `charged ${card}`, met: false }]
+    }
+    const lines = [
+      ...Transcript.turn(withCards, { agentNames: names }),
+      ...Transcript.failure({ index: 2, text: `again ${dotted}`, sessionId: "s", error: { _tag: "Forbidden", message: `no ${card}` } as unknown as FailedTurn["error"] })
+    ].join("\n")
+    expect(lines).toContain("pay with **** **** **** 1111 CVV ***")
+    expect(lines).not.toMatch(/4111[ .]?1111[ .]?1111|CVV 123/)
   })
 })

@@ -145,6 +145,40 @@ describe("baton run (spawned)", () => {
     expect(code).toBe(2)
   }, 120_000)
 
+  it("masks card numbers and verification codes in the transcript and in --json, the scenario's own text included", async () => {
+    const file = Path.join(dir, "cards.json")
+    writeFileSync(
+      file,
+      JSON.stringify({
+        name: "cards",
+        userId: "ana",
+        sessionId: "cards",
+        turns: [
+          { text: "We'd like to go from London to Lisbon. Pay with 4111 1111 1111 1111, CVV 123." },
+          { text: "Or with 4111.1111.1111.1111 if that one fails", expect: { replyContains: ["4111 1111 1111 1111 CVV 123"] } }
+        ]
+      })
+    )
+    const raw = /4111[ .]?1111[ .]?1111|CVV 123/
+    const text = await baton("run", file)
+    expect(text.stderr).toBe("")
+    expect(text.stdout).toContain("Pay with **** **** **** 1111, CVV ***.")
+    expect(text.stdout).not.toMatch(raw)
+    const json = await baton("run", file, "--json")
+    expect(json.stderr).toBe("")
+    expect(json.stdout).not.toMatch(raw)
+    expect(parseResult(json.stdout).turns.map((turn) => turn.index)).toEqual([1, 2])
+  }, 180_000)
+
+  it("masks card data a bad field of an invalid scenario file would echo", async () => {
+    const file = Path.join(dir, "invalid-card.json")
+    writeFileSync(file, JSON.stringify({ name: "x", userId: "ana", sessionId: 4111111111111111, turns: [{ text: "hi" }] }))
+    const { code, stderr } = await baton("run", file)
+    expect(code).toBe(2)
+    expect(stderr).toContain("  sessionId: Expected string, actual ************1111")
+    expect(stderr).not.toContain("4111111111111111")
+  }, 120_000)
+
   it("keeps the session in SQLite: played again it continues, and a turn another user sends fails with Forbidden", async () => {
     const db = Path.join(dir, "run.db")
     const first = await baton("run", fixture("lisbon"), "--store", "sqlite", "--db", db)

@@ -6,13 +6,16 @@
  * `--json`, one JSON result for machines. Exit 0 when every expectation is
  * met and every handoff preserved its context, 1 otherwise, 2 when the file
  * cannot be read or is not a scenario (each bad field named by its path).
+ * Card numbers and verification codes are masked in everything it prints,
+ * the file's own turns included; the transcript writes control characters
+ * as visible escapes, `--json` keeps them (escaped by JSON).
  *
  * A scenario keeps its session: played again against a persistent store, it
  * continues the stored conversation, so `--session` can give it a fresh id.
  *
  * @since 0.1.0
  */
-import { BatonApp, Conversation, Scenario } from "@baton/core"
+import { BatonApp, Conversation, Scenario, Sensitive } from "@baton/core"
 import type { Command } from "commander"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -26,6 +29,7 @@ import * as JsonFile from "../sessions/JsonFile.js"
 import { nonEmptyId } from "../sessions/SessionOptions.js"
 import * as StoreOptions from "../StoreOptions.js"
 import * as Style from "../Style.js"
+import * as TerminalText from "../TerminalText.js"
 import * as Transcript from "../Transcript.js"
 
 /** @since 0.1.0 @category models */
@@ -69,13 +73,15 @@ const turnJson = (turn: ScenarioPlayer.PlayedTurn) => ({
 
 /**
  * The played scenario as one JSON value: the summary, each turn with its
- * handoffs and checks, and the failed turn if one failed.
+ * handoffs and checks, and the failed turn if one failed. Text is kept as it
+ * is (JSON escapes control characters) but card data is masked: the
+ * scenario's own turns come from a file, not from a store that masked them.
  *
  * @since 0.1.0 @category printing
  */
 export const asJson = (appName: string, store: string, played: ScenarioPlayer.Played) =>
   JSON.stringify(
-    {
+    Sensitive.redact({
       app: appName,
       scenario: played.scenario.name,
       sessionId: played.scenario.sessionId,
@@ -88,7 +94,7 @@ export const asJson = (appName: string, store: string, played: ScenarioPlayer.Pl
         onNone: () => null,
         onSome: (failed) => ({ index: failed.index, text: failed.text, error: failed.error._tag, message: failed.error.message })
       })
-    },
+    }),
     null,
     2
   )
@@ -119,7 +125,9 @@ export const run = (file: string, options: Options, io: Io): Effect.Effect<numbe
         const existing = yield* Effect.option(conversation.session(scenario.sessionId, scenario.userId))
         const version = Option.map(Option.flatten(existing), (state) => state.version)
         if (Option.isSome(version)) {
-          yield* print([style.yellow(`continuing the stored session ${scenario.sessionId} (version ${version.value})`)])
+          yield* print([
+            style.yellow(`continuing the stored session ${TerminalText.inline(scenario.sessionId)} (version ${version.value})`)
+          ])
         }
       }
       const played = yield* ScenarioPlayer.play(scenario, {
@@ -138,7 +146,9 @@ export const run = (file: string, options: Options, io: Io): Effect.Effect<numbe
       Effect.catchAll((error) =>
         Effect.sync(() => {
           const reason = error instanceof Error ? error.message : String(error)
-          io.writeError(`error: the app "${app.name}" or its session store failed to start: ${reason}\n`)
+          io.writeError(
+            `error: the app "${TerminalText.inline(app.name)}" or its session store failed to start: ${TerminalText.safe(reason)}\n`
+          )
           return ExitCode.failed
         })
       )
