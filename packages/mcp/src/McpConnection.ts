@@ -27,8 +27,11 @@ import * as internal from "./internal/connection.js"
 import type { ServerConfig } from "./McpConfig.js"
 
 /**
- * Where one instance lives. `id` names it in events and status: the URL for
- * HTTP, `service#n` otherwise.
+ * Where one instance lives. `id` names it in events, status, logs and
+ * errors: the URL as `ServerAddress.redactUrl` shows it for HTTP (never its
+ * credentials), `service#n` otherwise. An HTTP endpoint's `url` has no
+ * userinfo: a configured `user:password@` travels in `headers` as
+ * `Authorization: Basic …`, unless the configuration sets that header.
  *
  * @since 0.1.0 @category models
  */

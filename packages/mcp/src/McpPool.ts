@@ -33,7 +33,7 @@ import type { ToolCatalogue, ToolInfo } from "./ToolCatalogue.js"
 
 /** @since 0.1.0 @category models */
 export interface PooledInstance {
-  /** `service#n` or the URL. */
+  /** `service#n`, or the URL without its credentials (see `ServerAddress`). */
   readonly id: string
   readonly connection: McpConnection | undefined
   readonly connected: boolean

@@ -45,6 +45,18 @@ describe("failure classification", () => {
     })
   })
 
+  it("shows no credentials of a URL named in a transport's or a server's failure", () => {
+    const sent = new TypeError("Request cannot be constructed from a URL that includes credentials: http://u:pw@h:1/mcp?key=k1")
+    expect(classify(sent, call).error).toMatchObject({
+      _tag: "TransportClosed",
+      detail: "Request cannot be constructed from a URL that includes credentials: http://***@h:1/mcp?key=***"
+    })
+    const answered = new StreamableHTTPError(502, "Error POSTing to endpoint: upstream http://u:pw@h:2/mcp?token=t2 failed")
+    expect(classify(answered, call).error).toMatchObject({ detail: "Streamable HTTP error: Error POSTing to endpoint: upstream http://***@h:2/mcp?token=*** failed" })
+    const server = new McpError(-32099, "MCP error -32099: cannot reach https://svc:pw@h:3/api?sig=s3")
+    expect(classify(server, call).error).toMatchObject({ detail: "cannot reach https://***@h:3/api?sig=***" })
+  })
+
   it("finds a retry-after hint in structured content, _meta or JSON text", () => {
     const text = (value: string) => [{ type: "text" as const, text: value }]
     expect(resultError("s", "t", { content: text("a"), isError: true, _meta: { retryAfterMs: 5 } }).retryAfterMs).toBe(5)

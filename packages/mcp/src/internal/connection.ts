@@ -9,6 +9,8 @@ import { McpConnectError } from "../Errors.js"
 import type { ServerConfig } from "../McpConfig.js"
 import type { ConnectOptions, Endpoint, McpConnection } from "../McpConnection.js"
 import { requestScopedFetch } from "./fetch.js"
+import { redactText, redactUrl } from "./serverAddress.js"
+import { withoutUserinfo } from "./urlCredentials.js"
 
 // The SDK's stdio close waits up to 2 s for the process to exit after stdin
 // ends, then 2 s after SIGTERM, then sends SIGKILL.
@@ -34,12 +36,13 @@ export const endpoints = (service: string, server: ServerConfig): ReadonlyArray<
     }))
   }
   const urls = server.instances ?? [server.url]
+  // The id is shown everywhere (status, events, logs, errors): never a credential.
+  const shown = urls.map(redactUrl)
   return urls.map((url, i) => ({
     _tag: "Http",
     // A URL listed twice is two instances, so it needs two names.
-    id: urls.indexOf(url) === i ? url : `${url}#${i}`,
-    url,
-    headers: server.headers
+    id: shown.indexOf(shown[i]!) === i ? shown[i]! : `${shown[i]}#${i}`,
+    ...withoutUserinfo({ url, headers: server.headers })
   }))
 }
 
@@ -83,11 +86,12 @@ const keepNotificationsBeforeResponses = (transport: Transport) => {
 const within = (promise: Promise<unknown>, ms: number) =>
   Promise.race([promise.catch(() => undefined), new Promise((resolve) => setTimeout(resolve, ms).unref())])
 
+// Shown in status and logs; fetch and the SDK name URLs in their messages.
 const reasonOf = (error: unknown) => {
-  if (!(error instanceof Error)) return String(error)
+  if (!(error instanceof Error)) return redactText(String(error))
   const code = (error as NodeJS.ErrnoException).code ?? (error.cause as NodeJS.ErrnoException | undefined)?.code
   // Node's spawn errors already end with their code ("spawn npx ENOENT").
-  return code === undefined || error.message.includes(code) ? error.message : `${error.message} (${code})`
+  return redactText(code === undefined || error.message.includes(code) ? error.message : `${error.message} (${code})`)
 }
 
 export const connect = (

@@ -2,6 +2,7 @@ import { StreamableHTTPError } from "@modelcontextprotocol/sdk/client/streamable
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js"
 import { ErrorCode, McpError } from "@modelcontextprotocol/sdk/types.js"
 import { ToolGateway } from "@baton/core"
+import { redactText } from "./serverAddress.js"
 
 /** What `Client.callTool` resolves with. */
 export type ToolResult = Awaited<ReturnType<Client["callTool"]>>
@@ -34,8 +35,9 @@ const numberIn = (data: unknown, key: string): number | undefined => {
 }
 
 // The SDK prefixes messages with "MCP error <code>: ", once on each side
-// when the server threw an `McpError` itself.
-const detailOf = (error: McpError) => error.message.replace(/^(MCP error -?\d+: )+/, "")
+// when the server threw an `McpError` itself. A URL named in a failure may
+// carry credentials; details are shown, so it is redacted.
+const detailOf = (error: McpError) => redactText(error.message.replace(/^(MCP error -?\d+: )+/, ""))
 
 const optionalRetryAfter = (retryAfterMs: number | undefined) => (retryAfterMs === undefined ? {} : { retryAfterMs })
 
@@ -95,12 +97,12 @@ export const classify = (error: unknown, call: FailedCall): Classified => {
   // answered, just not with MCP (a proxy's 502, a 429…).
   if (error instanceof StreamableHTTPError && error.code !== 404) {
     return {
-      error: new ToolProtocolError({ service, tool, code: error.code ?? -1, detail: error.message }),
+      error: new ToolProtocolError({ service, tool, code: error.code ?? -1, detail: redactText(error.message) }),
       broken: false
     }
   }
   if (isSchemaError(error)) return invalidResult(service, tool, (error as Error).message)
-  const detail = error instanceof Error ? `${error.message}${causeOf(error)}` : String(error)
+  const detail = redactText(error instanceof Error ? `${error.message}${causeOf(error)}` : String(error))
   return { error: new TransportClosed({ service, detail }), broken: true }
 }
 

@@ -15,6 +15,7 @@ import * as Balancer from "./balancer.js"
 import { listTools } from "./discovery.js"
 import { Instance } from "./instance.js"
 import { type Listing, makeListing } from "./listing.js"
+import { redactText } from "./serverAddress.js"
 
 const defaults = {
   healthCheckIntervalMs: 10_000,
@@ -33,7 +34,8 @@ export interface Pool extends McpPool {
   readonly closing: () => boolean
 }
 
-const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error))
+// Shown in status and logs, where a URL with credentials must not be.
+const messageOf = (error: unknown) => redactText(error instanceof Error ? error.message : String(error))
 
 // Doubling from the initial delay, halved at random so that many instances
 // that lost the same server do not reconnect in lockstep.
