@@ -231,7 +231,10 @@ const HttpUrl = Schema.String.pipe(
 
 /**
  * A Streamable HTTP server. `instances`, when given, is the full list of
- * URLs to balance over; otherwise `url` is the only instance.
+ * URLs to balance over; otherwise `url` is the only instance. A URL's
+ * userinfo (`https://user:password@host/mcp`) is sent as
+ * `Authorization: Basic …` unless `headers` sets `Authorization`; URLs are
+ * only ever shown redacted (see `ServerAddress`).
  *
  * @since 0.1.0 @category schemas
  */
@@ -267,7 +270,8 @@ export interface McpConfig {
 
 /**
  * Decode configuration from unknown input (parsed JSON). `source` names it
- * in errors.
+ * in errors. A value nested more than `JsonInput.DEFAULT_MAX_DEPTH` levels
+ * deep is refused, naming where.
  *
  * @since 0.1.0 @category decoding
  */
@@ -275,7 +279,9 @@ export const decode: (input: unknown, source?: string) => Effect.Effect<McpConfi
 
 /**
  * Read and decode a JSON configuration file. Relative `cwd`s are resolved
- * against the file's directory.
+ * against the file's directory. The text is parsed with core's `JsonInput`:
+ * nesting deeper than `JsonInput.DEFAULT_MAX_DEPTH` is refused with an
+ * `McpConfigError` naming the file.
  *
  * @since 0.1.0 @category decoding
  */

@@ -116,6 +116,43 @@ describe("McpConfig", () => {
       expect(issues).toHaveLength(8)
     }))
 
+  it.effect("refuses JSON nested 200,000 levels deep with McpConfigError naming the file, in a file or in a value", () =>
+    Effect.gen(function*() {
+      const deep = "[".repeat(200_000) + "]".repeat(200_000)
+      const path = file(`{"mcpServers": {"a": {"command": "x", "env": {"K": ${deep}}}}}`)
+      const error = yield* Effect.flip(McpConfig.load(path))
+      expect(error).toMatchObject({ _tag: "McpConfigError", path })
+      expect(error.reason).toMatch(/^it nests more than 100 levels deep/)
+      const value = JSON.parse(`{"mcpServers": {"a": {"command": "x", "env": {"K": ${deep}}}}}`) as unknown
+      const decoded = yield* Effect.flip(McpConfig.decode(value, "inline.json"))
+      expect(decoded).toMatchObject({ _tag: "McpConfigError", path: "inline.json" })
+      expect(decoded.reason).toBe("mcpServers.a.env.K: nests more than 100 levels deep (arrays and objects inside each other)")
+    }))
+
+  it.effect("never repeats the value of an env variable, a header, an argument or a URL in its issues", () =>
+    Effect.gen(function*() {
+      const error = yield* Effect.flip(McpConfig.decode({
+        mcpServers: {
+          a: { command: "x", env: { API_KEY: 12345678 }, args: ["--token", 87654321] },
+          b: { url: "http://127.0.0.1:1/mcp", headers: { Authorization: 11223344 }, instances: [44332211] },
+          c: { url: 55667788 }
+        }
+      }))
+      for (const secret of ["12345678", "87654321", "11223344", "44332211", "55667788"]) expect(error.reason).not.toContain(secret)
+      expect(error.reason.split("; ")).toEqual(expect.arrayContaining([
+        "mcpServers.a.env.API_KEY: Expected string",
+        "mcpServers.a.args.1: Expected string",
+        "mcpServers.b.headers.Authorization: Expected string"
+      ]))
+    }))
+
+  it.effect("keeps V8's excerpt of the text, which may hold a secret, out of a JSON syntax error", () =>
+    Effect.gen(function*() {
+      const reason = yield* reasonOf(file(`{"mcpServers": {"a": {"command": "x", "env": {"TOKEN": sk-live-abc}}}}`))
+      expect(reason).toMatch(/^invalid JSON at line 1, column \d+: /)
+      expect(reason).not.toContain("sk-live")
+    }))
+
   it.effect("wants an object of servers", () =>
     Effect.gen(function*() {
       expect(yield* reasonOf(file(`{"servers": {}}`))).toBe(`expected an object with "mcpServers"`)

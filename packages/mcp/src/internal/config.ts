@@ -1,5 +1,6 @@
 import { readFile } from "node:fs/promises"
 import * as Path from "node:path"
+import { JsonInput } from "@baton/core"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as ParseResult from "effect/ParseResult"
@@ -13,13 +14,23 @@ const strict = { errors: "all", onExcessProperty: "error" } as const
 const isRecord = (value: unknown): value is Record<string, unknown> =>
   typeof value === "object" && value !== null && !Array.isArray(value)
 
+// Fields whose values may be secrets (a token in an argument, an API key in
+// the environment, credentials in a URL or a header): an issue with one
+// says what was expected, never what was found.
+const secretFields: Record<"command" | "url", ReadonlySet<PropertyKey>> = {
+  command: new Set(["args", "env"]),
+  url: new Set(["url", "instances", "headers"])
+}
+
 // An optional field's schema is `X | undefined`, so a wrong value also
 // reports "Expected undefined", which never helps: it is left out.
-const issuesOf = (error: ParseResult.ParseError, at: ReadonlyArray<PropertyKey>) =>
+const issuesOf = (error: ParseResult.ParseError, at: ReadonlyArray<PropertyKey>, secret: ReadonlySet<PropertyKey>) =>
   ParseResult.ArrayFormatter.formatErrorSync(error).flatMap((issue) => {
     const path = [...at, ...issue.path].join(".")
     if (issue._tag === "Unexpected") return [`${path}: unknown key`]
-    return issue.message.startsWith("Expected undefined") ? [] : [`${path}: ${issue.message}`]
+    if (issue.message.startsWith("Expected undefined")) return []
+    const message = secret.has(issue.path[0]!) ? issue.message.replace(/, actual [\s\S]*$/, "") : issue.message
+    return [`${path}: ${message}`]
   })
 
 const decodeServer = (name: string, input: unknown): Either.Either<ServerConfig, Array<string>> => {
@@ -28,15 +39,32 @@ const decodeServer = (name: string, input: unknown): Either.Either<ServerConfig,
   if ("command" in input && "url" in input) {
     return Either.left([`${at.join(".")}: has both "command" and "url", but a server is one or the other`])
   }
-  const schema = "command" in input ? CommandServer : "url" in input ? UrlServer : undefined
-  if (schema === undefined) {
+  const kind = "command" in input ? "command" : "url" in input ? "url" : undefined
+  if (kind === undefined) {
     return Either.left([
       `${at.join(".")}: needs "command" (a process to spawn over stdio) or "url" (a Streamable HTTP endpoint)`
     ])
   }
+  const schema = kind === "command" ? CommandServer : UrlServer
   return Schema.decodeUnknownEither(schema as Schema.Schema<ServerConfig>, strict)(input).pipe(
-    Either.mapLeft((error) => issuesOf(error, at))
+    Either.mapLeft((error) => issuesOf(error, at, secretFields[kind]))
   )
+}
+
+// Where a value nests deeper than `JsonInput` allows, found without
+// recursion (so that a value from code, even a cyclic one, cannot exhaust
+// the stack): its first four steps, enough to find the field.
+const tooDeep = (input: unknown): string | undefined => {
+  const stack: Array<{ readonly value: unknown; readonly depth: number; readonly path: ReadonlyArray<string> }> = [
+    { value: input, depth: 0, path: [] }
+  ]
+  while (stack.length > 0) {
+    const { depth, path, value } = stack.pop()!
+    if (typeof value !== "object" || value === null) continue
+    if (depth + 1 > JsonInput.DEFAULT_MAX_DEPTH) return path.slice(0, 4).join(".")
+    for (const [key, child] of Object.entries(value)) stack.push({ value: child, depth: depth + 1, path: [...path, key] })
+  }
+  return undefined
 }
 
 const fallbackIssues = (servers: Readonly<Record<string, ServerConfig>>) =>
@@ -53,6 +81,12 @@ const fallbackIssues = (servers: Readonly<Record<string, ServerConfig>>) =>
 export const decode = (input: unknown, source = "(inline)"): Effect.Effect<McpConfig, McpConfigError> => {
   const fail = (issues: ReadonlyArray<string>) =>
     Effect.fail(new McpConfigError({ path: source, reason: issues.join("; ") }))
+  const deep = tooDeep(input)
+  if (deep !== undefined) {
+    return fail([
+      `${deep}: nests more than ${JsonInput.DEFAULT_MAX_DEPTH} levels deep (arrays and objects inside each other)`
+    ])
+  }
   if (!isRecord(input) || !("mcpServers" in input)) return fail([`expected an object with "mcpServers"`])
   if (!isRecord(input.mcpServers)) return fail(["mcpServers: must be an object of servers by name"])
   const issues: Array<string> = []
@@ -105,14 +139,31 @@ const positionOf = (text: string, message: string): number | undefined => {
   return low < text.length ? low : undefined
 }
 
-const parseJson = (text: string, path: string) =>
-  Effect.try({
-    try: () => JSON.parse(text) as unknown,
-    catch: (error) => {
-      const message = (error as Error).message
-      const position = positionOf(text, message)
-      const where = position === undefined ? "" : ` at ${lineAndColumn(text, position)}`
-      return new McpConfigError({ path, reason: `invalid JSON${where}: ${message}` })
+// V8 quotes the text around a mistake ("Unexpected token 's', ..."TOKEN":
+// sk-live-ab"... is not valid JSON"), and the text may hold a secret: the
+// line and column say where instead.
+const withoutExcerpt = (message: string) => message.replace(/, (?:\.\.\.)?"[\s\S]*"(?:\.\.\.)? is not valid JSON$/, "")
+
+const syntaxError = (text: string): string => {
+  try {
+    JSON.parse(text)
+    return "invalid JSON"
+  } catch (error) {
+    const message = (error as Error).message
+    const position = positionOf(text, message)
+    const where = position === undefined ? "" : ` at ${lineAndColumn(text, position)}`
+    return `invalid JSON${where}: ${withoutExcerpt(message)}`
+  }
+}
+
+// Parsed with a bound on nesting, measured on the text: everything that
+// walks the value afterwards (decoding, error messages) recurses.
+const parseJson = (text: string, path: string): Effect.Effect<unknown, McpConfigError> =>
+  Either.match(JsonInput.parse(text), {
+    onRight: Effect.succeed,
+    onLeft: (refusal) => {
+      const nested = JsonInput.depthOf(text, JsonInput.DEFAULT_MAX_DEPTH) > JsonInput.DEFAULT_MAX_DEPTH
+      return Effect.fail(new McpConfigError({ path, reason: nested ? refusal : syntaxError(text) }))
     }
   })
 
