@@ -2,16 +2,16 @@ import { Ids, Sensitive, SessionState } from "@baton/core"
 import { describe, expect, it } from "@effect/vitest"
 
 describe("Sensitive (redaction before persistence)", () => {
-  it("masks card-like numbers of 13 to 19 digits, with or without spaces or dashes, keeping the last four", () => {
+  it("masks card numbers (13 to 19 digits passing the Luhn check), with or without spaces or dashes, keeping the last four", () => {
     expect(Sensitive.maskText("card 4111 1111 1111 1111 ok")).toBe("card **** **** **** 1111 ok")
     expect(Sensitive.maskText("5500-0000-0000-0004")).toBe("****-****-****-0004")
     expect(Sensitive.maskText("4012888888881881")).toBe("************1881")
     expect(Sensitive.maskText("amex 378282246310005.")).toBe("amex ***********0005.")
-    expect(Sensitive.maskText("19 digits 6011000990139424123")).toBe("19 digits ***************4123")
+    expect(Sensitive.maskText("19 digits 6011000990139424124")).toBe("19 digits ***************4124")
   })
 
-  it("leaves shorter and longer digit runs, dates and prices alone", () => {
-    for (const text of ["call 555 0100", "order 123456789012", "2026-12-10", "€1,234.50", "12345678901234567890"]) {
+  it("leaves shorter and longer digit runs, runs failing the Luhn check, dates and prices alone", () => {
+    for (const text of ["call 555 0100", "order 123456789012", "2026-12-10", "€1,234.50", "12345678901234567890", "4111 1111 1111 1112"]) {
       expect(Sensitive.maskText(text)).toBe(text)
     }
   })
