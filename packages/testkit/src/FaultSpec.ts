@@ -220,14 +220,14 @@ const formatIssues = (error: ParseResult.ParseError) =>
 
 const decodeRule = Schema.decodeUnknownEither(FaultRule)
 
-/**
- * Reads the compact string syntax, e.g.
- * `latency:normal(50,10)@0.3;error:rate-limit(2000)@0.1;tool=search_flights:hang@0.05#7`.
- *
- * @since 0.1.0 @category parsing
- */
-export const parse = (text: string): Either.Either<FaultSpec, InvalidFaultSpec> => {
-  const rules: Array<FaultRule> = []
+interface LocatedRule {
+  readonly rule: FaultRule
+  readonly position: number
+  readonly source: string
+}
+
+const parseLocated = (text: string): Either.Either<ReadonlyArray<LocatedRule>, InvalidFaultSpec> => {
+  const rules: Array<LocatedRule> = []
   try {
     const parsedRules = grammar.parseSpec(text)
     for (const parsed of parsedRules) {
@@ -238,7 +238,7 @@ export const parse = (text: string): Either.Either<FaultSpec, InvalidFaultSpec> 
           new InvalidFaultSpec({ spec: text, position: parsed.position, reason: where + formatIssues(decoded.left) })
         )
       }
-      rules.push(decoded.right)
+      rules.push({ rule: decoded.right, position: parsed.position, source: parsed.source })
     }
   } catch (error) {
     if (error instanceof grammar.GrammarError) {
@@ -248,6 +248,37 @@ export const parse = (text: string): Either.Either<FaultSpec, InvalidFaultSpec> 
   }
   return Either.right(rules)
 }
+
+/**
+ * Reads the compact string syntax, e.g.
+ * `latency:normal(50,10)@0.3;error:rate-limit(2000)@0.1;tool=search_flights:hang@0.05#7`.
+ *
+ * @since 0.1.0 @category parsing
+ */
+export const parse = (text: string): Either.Either<FaultSpec, InvalidFaultSpec> =>
+  Either.map(parseLocated(text), (rules) => rules.map((located) => located.rule))
+
+/**
+ * Reads a spec that is injected into one service (as a scenario's turn
+ * injects `{ weather: "..." }`): `parse`, and a rule that selects another
+ * service with `service=` is refused, since it would never fire there.
+ *
+ * @since 0.2.0 @category parsing
+ */
+export const parseFor = (service: string, text: string): Either.Either<FaultSpec, InvalidFaultSpec> =>
+  Either.flatMap(parseLocated(text), (rules) => {
+    const elsewhere = rules.find((located) => located.rule.service !== undefined && located.rule.service !== service)
+    return elsewhere === undefined
+      ? Either.right(rules.map((located) => located.rule))
+      : Either.left(
+        new InvalidFaultSpec({
+          spec: text,
+          position: elsewhere.position,
+          reason: `rule "${elsewhere.source}" selects the service ${elsewhere.rule.service}, ` +
+            `but the spec is injected into ${service}: it would never fire`
+        })
+      )
+  })
 
 /**
  * Reads one fault without selectors, rate or seed (`"hang"`,

@@ -70,7 +70,9 @@ describe("FaultSpec.parse", () => {
     ["tool=search:slow-start(100)", 1, "slow-start applies to the whole service"],
     ["error:rate-limit(100,maybe)", 22, `the error form must be one of rpc, result, got "maybe"`],
     ["hang;latency:fixed(", 20, "expected a number or a word"],
-    ["tool=a:tool=b:hang", 8, "tool= is given twice"]
+    ["tool=a:tool=b:hang", 8, "tool= is given twice"],
+    ["not-a-fault-spec(((", 1, `unknown fault "not-a-fault-spec"; expected one of latency:<distribution>`],
+    ["latency:gauss(((", 1, `unknown latency distribution "gauss"`]
   ])("rejects %j at character %i: %s", (text, position, reason) => {
     const error = failure(text)
     expect(error.position! + 1).toBe(position)
@@ -101,5 +103,26 @@ describe("FaultSpec.decode", () => {
     expect(FaultSpec.parseFault("error:rpc(-32000)")).toEqual(Either.right({ _tag: "RpcError", code: -32000 }))
     expect(Either.isLeft(FaultSpec.parseFault("hang@0.5"))).toBe(true)
     expect(Either.isLeft(FaultSpec.parseFault("hang;crash"))).toBe(true)
+  })
+})
+
+describe("FaultSpec.parseFor", () => {
+  it("reads a spec injected into one service, whose rules may name that service", () => {
+    expect(FaultSpec.parseFor("weather", "service=weather:hang;crash@0.5")).toEqual(
+      Either.right([{ fault: { _tag: "Hang" }, service: "weather", rate: 1 }, { fault: { _tag: "Crash" }, rate: 0.5 }])
+    )
+  })
+
+  it("refuses a rule naming another service, which would never fire, at the rule's character", () => {
+    const result = FaultSpec.parseFor("weather", "crash; service=flights:hang")
+    if (Either.isRight(result)) expect.fail("a rule for flights was accepted in a spec for weather")
+    expect(result.left.position! + 1).toBe(8)
+    expect(result.left.reason).toBe(
+      `rule "service=flights:hang" selects the service flights, but the spec is injected into weather: it would never fire`
+    )
+  })
+
+  it("gives the grammar's own error for a spec that does not parse", () => {
+    expect(FaultSpec.parseFor("weather", "hang@2")).toEqual(FaultSpec.parse("hang@2"))
   })
 })

@@ -23,6 +23,26 @@ interface Arg {
 
 const faultNames = "latency:<distribution>, error:<kind>, hang, late, crash, flap, malformed, truncate, slow-start"
 
+// Every name `buildFault` knows: an unknown one is reported before its
+// arguments are read, so "nope(((" says the fault is unknown, not that "(("
+// is a bad argument.
+const knownFaults = new Set([
+  "latency:fixed",
+  "latency:uniform",
+  "latency:normal",
+  "latency:long-tail",
+  "error:rpc",
+  "error:tool",
+  "error:rate-limit",
+  "hang",
+  "crash",
+  "late",
+  "flap",
+  "malformed",
+  "truncate",
+  "slow-start"
+])
+
 class Cursor {
   i = 0
   constructor(readonly text: string, readonly base: number) {}
@@ -176,6 +196,10 @@ const buildFault = (cursor: Cursor, name: string, args: ReadonlyArray<Arg>, at: 
       arity(["ms"])
       return { _tag: "SlowStart", ms: duration(cursor, arg(0), "the start-up delay") }
   }
+  return unknownFault(cursor, name, at)
+}
+
+const unknownFault = (cursor: Cursor, name: string, at: number): never => {
   if (name.startsWith("latency:")) {
     return cursor.fail(`unknown latency distribution "${name.slice(8)}"; expected fixed, uniform, normal or long-tail`, at)
   }
@@ -207,6 +231,7 @@ const parseRule = (cursor: Cursor): Record<string, unknown> => {
     if (sub === undefined) cursor.fail(`expected the ${name === "latency" ? "distribution" : "error kind"} after "${name}:"`)
     name = `${name}:${sub[0]}`
   }
+  if (!knownFaults.has(name)) unknownFault(cursor, name, at)
   const fault = buildFault(cursor, name, readArgs(cursor), at)
   const modifiers: Record<string, number> = {}
   for (;;) {
