@@ -7,6 +7,7 @@ import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import { McpConfigError } from "../Errors.js"
 import { CommandServer, type McpConfig, type ServerConfig, UrlServer } from "../McpConfig.js"
+import { tooDeep, tooDeepReason } from "./nesting.js"
 
 // Typos in a key would otherwise be ignored silently.
 const strict = { errors: "all", onExcessProperty: "error" } as const
@@ -51,22 +52,6 @@ const decodeServer = (name: string, input: unknown): Either.Either<ServerConfig,
   )
 }
 
-// Where a value nests deeper than `JsonInput` allows, found without
-// recursion (so that a value from code, even a cyclic one, cannot exhaust
-// the stack): its first four steps, enough to find the field.
-const tooDeep = (input: unknown): string | undefined => {
-  const stack: Array<{ readonly value: unknown; readonly depth: number; readonly path: ReadonlyArray<string> }> = [
-    { value: input, depth: 0, path: [] }
-  ]
-  while (stack.length > 0) {
-    const { depth, path, value } = stack.pop()!
-    if (typeof value !== "object" || value === null) continue
-    if (depth + 1 > JsonInput.DEFAULT_MAX_DEPTH) return path.slice(0, 4).join(".")
-    for (const [key, child] of Object.entries(value)) stack.push({ value: child, depth: depth + 1, path: [...path, key] })
-  }
-  return undefined
-}
-
 const fallbackIssues = (servers: Readonly<Record<string, ServerConfig>>) =>
   Object.entries(servers).flatMap(([name, server]) =>
     (server.fallback ?? []).flatMap((target) =>
@@ -82,11 +67,7 @@ export const decode = (input: unknown, source = "(inline)"): Effect.Effect<McpCo
   const fail = (issues: ReadonlyArray<string>) =>
     Effect.fail(new McpConfigError({ path: source, reason: issues.join("; ") }))
   const deep = tooDeep(input)
-  if (deep !== undefined) {
-    return fail([
-      `${deep}: nests more than ${JsonInput.DEFAULT_MAX_DEPTH} levels deep (arrays and objects inside each other)`
-    ])
-  }
+  if (deep !== undefined) return fail([`${deep.join(".")}: ${tooDeepReason()}`])
   if (!isRecord(input) || !("mcpServers" in input)) return fail([`expected an object with "mcpServers"`])
   if (!isRecord(input.mcpServers)) return fail(["mcpServers: must be an object of servers by name"])
   const issues: Array<string> = []

@@ -13,6 +13,7 @@ import { CallSignal } from "./callSignal.js"
 import { callKey } from "./callKey.js"
 import { makeCoalescer } from "./coalesce.js"
 import { classify, resultError, type ToolResult } from "./errors.js"
+import { tooDeep, tooDeepReason } from "./nesting.js"
 import type { Pool } from "./pool.js"
 import { fallsBack, type Resilience, toToolError } from "./resilience.js"
 import * as resilience from "./resilience.js"
@@ -184,7 +185,10 @@ const checkTool = (pool: Pool, call: ToolGateway.ToolCall): PooledTool | ToolErr
       ? new ToolGateway.TransportClosed({ service, detail: "no instance has connected yet" })
       : new ToolGateway.UnknownTool({ service, tool: name, known: catalogue.tools.map((info) => info.name) })
   }
-  const issues = tool.check(call.args)
+  // Checked first: the argument check, the call key and the SDK's
+  // serialisation all recurse, and would exhaust the stack.
+  const deep = tooDeep(call.args)
+  const issues = deep === undefined ? tool.check(call.args) : [`${deep.join(".")}: ${tooDeepReason()}`]
   return issues === undefined ? tool : new ToolGateway.InvalidToolArguments({ service, tool: name, issues })
 }
 
