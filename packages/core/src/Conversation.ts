@@ -15,8 +15,31 @@
  *    concurrent writer makes the turn run again on fresh state, never
  *    overwrite — then publishes the events.
  *
+ * Who may talk where: a session belongs to the user who started it
+ * (`Forbidden` for anyone else), and ids reserved for internal records
+ * (`ReservedSession`, such as a user's preference profile `profile:<user>`)
+ * hold no conversation: another user gets `Forbidden`, even before the record
+ * exists, and its owner an `InvalidTurn`, since a turn would overwrite the
+ * record with a session.
+ *
+ * Card data: the user's text is masked with `Sensitive` as it enters the
+ * turn, so card numbers and verification codes never reach the agents, the
+ * history, the events, the spans or the result; what agents write (replies,
+ * handoff reasons) is masked too before it is kept, returned or published.
+ * Agents therefore never see a card number: an application takes card data
+ * through its payment provider's tokens, as TripSage's booking agent pays
+ * with the traveller's card token (`tok_…`) and only ever shows the last four
+ * digits the provider returns.
+ *
  * Durability:
  *
+ * - **Concurrent writers**: a commit that finds the session changed
+ *   (`SessionConflict`) runs the turn again on fresh state, at once the first
+ *   time and then after waits that grow, are capped and jittered
+ *   (`commitRetries`, 10 by default, and `commitBackoff`), so that 3 to 8
+ *   writers on one session all get their turns through. A turn still
+ *   conflicting after its retries fails with `SessionConflict` and stores
+ *   nothing: its caller must tell the user that the message was not saved.
  * - **Corruption**: the session is read with `SessionStore.restore`, so a
  *   stored record that cannot be read ends the turn with a typed
  *   `SessionCorrupted` (the record is quarantined by the store). With
@@ -70,6 +93,8 @@ import type { HandoffMode, Initiator } from "./HandoffRequest.js"
 import type { HandoffResult } from "./HandoffResult.js"
 import { type AgentId, SessionId, UserId } from "./Ids.js"
 import * as Message from "./Message.js"
+import * as ReservedSession from "./ReservedSession.js"
+import * as Sensitive from "./Sensitive.js"
 import * as SessionState from "./SessionState.js"
 import { SessionStore } from "./SessionStore.js"
 
@@ -83,8 +108,16 @@ export interface Config<S, E, R> {
   readonly entryAgent: AgentId
   readonly routing?: Omit<AgentRouter.Options<R>, "fallback">
   readonly handoff?: Omit<Handoff.Options<R>, "registry" | "stateSchema">
-  /** How often a turn runs again after a concurrent commit. Default 3. */
+  /**
+   * How often a turn runs again, on fresh state, after another writer
+   * committed to the session first. Default 10 (`DEFAULT_COMMIT_RETRIES`):
+   * enough for 3 to 8 writers on one session to all get their turns through.
+   * A turn still conflicting after them fails with `SessionConflict` and
+   * stores nothing.
+   */
   readonly commitRetries?: number
+  /** The waits between those runs (see `CommitBackoff`). */
+  readonly commitBackoff?: CommitBackoff
   /**
    * What a turn does with a session whose stored record cannot be read: fail
    * with `SessionCorrupted` (the default) or restore the session from its
@@ -111,6 +144,30 @@ export interface LeaseOptions {
   /** The (jittered) wait between those attempts. Default 10 milliseconds. */
   readonly backoff?: Duration.DurationInput
 }
+
+/**
+ * The waits between a turn's runs after commit conflicts. The first run again
+ * is immediate: the writer that won has committed, so fresh state is there to
+ * read. Each later wait doubles from `base` up to `cap`, and is drawn at
+ * random between half of that and all of it, so that writers who collided
+ * once spread out instead of colliding again in step. The waits follow the
+ * Effect `Clock`.
+ *
+ * @since 0.2.0 @category models
+ */
+export interface CommitBackoff {
+  /** The wait before the second run again. Default 10 milliseconds. */
+  readonly base?: Duration.DurationInput
+  /** The longest wait. Default 1 second. */
+  readonly cap?: Duration.DurationInput
+}
+
+/**
+ * How often a turn runs again after commit conflicts unless configured.
+ *
+ * @since 0.2.0 @category constants
+ */
+export const DEFAULT_COMMIT_RETRIES = 10
 
 /** @since 0.1.0 @category constants */
 export const HANDOFF_SNAPSHOT = "handoff"
@@ -163,11 +220,47 @@ export class Conversation extends Context.Tag("@baton/core/Conversation")<Conver
 
 const decodeIds = Schema.decodeUnknownEither(Schema.Struct({ sessionId: SessionId, userId: UserId }))
 
-const parseIds = (sessionId: string, userId: string) => {
+// The ids of a turn or a read: decoded, and never a reserved session (an
+// internal record such as `profile:<user>`). Another user's is `Forbidden`
+// whether it exists or not; its owner's is no conversation either, since a
+// turn would overwrite the record with a session.
+const parseIds = (
+  sessionId: string,
+  userId: string
+): Effect.Effect<{ readonly sessionId: SessionId; readonly userId: UserId }, InvalidTurn | Forbidden> => {
   const ids = decodeIds({ sessionId, userId })
-  return Either.isRight(ids)
-    ? Effect.succeed(ids.right)
-    : Effect.fail(new InvalidTurn({ reason: `bad session or user id: ${ParseResult.TreeFormatter.formatErrorSync(ids.left)}` }))
+  if (Either.isLeft(ids)) {
+    return Effect.fail(new InvalidTurn({ reason: `bad session or user id: ${ParseResult.TreeFormatter.formatErrorSync(ids.left)}` }))
+  }
+  const reserved = ReservedSession.parse(ids.right.sessionId)
+  if (Option.isNone(reserved)) return Effect.succeed(ids.right)
+  return reserved.value.owner === ids.right.userId
+    ? Effect.fail(
+      new InvalidTurn({
+        reason: `session "${ids.right.sessionId}" is reserved for the internal records of user "${ids.right.userId}" ` +
+          `(its ${reserved.value.kind}); conversations cannot be held in it: choose another session id`
+      })
+    )
+    : Effect.fail(new Forbidden(ids.right))
+}
+
+// The first run again is immediate, the later ones spread out (`CommitBackoff`).
+const commitSchedule = (retries: number, backoff: CommitBackoff | undefined) => {
+  const spread = Schedule.exponential(backoff?.base ?? Duration.millis(10)).pipe(
+    Schedule.union(Schedule.spaced(backoff?.cap ?? Duration.seconds(1))),
+    Schedule.jitteredWith({ min: 0.5, max: 1 }),
+    // Whole milliseconds: a clock moved to a fractional instant has no exact nanoseconds.
+    Schedule.modifyDelay((_, delay) => Duration.millis(Math.round(Duration.toMillis(delay))))
+  )
+  return Schedule.andThen(Schedule.once, spread).pipe(Schedule.intersect(Schedule.recurs(Math.max(0, retries))))
+}
+
+// What a handoff's result says in words, card data masked: an agent's reason
+// may quote what the user typed or a tool returned.
+const maskHandoff = (result: HandoffResult): HandoffResult => {
+  const reason = Sensitive.maskText(result.reason)
+  const errors = Sensitive.redact(result.errors)
+  return reason === result.reason && errors === result.errors ? result : { ...result, reason, errors }
 }
 
 /** @since 0.1.0 @category constructors */
@@ -180,7 +273,7 @@ export const make = <S, E, R>(config: Config<S, E, R>) =>
     const handoff = Handoff.make<R>({ ...config.handoff, registry, stateSchema: config.stateSchema })
     const decodeState = Schema.decodeUnknownEither(config.stateSchema)
     const encodeState = Schema.encodeSync(config.stateSchema)
-    const retries = config.commitRetries ?? 3
+    const commitRetry = commitSchedule(config.commitRetries ?? DEFAULT_COMMIT_RETRIES, config.commitBackoff)
     const restoreOptions = { onCorrupted: config.onCorrupted ?? "fail" } as const
     const handoffSnapshot = config.handoffSnapshot ?? HANDOFF_SNAPSHOT
 
@@ -256,18 +349,21 @@ export const make = <S, E, R>(config: Config<S, E, R>) =>
       const expectedVersion = Option.isSome(loaded) ? loaded.value.version : 0
       let session = Option.getOrElse(loaded, () =>
         SessionState.empty({ sessionId, userId, state: encodeState(config.initialState()), now }))
+      // Every event is masked as it is recorded: they are committed, published and traced.
       const events: Array<BatonEvent> = []
-      const audit: Handoff.Audit = (event) => Effect.sync(() => void events.push(event))
+      const record = (event: BatonEvent) => void events.push(Sensitive.redactEvent(event))
+      const audit: Handoff.Audit = (event) => Effect.sync(() => record(event))
       const written: Array<Message.Message> = []
       const timeline: Array<TimelineEntry> = []
       const append = (message: Omit<Message.Message, "id" | "time">) => {
         // The new keys first: a spread copy given keys its source lacks is
-        // kept through young collections on Node 20 (BENCHMARKS.md).
-        const full: Message.Message = {
+        // kept through young collections on Node 20 (BENCHMARKS.md). Card
+        // data is masked before the message is kept anywhere.
+        const full: Message.Message = Sensitive.redactMessage({
           id: Message.idAt(sessionId, session.context.history.length),
           time: now,
           ...message
-        }
+        })
         if (full.role === "agent") {
           written.push(full)
           timeline.push({ _tag: "Message", message: full })
@@ -280,7 +376,7 @@ export const make = <S, E, R>(config: Config<S, E, R>) =>
       const tell = (text: string) => {
         const last = written[written.length - 1]
         if (last === undefined) return void append({ role: "agent", agent: session.currentAgent!, content: text })
-        const amended: Message.Message = { ...last, content: `${last.content}\n\n${text}` }
+        const amended: Message.Message = { ...last, content: `${last.content}\n\n${Sensitive.maskText(text)}` }
         written[written.length - 1] = amended
         const entry = timeline.findIndex((item) => item._tag === "Message" && item.message === last)
         timeline[entry] = { _tag: "Message", message: amended }
@@ -289,7 +385,7 @@ export const make = <S, E, R>(config: Config<S, E, R>) =>
       }
 
       const userMessage = append({ role: "user", content: text, ...(session.currentAgent ? { agent: session.currentAgent } : {}) })
-      events.push({ _tag: "TurnStarted", sessionId, userId, text, at: now })
+      record({ _tag: "TurnStarted", sessionId, userId, text, at: now })
 
       const active = session.currentAgent
       const routeStarted = yield* Clock.currentTimeNanos
@@ -300,7 +396,7 @@ export const make = <S, E, R>(config: Config<S, E, R>) =>
       }).pipe(Effect.withSpan("baton.route"))
       const routeMs = Number((yield* Clock.currentTimeNanos) - routeStarted) / 1e6
       yield* BatonMetrics.routeDuration(Effect.succeed(routeMs))
-      events.push({
+      record({
         _tag: "RouteDecided",
         sessionId,
         at: now,
@@ -326,14 +422,15 @@ export const make = <S, E, R>(config: Config<S, E, R>) =>
           Effect.map((done) => {
             session = done.session
             chain.push(to)
-            handoffs.push(done.result)
-            timeline.push({ _tag: "Handoff", handoff: done.result })
+            const result = maskHandoff(done.result)
+            handoffs.push(result)
+            timeline.push({ _tag: "Handoff", handoff: result })
             arrival = Option.some(done.context)
             return true
           }),
           Effect.catchAll((error) =>
             Effect.sync(() => {
-              const refused: HandoffResult = {
+              const refused: HandoffResult = maskHandoff({
                 handoffId: `${sessionId}/v${session.version}/h${handoffs.length}`,
                 success: false,
                 from,
@@ -347,7 +444,7 @@ export const make = <S, E, R>(config: Config<S, E, R>) =>
                 contextPreserved: !(error._tag === "HandoffRejected" && error.stage === "transfer"),
                 executionTimeMs: 0,
                 errors: error._tag === "HandoffRejected" ? error.reasons : [error.message]
-              }
+              })
               handoffs.push(refused)
               timeline.push({ _tag: "Handoff", handoff: refused })
               return false
@@ -387,7 +484,7 @@ export const make = <S, E, R>(config: Config<S, E, R>) =>
           Effect.mapError((cause) =>
             new AgentFailed({
               agentId: agent.id,
-              reason: cause instanceof Error ? cause.message : String(cause),
+              reason: Sensitive.maskText(cause instanceof Error ? cause.message : String(cause)),
               cause
             })
           ),
@@ -425,7 +522,11 @@ export const make = <S, E, R>(config: Config<S, E, R>) =>
           break
         }
         returned = outcome._tag === "Return"
-          ? Option.some({ from: agent.id, reason: outcome.reason, text: outcome.text })
+          ? Option.some({
+            from: agent.id,
+            reason: Sensitive.maskText(outcome.reason),
+            text: outcome.text === undefined ? undefined : Sensitive.maskText(outcome.text)
+          })
           : Option.none()
       }
 
@@ -436,7 +537,7 @@ export const make = <S, E, R>(config: Config<S, E, R>) =>
       const finished = yield* Clock.currentTimeNanos
       const durationMs = Number(finished - started) / 1e6
       const committed: SessionState.SessionState = { ...session, lastActivity: now, version: expectedVersion + 1 }
-      events.push({
+      record({
         _tag: "TurnCompleted",
         sessionId,
         at: now,
@@ -475,10 +576,13 @@ export const make = <S, E, R>(config: Config<S, E, R>) =>
       Effect.gen(function*() {
         const ids = yield* parseIds(sessionId, userId)
         if (text.trim().length === 0) return yield* new InvalidTurn({ reason: "the message is empty" })
+        // Card data is masked as the message enters the turn: agents, the
+        // history, events and the result only ever hold the masked text.
+        const masked = Sensitive.maskText(text)
         return yield* withLease(ids.sessionId, (fencingToken) =>
-          runTurn(ids.sessionId, ids.userId, text, fencingToken).pipe(
+          runTurn(ids.sessionId, ids.userId, masked, fencingToken).pipe(
             Effect.provide(context),
-            Effect.retry({ times: retries, while: (error) => error._tag === "SessionConflict" })
+            Effect.retry({ schedule: commitRetry, while: (error) => error._tag === "SessionConflict" })
           ))
       }).pipe(Effect.withSpan("baton.turn", { attributes: { sessionId, userId } }))
 

@@ -1,9 +1,12 @@
 import { describe, expect, it } from "@effect/vitest"
 import * as Chunk from "effect/Chunk"
+import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
+import * as Fiber from "effect/Fiber"
 import * as Stream from "effect/Stream"
 import * as TestClock from "effect/TestClock"
+import * as Tracer from "effect/Tracer"
 import * as Agent from "../src/Agent.js"
 import * as Conversation from "../src/Conversation.js"
 import * as Degradation from "../src/Degradation.js"
@@ -11,7 +14,8 @@ import * as EventBus from "../src/EventBus.js"
 import * as HandoffApproval from "../src/HandoffApproval.js"
 import * as Ids from "../src/Ids.js"
 import * as Message from "../src/Message.js"
-import type { SessionState } from "../src/SessionState.js"
+import * as ReservedSession from "../src/ReservedSession.js"
+import * as SessionState from "../src/SessionState.js"
 import * as SessionStore from "../src/SessionStore.js"
 import { agent, booking, encodeTrip, flights, hotels, tagsOf, triage, TripState, weather } from "./fixtures.js"
 
@@ -19,7 +23,12 @@ type Store = SessionStore.SessionStore["Type"]
 
 const conversationOf = <E = never>(
   agents: ReadonlyArray<Agent.Agent<TripState, E>>,
-  options: { readonly store?: Store; readonly commitRetries?: number; readonly maxDepth?: number } = {}
+  options: {
+    readonly store?: Store
+    readonly commitRetries?: number
+    readonly commitBackoff?: Conversation.CommitBackoff
+    readonly maxDepth?: number
+  } = {}
 ) => {
   const store = options.store ?? SessionStore.makeMemory()
   return Effect.map(
@@ -29,6 +38,7 @@ const conversationOf = <E = never>(
       initialState: () => ({ travellers: [] }),
       entryAgent: triage,
       ...(options.commitRetries === undefined ? {} : { commitRetries: options.commitRetries }),
+      ...(options.commitBackoff === undefined ? {} : { commitBackoff: options.commitBackoff }),
       ...(options.maxDepth === undefined ? {} : { handoff: { maxDepth: options.maxDepth } })
     }).pipe(Effect.provideService(SessionStore.SessionStore, store)),
     (conversation) => ({ conversation, store })
@@ -38,7 +48,7 @@ const conversationOf = <E = never>(
 const stored = (store: Store, id = "s-1") =>
   Effect.map(store.load(Ids.sessionId(id)), Option.getOrThrowWith(() => new Error(`session ${id} is not stored`)))
 
-const agentTexts = (session: SessionState) =>
+const agentTexts = (session: SessionState.SessionState) =>
   session.context.history.filter((message) => message.role === "agent").map((message) => message.content)
 
 describe("Conversation.turn: routing", () => {
@@ -338,6 +348,41 @@ describe("Conversation.turn: access and input", () => {
       expect(yield* store.load(Ids.sessionId("s-1"))).toEqual(Option.none())
     }))
 
+  it.effect("another user's reserved session is Forbidden, for turns and reads, even before it exists", () =>
+    Effect.gen(function*() {
+      const { conversation, store } = yield* conversationOf([agent(triage, ["help"])])
+      const profile = ReservedSession.make("profile", Ids.userId("ana"))
+      const squat = yield* Effect.flip(conversation.turn(profile, "mallory", "7 travellers"))
+      expect(squat).toMatchObject({ _tag: "Forbidden", sessionId: "profile:ana", userId: "mallory" })
+      expect(yield* store.load(profile)).toEqual(Option.none())
+      const peek = yield* Effect.flip(conversation.session(profile, "mallory"))
+      expect(peek._tag).toBe("Forbidden")
+
+      // Once Ana's profile exists, it stays as she left it.
+      const record = { ...SessionState.empty({ sessionId: profile, userId: Ids.userId("ana"), state: { seat: "aisle" }, now: 0 }), version: 1 }
+      yield* store.commit({ state: record, expectedVersion: 0, events: [] })
+      const again = yield* Effect.flip(conversation.turn(profile, "mallory", "7 travellers"))
+      expect(again._tag).toBe("Forbidden")
+      expect(yield* stored(store, profile)).toEqual(record)
+    }))
+
+  it.effect("its owner cannot hold a conversation in a reserved session either: InvalidTurn says why", () =>
+    Effect.gen(function*() {
+      const { conversation, store } = yield* conversationOf([agent(triage, ["help"])])
+      const profile = ReservedSession.make("profile", Ids.userId("ana"))
+      const turn = yield* Effect.flip(conversation.turn(profile, "ana", "hello"))
+      expect(turn._tag).toBe("InvalidTurn")
+      expect(turn.message).toBe(
+        `Invalid turn: session "profile:ana" is reserved for the internal records of user "ana" (its profile); ` +
+          `conversations cannot be held in it: choose another session id`
+      )
+      const read = yield* Effect.flip(conversation.session(profile, "ana"))
+      expect(read._tag).toBe("InvalidTurn")
+      expect(yield* store.load(profile)).toEqual(Option.none())
+      // An id that only looks similar is an ordinary session.
+      expect((yield* conversation.turn("profiles:ana", "ana", "hello")).version).toBe(1)
+    }))
+
   it.effect("a failing agent fails the turn with AgentFailed and nothing is committed", () =>
     Effect.gen(function*() {
       const { conversation, store } = yield* conversationOf<Error>([
@@ -439,6 +484,60 @@ describe("Conversation.turn: commit", () => {
       expect(events.flatMap((event) => event._tag === "TurnStarted" ? [event.text] : [])).toEqual(["first", "second"])
     }))
 
+  it.effect("after the first immediate run again, a conflicting turn waits growing, capped, jittered times", () =>
+    Effect.gen(function*() {
+      const started: Array<number> = []
+      const { arm, store } = contended()
+      const { conversation } = yield* conversationOf([
+        agent(triage, ["help"], {
+          handle: () => Effect.map(Clock.currentTimeMillis, (now) => (started.push(now), Agent.reply("noted")))
+        })
+      ], { store, commitRetries: 5, commitBackoff: { base: "100 millis", cap: "300 millis" } })
+      yield* conversation.turn("s-1", "u-1", "first")
+      started.length = 0
+      arm(4)
+      const fiber = yield* Effect.fork(conversation.turn("s-1", "u-1", "second"))
+      // The clock moves a millisecond at a time, so each run starts within a
+      // step of the moment its wait ends.
+      while (Option.isNone(yield* Fiber.poll(fiber))) yield* TestClock.adjust("1 millis")
+      expect((yield* Fiber.join(fiber)).version).toBe(6)
+      expect(started).toHaveLength(5)
+      const waits = started.slice(1).map((at, i) => at - started[i]!)
+      // Run 2 at once; then between half and all of 100, 200, and 400 capped at 300 ms.
+      expect(waits[0]).toBe(0)
+      const bounds = [[50, 100], [100, 200], [150, 300]] as const
+      bounds.forEach(([low, high], i) => {
+        expect(waits[i + 1]).toBeGreaterThanOrEqual(low)
+        expect(waits[i + 1]).toBeLessThanOrEqual(high + 2)
+      })
+    }))
+
+  it.effect("by default a turn gets through 10 conflicts in a row; the 11th fails it typed, storing nothing of it", () =>
+    Effect.gen(function*() {
+      const runs = { count: 0 }
+      const { arm, store } = contended()
+      const { conversation } = yield* conversationOf([echo(runs)], { store })
+      yield* conversation.turn("s-1", "u-1", "first")
+      const settle = <A, E>(fiber: Fiber.RuntimeFiber<A, E>) =>
+        Effect.gen(function*() {
+          while (Option.isNone(yield* Fiber.poll(fiber))) yield* TestClock.adjust("1 second")
+          return yield* Effect.either(Fiber.join(fiber))
+        })
+      runs.count = 0
+      arm(Conversation.DEFAULT_COMMIT_RETRIES)
+      const through = yield* settle(yield* Effect.fork(conversation.turn("s-1", "u-1", "second")))
+      expect(runs.count).toBe(11)
+      expect(through._tag).toBe("Right")
+
+      runs.count = 0
+      arm(Conversation.DEFAULT_COMMIT_RETRIES + 1)
+      const failed = yield* settle(yield* Effect.fork(conversation.turn("s-1", "u-1", "third")))
+      expect(runs.count).toBe(11)
+      expect(failed).toMatchObject({ _tag: "Left", left: { _tag: "SessionConflict" } })
+      expect(agentTexts(yield* stored(store))).not.toContain("reply to third")
+      expect(Conversation.DEFAULT_COMMIT_RETRIES).toBe(10)
+    }))
+
   it.effect("conflicts beyond the retries fail the turn with SessionConflict and leave the other writes in place", () =>
     Effect.gen(function*() {
       const runs = { count: 0 }
@@ -504,6 +603,63 @@ describe("Conversation.turn: events", () => {
       expect(error._tag).toBe("AgentFailed")
       expect(published).toEqual([])
       expect(yield* store.events(Ids.sessionId("s-1"))).toEqual([])
+    }))
+})
+
+describe("Conversation.turn: card data", () => {
+  const raw = /4111[^\w*]?1111[^\w*]?1111|5555[^\w*]?5555[^\w*]?5555|CVV 987/
+
+  it.effect("the agents, the history, the result, the events and the spans see card numbers and CVVs masked", () =>
+    Effect.gen(function*() {
+      const seen: Array<unknown> = []
+      const { conversation, store } = yield* conversationOf([
+        agent(triage, ["help"], {
+          handoffTargets: [booking],
+          handle: (input) =>
+            Effect.sync(() => {
+              seen.push(input.message, input.history)
+              return Agent.transfer<TripState>(booking, `pays with ${input.message.content}`)
+            })
+        }),
+        agent(booking, ["book"], {
+          handle: (input) =>
+            Effect.sync(() => {
+              seen.push(input.message, input.history, Option.getOrNull(input.arrival))
+              // What a careless tool result could carry back into a reply.
+              return Agent.reply<TripState>("Charged card 5555 5555 5555 4444 (CVV 987).")
+            })
+        })
+      ])
+      const published: Array<unknown> = []
+      const spans: Array<Tracer.Span> = []
+      const tracer = yield* Effect.tracer
+      const recording = Tracer.make({
+        span: (...args) => {
+          const span = tracer.span(...args)
+          spans.push(span)
+          return span
+        },
+        context: tracer.context
+      })
+      const result = yield* conversation.turn("s-1", "u-1", "Please pay with 4111 1111 1111 1111, CVV 987").pipe(
+        Effect.provideService(EventBus.EventBus, {
+          publish: (event) => Effect.sync(() => void published.push(event)),
+          subscribe: Effect.die("not subscribed")
+        }),
+        Effect.withTracer(recording)
+      )
+      const session = yield* stored(store)
+      const events = yield* store.events(session.sessionId)
+      const traced = spans.map((span) => ({ name: span.name, attributes: [...span.attributes] }))
+      for (const [what, value] of Object.entries({ seen, result, history: session.context.history, events, published, traced })) {
+        expect(JSON.stringify(value), what).not.toMatch(raw)
+      }
+      expect(result.agent).toBe(booking)
+      expect(seen[0]).toMatchObject({ role: "user", content: "Please pay with **** **** **** 1111, CVV ***" })
+      expect(result.reply).toBe("Charged card **** **** **** 4444 (CVV ***).")
+      expect(result.handoffs[0]!.reason).toBe("pays with Please pay with **** **** **** 1111, CVV ***")
+      expect(published).toEqual(events)
+      expect(traced.map((span) => span.name)).toContain("baton.turn")
     }))
 })
 
