@@ -149,7 +149,7 @@ export class SessionCorrupted extends Schema.TaggedError<SessionCorrupted>("@bat
   override get message() {
     const kept = this.quarantineId === undefined ? "" : ` The record was kept in quarantine as entry #${this.quarantineId}.`
     return `Session "${this.sessionId}" cannot be read: ${this.reason}.${kept} ` +
-      `Restore it from its last good snapshot (SessionStore.restoreFromSnapshot) or delete it.`
+      `Restore it from its last good snapshot or delete it.`
   }
 }
 
@@ -209,8 +209,23 @@ export class SnapshotNotFound extends Schema.TaggedError<SnapshotNotFound>("@bat
   }
 ) {
   override get message() {
-    const which = this.snapshotId === undefined ? "No good snapshot" : `Snapshot #${this.snapshotId}`
-    return `${which} of session "${this.sessionId}" can be used: ${this.reason}.`
+    return this.snapshotId === undefined
+      ? `No snapshot of session "${this.sessionId}" can be restored: ${this.reason}.`
+      : `Snapshot #${this.snapshotId} of session "${this.sessionId}" cannot be used: ${this.reason}.`
+  }
+}
+
+/**
+ * A quarantine entry asked for by id does not exist (it was never made, was
+ * dropped, or the session was deleted).
+ *
+ * @since 0.2.0 @category errors
+ */
+export class QuarantinedRecordNotFound extends Schema.TaggedError<QuarantinedRecordNotFound>(
+  "@baton/core/QuarantinedRecordNotFound"
+)("QuarantinedRecordNotFound", { sessionId: SessionId, quarantineId: Schema.Number }) {
+  override get message() {
+    return `Session "${this.sessionId}" has no quarantined record #${this.quarantineId}.`
   }
 }
 

@@ -15,10 +15,19 @@
  *   commit — 24 hours unless configured.
  * - **Redaction**: card numbers and verification codes are masked
  *   (`Sensitive`) before anything is persisted, in every store.
- * - **Corruption**: a record that is not valid JSON, has an unknown (newer)
- *   schema version or does not decode fails with `SessionCorrupted`; it is
- *   moved to quarantine — kept, not deleted — and the session can be restored
- *   from a snapshot.
+ * - **Corruption**: a record that is not valid JSON, nests deeper than
+ *   records may, has an unknown (newer) schema version or does not decode
+ *   fails with `SessionCorrupted`; it is moved to quarantine — kept, not
+ *   deleted — and the session can be restored from a snapshot. A quarantined
+ *   record can be read again by a build that understands it
+ *   (`loadQuarantined`, then committed as the session's next version by its
+ *   caller) or dropped on purpose (`dropQuarantined`).
+ * - **Reserved sessions** (`ReservedSession`, e.g. `profile:<user>`) are
+ *   committed only for the user they name: any other commit is refused with
+ *   `SessionStoreError`, in every store.
+ * - **Inspection** (`inspect`) tells a session's version, owner and
+ *   quarantine without reading its record, so a session whose record cannot
+ *   be read can still be owner-checked, listed and recovered.
  *
  * Adapters: `layerMemory` here; SQLite and Redis in `@baton/session`.
  *
@@ -45,6 +54,7 @@ import type { BatonEvent } from "./BatonEvent.js"
 import type {
   LeaseHeld,
   LeaseLost,
+  QuarantinedRecordNotFound,
   SessionConflict,
   SessionCorrupted,
   SessionNotFound,
@@ -116,13 +126,33 @@ export interface Lease {
 export interface QuarantinedRecord {
   readonly sessionId: SessionId
   readonly id: number
-  /** The store version the record had. */
+  /** The store version the record had; 0 when the store could not tell. */
   readonly version: number
   readonly reason: string
   /** The record exactly as it was stored. */
   readonly raw: string
   /** Epoch milliseconds. */
   readonly at: number
+}
+
+/**
+ * What a store holds of a session, told without reading its record (see
+ * `inspect`).
+ *
+ * @since 0.2.0 @category models
+ */
+export interface SessionInfo {
+  readonly sessionId: SessionId
+  /** The version of its current record, readable or not; 0 when only snapshots or quarantined records are left. */
+  readonly version: number
+  /**
+   * The user the session is held for: the one stored with its record, else
+   * the one its snapshots, else its quarantined records name; none when
+   * nothing the store can still read names one.
+   */
+  readonly userId: Option.Option<UserId>
+  /** The quarantine entry holding its current record, when that record could not be read. */
+  readonly quarantineId: Option.Option<number>
 }
 
 /** @since 0.1.0 @category models */
@@ -180,6 +210,30 @@ export interface Service {
   /** The unreadable records moved out of the session, oldest first. */
   readonly quarantined: (sessionId: SessionId) => Effect.Effect<ReadonlyArray<QuarantinedRecord>, SessionStoreError>
   /**
+   * A quarantined record read as a state with this store's migrations, when
+   * it now reads (a record quarantined for a schema version a newer build
+   * understands, say); `SessionCorrupted` when it still does not. Nothing is
+   * written: committing it, as the session's next version, is the caller's
+   * decision.
+   */
+  readonly loadQuarantined: (
+    sessionId: SessionId,
+    quarantineId: number
+  ) => Effect.Effect<SessionState, QuarantinedRecordNotFound | SessionCorrupted | SessionStoreError>
+  /** Removes one record from quarantine, for good. */
+  readonly dropQuarantined: (
+    sessionId: SessionId,
+    quarantineId: number
+  ) => Effect.Effect<void, QuarantinedRecordNotFound | SessionStoreError>
+  /**
+   * What the store holds of the session — version, owner, quarantine —
+   * without decoding its record; none when it holds nothing of it (no
+   * record, snapshot or quarantined record). The owner of a session whose
+   * record is unreadable is known this way, so it can still be
+   * owner-checked, listed and recovered.
+   */
+  readonly inspect: (sessionId: SessionId) => Effect.Effect<Option.Option<SessionInfo>, SessionStoreError>
+  /**
    * Leases the session to `owner` for `ttl`. The same owner acquiring again
    * extends its lease and keeps its token.
    */
@@ -206,7 +260,8 @@ export interface MemoryOptions {
 /**
  * An in-memory store for tests and single-process use. States are immutable
  * values, so they are kept as they are (once redacted), without copying; they
- * cannot be corrupted, so `restore` never fails with `SessionCorrupted` here.
+ * cannot be corrupted, so `restore` never fails with `SessionCorrupted` here
+ * and the quarantine stays empty.
  * Expiry and leases follow the Effect `Clock`, so `TestClock` drives them.
  *
  * @since 0.1.0 @category constructors

@@ -9,6 +9,7 @@ import * as Redacted from "effect/Redacted"
 import * as Schedule from "effect/Schedule"
 import * as Stream from "effect/Stream"
 import type { Redis } from "ioredis"
+import * as zlib from "node:zlib"
 import { InvalidationBus, RedisSessionStore } from "../src/index.js"
 import { conformance, freshSession, freshUser, type Raw, StoreUnderTest } from "./conformance.js"
 import { runWriters } from "./support/processes.js"
@@ -68,16 +69,18 @@ conformance(
       const storeWith = (options: { readonly ttl?: number }) =>
         Effect.flatMap(RedisSessionStore.connect(server.url), (c) => RedisSessionStore.make(c, { url: server.url, ...options }))
       const raw: Raw = {
-        putRecord: ({ json, sessionId, userId, version }) =>
+        putRecord: ({ checksummed, json, sessionId, userId, version }) =>
           Effect.promise(async () => {
             const key = RedisSessionStore.keys(sessionId).state
             await client.hset(key, "version", version, "user", userId, "record", json)
             await client.hdel(key, "quarantined", "sum")
+            if (checksummed === true) await client.hset(key, "sum", zlib.crc32(json))
             await client.pexpire(key, 60_000)
           }),
         overwriteJson: (sessionId, json) =>
           Effect.promise(() => client.hset(RedisSessionStore.keys(sessionId).state, "record", json)),
-        dump: dumpAll(client)
+        dump: dumpAll(client),
+        reopen: (migrations) => Effect.orDie(RedisSessionStore.make(client, { url: server.url, migrations }))
       }
       return {
         store: yield* storeWith({}),
@@ -146,6 +149,81 @@ layer(
       expect(more).toEqual([])
       expect(entry).toMatchObject({ sessionId, id: 1, version: 1, raw: garbage.toString("utf8") })
       expect(yield* Effect.promise(() => client.hexists(RedisSessionStore.keys(sessionId).state, "record"))).toBe(0)
+    }))
+
+  it.effect("a state key of the wrong type is quarantined like any unreadable record, keeping what it held; the session comes back from a snapshot", () =>
+    Effect.gen(function*() {
+      const { client, store } = yield* Env
+      const sessionId = freshSession("wrongtype")
+      const userId = freshUser("u")
+      const good = plainState(sessionId, userId, 1, ["kept"])
+      yield* store.commit({ state: good, expectedVersion: 0, events: [turnStarted(sessionId, userId, "hi")], snapshot: "good" })
+      yield* store.commit({ state: plainState(sessionId, userId, 2, ["kept", "later"]), expectedVersion: 1, events: [] })
+      const key = RedisSessionStore.keys(sessionId).state
+      yield* Effect.promise(() => client.set(key, "someone's string"))
+
+      const corrupted = yield* Effect.flip(store.restore(sessionId))
+      expect(corrupted).toMatchObject({ _tag: "SessionCorrupted", sessionId, quarantineId: 1 })
+      expect(corrupted.reason).toBe("its state key holds a string, not a hash (WRONGTYPE)")
+      expect(yield* store.quarantined(sessionId)).toEqual([
+        { sessionId, id: 1, version: 0, reason: corrupted.reason, raw: "someone's string", at: expect.any(Number) }
+      ])
+      // Still the user's, still unreadable, and no writer starts it over.
+      expect(yield* store.listByUser(userId)).toEqual([sessionId])
+      expect(yield* store.inspect(sessionId)).toEqual(
+        Option.some({ sessionId, version: 2, userId: Option.some(userId), quarantineId: Option.some(1) })
+      )
+      expect((yield* Effect.flip(store.restore(sessionId)))._tag).toBe("SessionCorrupted")
+      expect((yield* Effect.flip(store.commit({ state: plainState(sessionId, userId, 1), expectedVersion: 0, events: [] })))._tag)
+        .toBe("SessionConflict")
+      const restored = yield* store.restore(sessionId, { onCorrupted: "restoreFromSnapshot" })
+      expect(restored).toEqual(Option.some({ ...good, version: 3 }))
+      expect(yield* store.events(sessionId)).toHaveLength(1)
+      expect(yield* Effect.promise(() => client.pttl(key))).toBeGreaterThan(ttlMs - 60_000)
+    }))
+
+  it.effect("a listing finds a state key of the wrong type, quarantines it and still lists the session", () =>
+    Effect.gen(function*() {
+      const { client, store } = yield* Env
+      const sessionId = freshSession("wrongtype-list")
+      const userId = freshUser("u")
+      yield* store.commit({ state: plainState(sessionId, userId, 1), expectedVersion: 0, events: [], snapshot: "s" })
+      const key = RedisSessionStore.keys(sessionId).state
+      yield* Effect.promise(() => client.del(key).then(() => client.rpush(key, "a", "b")))
+      expect(yield* store.listByUser(userId)).toEqual([sessionId])
+      const [entry] = yield* store.quarantined(sessionId)
+      expect(entry).toMatchObject({ id: 1, reason: "its state key holds a list, not a hash (WRONGTYPE)", raw: "[\"a\",\"b\"]" })
+      expect(yield* store.listByUser(userId)).toEqual([sessionId])
+      expect((yield* Effect.flip(store.restore(sessionId))).reason).toBe(entry!.reason)
+    }))
+
+  it.effect("a session whose state key has the wrong type can be deleted, quarantine and all", () =>
+    Effect.gen(function*() {
+      const { client, store } = yield* Env
+      const sessionId = freshSession("wrongtype-delete")
+      const userId = freshUser("u")
+      yield* store.commit({ state: plainState(sessionId, userId, 1), expectedVersion: 0, events: [], snapshot: "s" })
+      yield* Effect.promise(() => client.set(RedisSessionStore.keys(sessionId).snaps, "not a hash"))
+      yield* Effect.promise(() => client.set(RedisSessionStore.keys(sessionId).state, "not a hash either"))
+      yield* store.delete(sessionId)
+      expect(yield* scanKeys(client, `baton:{s:${sessionId}}:*`)).toEqual([])
+      expect(yield* store.inspect(sessionId)).toEqual(Option.none())
+    }))
+
+  it.effect("a snapshot key of the wrong type is a snapshot that cannot be read: the newest readable one is restored", () =>
+    Effect.gen(function*() {
+      const { client, store } = yield* Env
+      const sessionId = freshSession("wrongtype-snap")
+      const userId = freshUser("u")
+      const first = plainState(sessionId, userId, 1, ["first"])
+      yield* store.commit({ state: first, expectedVersion: 0, events: [], snapshot: "one" })
+      yield* store.commit({ state: plainState(sessionId, userId, 2, ["second"]), expectedVersion: 1, events: [], snapshot: "two" })
+      const keys = RedisSessionStore.keys(sessionId)
+      yield* Effect.promise(() => client.del(keys.snapshot(2)).then(() => client.sadd(keys.snapshot(2), "x")))
+      const unreadable = yield* Effect.flip(store.loadSnapshot(sessionId, 2))
+      expect(unreadable).toMatchObject({ _tag: "SessionCorrupted" })
+      expect(unreadable.message).toContain("snapshot #2 cannot be read: its key holds another type than a string (WRONGTYPE)")
+      expect(yield* store.restoreFromSnapshot(sessionId)).toEqual({ ...first, version: 3 })
     }))
 
   it.effect("every commit refreshes the TTL of every key of the session (the lease keeps its own)", () =>

@@ -6,6 +6,7 @@ import * as Option from "effect/Option"
 import * as TestClock from "effect/TestClock"
 import * as fs from "node:fs"
 import * as path from "node:path"
+import * as zlib from "node:zlib"
 import { SqliteSessionStore } from "../src/index.js"
 import { conformance, freshSession, freshUser, type Raw, StoreUnderTest } from "./conformance.js"
 import { runWriters } from "./support/processes.js"
@@ -29,14 +30,14 @@ conformance(
       const filename = path.join(dir, "nested", "baton.db")
       const db = yield* SqliteSessionStore.open(filename)
       const raw: Raw = {
-        putRecord: ({ json, sessionId, userId, version }) =>
+        putRecord: ({ checksummed, json, sessionId, userId, version }) =>
           Effect.sync(() =>
             db.prepare(
               `INSERT INTO baton_sessions (session_id, user_id, version, record, checksum, quarantine_id, event_count, expires_at)
-               VALUES (?, ?, ?, ?, NULL, NULL, 0, ?)
+               VALUES (?, ?, ?, ?, ?, NULL, 0, ?)
                ON CONFLICT (session_id) DO UPDATE SET user_id = excluded.user_id, version = excluded.version,
-                 record = excluded.record, checksum = NULL, quarantine_id = NULL`
-            ).run(sessionId, userId, version, json, Number.MAX_SAFE_INTEGER)
+                 record = excluded.record, checksum = excluded.checksum, quarantine_id = NULL`
+            ).run(sessionId, userId, version, json, checksummed === true ? zlib.crc32(json) : null, Number.MAX_SAFE_INTEGER)
           ),
         overwriteJson: (sessionId, json) =>
           Effect.sync(() => db.prepare("UPDATE baton_sessions SET record = ? WHERE session_id = ?").run(json, sessionId)),
@@ -46,7 +47,8 @@ conformance(
             ...TABLES.map((table) => JSON.stringify(db.prepare(`SELECT * FROM ${table}`).all())),
             ...[filename, `${filename}-wal`].filter((file) => fs.existsSync(file)).map((file) => fs.readFileSync(file, "latin1"))
           ].join("\n")
-        )
+        ),
+        reopen: (migrations) => Effect.orDie(SqliteSessionStore.make(db, { migrations }))
       }
       return {
         store: yield* SqliteSessionStore.make(db),

@@ -3,7 +3,7 @@
  * must show, registered against a layer that provides the store under test.
  * Memory, SQLite and Redis run it from their own test files.
  */
-import { Ids, Message, SessionState, type SessionStore } from "@baton/core"
+import { Ids, Message, ReservedSession, SessionState, type SessionStore } from "@baton/core"
 import { expect, layer } from "@effect/vitest"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
@@ -11,6 +11,7 @@ import type * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Runtime from "effect/Runtime"
 import fc from "fast-check"
+import * as Migrations from "../src/Migrations.js"
 import { appendItem, itemsOf, plainState, turnStarted } from "./support/sessions.js"
 
 /** Direct access to what a durable store persisted, below its codec. */
@@ -21,11 +22,15 @@ export interface Raw {
     readonly userId: string
     readonly version: number
     readonly json: string
+    /** Stores the CRC-32 of the text's UTF-8 bytes with it, as the store does with the records it writes. */
+    readonly checksummed?: boolean
   }) => Effect.Effect<void>
   /** Replaces only the text of a session's record, keeping its version and stored checksum. */
   readonly overwriteJson: (sessionId: string, json: string) => Effect.Effect<void>
   /** Everything the store persisted, as text. */
   readonly dump: Effect.Effect<string>
+  /** The same data through a store that reads records with other migrations (another build). */
+  readonly reopen: (migrations: Migrations.Registry) => Effect.Effect<SessionStore.Service>
 }
 
 export interface Subject {
@@ -144,6 +149,71 @@ export const conformance = (name: string, subject: Layer.Layer<StoreUnderTest, u
         )
         expect(error).toMatchObject({ _tag: "SessionStoreError", operation: "commit" })
         expect(Option.isNone(yield* store.load(sessionId))).toBe(true)
+      }))
+
+    it.effect("a reserved session is stored only for the user it names; another user's commit is refused and writes nothing", () =>
+      Effect.gen(function*() {
+        const { store } = yield* StoreUnderTest
+        const owner = freshUser("owner")
+        const intruder = freshUser("intruder")
+        const sessionId = ReservedSession.make("profile", owner)
+        const violation = Option.getOrThrow(ReservedSession.violation({ sessionId, userId: intruder }))
+        const squat = yield* Effect.flip(
+          store.commit({ state: plainState(sessionId, intruder, 1, ["7 travellers"]), expectedVersion: 0, events: [], snapshot: "s" })
+        )
+        expect(squat).toMatchObject({ _tag: "SessionStoreError", operation: "commit" })
+        expect(squat.message).toContain(violation)
+        expect(Option.isNone(yield* store.load(sessionId))).toBe(true)
+        expect(yield* store.snapshots(sessionId)).toEqual([])
+        expect(yield* store.listByUser(intruder)).toEqual([])
+
+        yield* store.commit({ state: plainState(sessionId, owner, 1, ["2 travellers"]), expectedVersion: 0, events: [] })
+        const takeover = yield* Effect.flip(
+          store.commit({ state: plainState(sessionId, intruder, 2, ["7 travellers"]), expectedVersion: 1, events: [] })
+        )
+        expect(takeover.message).toContain(violation)
+        const kept = expectSome(yield* store.load(sessionId))
+        expect([kept.userId, kept.version, itemsOf(kept)]).toEqual([owner, 1, ["2 travellers"]])
+        expect(yield* store.listByUser(owner)).toEqual([sessionId])
+      }))
+
+    it.effect("a missing snapshot says which one and why it cannot be used", () =>
+      Effect.gen(function*() {
+        const { store } = yield* StoreUnderTest
+        const sessionId = freshSession("nosnap")
+        yield* store.commit({ state: plainState(sessionId, freshUser("u"), 1), expectedVersion: 0, events: [] })
+        const specific = yield* Effect.flip(store.restoreFromSnapshot(sessionId, 99))
+        expect(specific.message).toBe(`Snapshot #99 of session "${sessionId}" cannot be used: there is no such snapshot.`)
+        const anyGood = yield* Effect.flip(store.restoreFromSnapshot(sessionId))
+        expect(anyGood.message).toBe(`No snapshot of session "${sessionId}" can be restored: the session has no snapshots.`)
+        const loaded = yield* Effect.flip(store.loadSnapshot(sessionId, 99))
+        expect(loaded.message).toBe(`Snapshot #99 of session "${sessionId}" cannot be used: there is no such snapshot.`)
+      }))
+
+    it.effect("inspect tells a session's version, owner and quarantine without reading its record", () =>
+      Effect.gen(function*() {
+        const { store } = yield* StoreUnderTest
+        const sessionId = freshSession("inspect")
+        const userId = freshUser("u")
+        expect(yield* store.inspect(sessionId)).toEqual(Option.none())
+        yield* store.commit({ state: plainState(sessionId, userId, 1), expectedVersion: 0, events: [], snapshot: "s" })
+        yield* store.commit({ state: plainState(sessionId, userId, 2), expectedVersion: 1, events: [] })
+        expect(yield* store.inspect(sessionId)).toEqual(
+          Option.some({ sessionId, version: 2, userId: Option.some(userId), quarantineId: Option.none() })
+        )
+        yield* store.delete(sessionId)
+        expect(yield* store.inspect(sessionId)).toEqual(Option.none())
+      }))
+
+    it.effect("a quarantine entry that does not exist is QuarantinedRecordNotFound", () =>
+      Effect.gen(function*() {
+        const { store } = yield* StoreUnderTest
+        const sessionId = freshSession("noentry")
+        yield* store.commit({ state: plainState(sessionId, freshUser("u"), 1), expectedVersion: 0, events: [] })
+        for (const error of [yield* Effect.flip(store.loadQuarantined(sessionId, 3)), yield* Effect.flip(store.dropQuarantined(sessionId, 3))]) {
+          expect(error).toMatchObject({ _tag: "QuarantinedRecordNotFound", sessionId, quarantineId: 3 })
+          expect(error.message).toBe(`Session "${sessionId}" has no quarantined record #3.`)
+        }
       }))
 
     // Durable stores encode what they write; the memory store keeps values.
@@ -431,8 +501,9 @@ export const conformance = (name: string, subject: Layer.Layer<StoreUnderTest, u
 
           const corrupted = yield* Effect.flip(store.restore(sessionId))
           expect(corrupted).toMatchObject({ _tag: "SessionCorrupted", sessionId, quarantineId: 1 })
-          expect(corrupted.reason).toContain("JSON is corrupted")
-          expect(corrupted.message).toContain("restoreFromSnapshot")
+          expect(corrupted.reason).toContain("it is not valid JSON")
+          expect(corrupted.message).toContain("Restore it from its last good snapshot or delete it.")
+          expect(corrupted.message).not.toContain("SessionStore.")
           const [entry, ...more] = yield* store.quarantined(sessionId)
           expect(more).toEqual([])
           expect(entry).toMatchObject({ sessionId, id: 1, version: 2, raw: `{"schemaVersion":1,"sessionId":"${sessionId}",` })
@@ -477,6 +548,113 @@ export const conformance = (name: string, subject: Layer.Layer<StoreUnderTest, u
           const corrupted = yield* Effect.flip(store.restore(sessionId))
           expect(corrupted).toMatchObject({ _tag: "SessionCorrupted", quarantineId: 1 })
           expect(corrupted.reason).toContain("does not decode as a session")
+        }))
+
+      it.effect("a record whose checksum matches but whose shape is no session is corruption: quarantined, then restored from a snapshot", () =>
+        Effect.gen(function*() {
+          const { raw, store } = yield* StoreUnderTest
+          const userId = freshUser("u")
+          const shapes: ReadonlyArray<(good: Record<string, unknown>) => unknown> = [
+            (good) => ({ ...good, context: { ...(good.context as object), history: [42] } }),
+            (good) => ({ ...good, context: null }),
+            (good) => ({ ...good, agentStack: "triage" }),
+            (good) => ({ ...good, userId: 7 })
+          ]
+          for (const shape of shapes) {
+            const sessionId = freshSession("shape")
+            const good = richState(sessionId, userId, 1)
+            yield* store.commit({ state: good, expectedVersion: 0, events: [], snapshot: "good" })
+            const json = JSON.stringify(shape({ ...good, version: 2 } as unknown as Record<string, unknown>))
+            yield* raw!.putRecord({ sessionId, userId, version: 2, json, checksummed: true })
+            const corrupted = yield* Effect.flip(store.restore(sessionId))
+            expect(corrupted).toMatchObject({ _tag: "SessionCorrupted", sessionId, quarantineId: 1 })
+            expect(corrupted.reason).toContain("does not decode as a session")
+            expect((yield* store.quarantined(sessionId)).map((entry) => entry.raw)).toEqual([json])
+            expect(expectSome(yield* store.restore(sessionId, { onCorrupted: "restoreFromSnapshot" }))).toEqual({ ...good, version: 3 })
+          }
+        }))
+
+      it.effect("a record nested deeper than records may nest is corruption, not a stack overflow", () =>
+        Effect.gen(function*() {
+          const { raw, store } = yield* StoreUnderTest
+          const sessionId = freshSession("deep")
+          const userId = freshUser("u")
+          const good = plainState(sessionId, userId, 1)
+          yield* store.commit({ state: good, expectedVersion: 0, events: [], snapshot: "good" })
+          const depth = 200_000
+          const json = JSON.stringify({ ...good, version: 2 }).replace(
+            `"state":{"items":[]}`,
+            `"state":${"[".repeat(depth)}${"]".repeat(depth)}`
+          )
+          yield* raw!.putRecord({ sessionId, userId, version: 2, json, checksummed: true })
+          const corrupted = yield* Effect.flip(store.restore(sessionId))
+          expect(corrupted).toMatchObject({ _tag: "SessionCorrupted", sessionId, quarantineId: 1 })
+          expect(corrupted.reason).toContain("nests more than 100 levels deep")
+          expect((yield* store.quarantined(sessionId))[0]?.raw).toBe(json)
+          expect(expectSome(yield* store.restore(sessionId, { onCorrupted: "restoreFromSnapshot" }))).toEqual({ ...good, version: 3 })
+        }))
+
+      it.effect("a state nested deeper than records may nest is refused at commit: the store never writes what it cannot read back", () =>
+        Effect.gen(function*() {
+          const { store } = yield* StoreUnderTest
+          const sessionId = freshSession("too-deep")
+          const userId = freshUser("u")
+          const nested = (depth: number): unknown => (depth === 0 ? "leaf" : [nested(depth - 1)])
+          const shallow = { ...plainState(sessionId, userId, 1), context: { ...plainState(sessionId, userId, 1).context, state: nested(90) } }
+          yield* store.commit({ state: shallow, expectedVersion: 0, events: [] })
+          expect(expectSome(yield* store.restore(sessionId)).context.state).toEqual(nested(90))
+          const deep = { ...shallow, context: { ...shallow.context, state: nested(150) }, version: 2 }
+          const refused = yield* Effect.flip(store.commit({ state: deep, expectedVersion: 1, events: [] }))
+          expect(refused).toMatchObject({ _tag: "SessionStoreError", operation: "commit" })
+          expect(refused.message).toContain("nests more than 100 levels deep")
+          const message: Message.Message = { id: Message.idAt(sessionId, 0), role: "user", content: "deep", time: 1, metadata: { deep: nested(150) } }
+          const deepMessage = { ...shallow, context: { ...shallow.context, history: [message] }, version: 2 }
+          expect((yield* Effect.flip(store.commit({ state: deepMessage, expectedVersion: 1, events: [] }))).message)
+            .toContain("nests more than 100 levels deep")
+          expect(expectSome(yield* store.restore(sessionId)).version).toBe(1)
+        }))
+
+      it.effect("inspect knows the owner and the quarantine entry of a session whose record is unreadable", () =>
+        Effect.gen(function*() {
+          const { raw, store } = yield* StoreUnderTest
+          const sessionId = freshSession("inspect-corrupt")
+          const userId = freshUser("u")
+          yield* store.commit({ state: plainState(sessionId, userId, 1), expectedVersion: 0, events: [], snapshot: "s" })
+          yield* raw!.putRecord({ sessionId, userId, version: 2, json: "{broken" })
+          expect((yield* Effect.flip(store.restore(sessionId)))._tag).toBe("SessionCorrupted")
+          expect(yield* store.inspect(sessionId)).toEqual(
+            Option.some({ sessionId, version: 2, userId: Option.some(userId), quarantineId: Option.some(1) })
+          )
+        }))
+
+      it.effect("a quarantined record is read by a build that can read it, and dropped from quarantine on request", () =>
+        Effect.gen(function*() {
+          const { raw, store } = yield* StoreUnderTest
+          const sessionId = freshSession("release")
+          const userId = freshUser("u")
+          // A build without the migration from unversioned records quarantines one.
+          const older = yield* raw!.reopen(Migrations.make([]))
+          const legacy = {
+            sessionId,
+            userId,
+            currentAgent: null,
+            context: { history: [message(sessionId, 0, "hello")], state: { items: ["old"] } },
+            createdAt: 5,
+            lastActivity: 6,
+            version: 3
+          }
+          yield* raw!.putRecord({ sessionId, userId, version: 3, json: JSON.stringify(legacy) })
+          const corrupted = yield* Effect.flip(older.restore(sessionId))
+          expect(corrupted.reason).toContain("there is no migration from schema version 0")
+          const stillUnreadable = yield* Effect.flip(older.loadQuarantined(sessionId, 1))
+          expect(stillUnreadable).toMatchObject({ _tag: "SessionCorrupted", sessionId })
+          expect(stillUnreadable.message).toContain("quarantined record #1 cannot be read: there is no migration from schema version 0")
+          // This build reads it.
+          const read = yield* store.loadQuarantined(sessionId, 1)
+          expect(read).toMatchObject({ schemaVersion: 1, sessionId, userId, version: 3, context: { state: { items: ["old"] } } })
+          yield* store.dropQuarantined(sessionId, 1)
+          expect(yield* store.quarantined(sessionId)).toEqual([])
+          expect((yield* Effect.flip(store.loadQuarantined(sessionId, 1)))._tag).toBe("QuarantinedRecordNotFound")
         }))
 
       it.effect("a corrupted session without a good snapshot stays corrupted, and says so", () =>

@@ -3,8 +3,17 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import type { BatonEvent } from "../BatonEvent.js"
-import { LeaseHeld, LeaseLost, SessionConflict, SessionNotFound, SessionStoreError, SnapshotNotFound } from "../Errors.js"
+import {
+  LeaseHeld,
+  LeaseLost,
+  QuarantinedRecordNotFound,
+  SessionConflict,
+  SessionNotFound,
+  SessionStoreError,
+  SnapshotNotFound
+} from "../Errors.js"
 import type { SessionId, UserId } from "../Ids.js"
+import * as ReservedSession from "../ReservedSession.js"
 import * as Sensitive from "../Sensitive.js"
 import type { SessionState } from "../SessionState.js"
 import type * as SessionStore from "../SessionStore.js"
@@ -88,6 +97,10 @@ export const make = (options?: SessionStore.MemoryOptions): SessionStore.Service
           })
         )
       }
+      const violation = ReservedSession.violation(state)
+      if (Option.isSome(violation)) {
+        return Effect.fail(new SessionStoreError({ operation: "commit", reason: violation.value }))
+      }
       if (fencingToken !== undefined) {
         const current = fences.get(sessionId) ?? 0
         if (fencingToken < current) {
@@ -121,7 +134,11 @@ export const make = (options?: SessionStore.MemoryOptions): SessionStore.Service
           new SnapshotNotFound({
             sessionId,
             ...(snapshotId === undefined ? {} : { snapshotId }),
-            reason: entry === undefined ? "the session does not exist" : "there is no such snapshot"
+            reason: entry === undefined
+              ? "the session does not exist"
+              : snapshotId === undefined
+              ? "the session has no snapshots"
+              : "there is no such snapshot"
           })
         )
       }
@@ -187,6 +204,16 @@ export const make = (options?: SessionStore.MemoryOptions): SessionStore.Service
           : Effect.succeed(found)),
     restoreFromSnapshot,
     quarantined: () => Effect.succeed([]),
+    loadQuarantined: (sessionId, quarantineId) => Effect.fail(new QuarantinedRecordNotFound({ sessionId, quarantineId })),
+    dropQuarantined: (sessionId, quarantineId) => Effect.fail(new QuarantinedRecordNotFound({ sessionId, quarantineId })),
+    inspect: (sessionId) =>
+      withLive(sessionId, (entry) =>
+        Option.map(Option.fromNullable(entry), ({ state }): SessionStore.SessionInfo => ({
+          sessionId,
+          version: state.version,
+          userId: Option.some(state.userId),
+          quarantineId: Option.none()
+        }))),
     acquireLease,
     renewLease,
     releaseLease: (lease) =>

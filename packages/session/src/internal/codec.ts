@@ -1,4 +1,4 @@
-import { BatonEvent, type Ids, Message, Sensitive, SessionState } from "@baton/core"
+import { BatonEvent, type Ids, JsonInput, Message, Sensitive, SessionState } from "@baton/core"
 import * as Either from "effect/Either"
 import * as ParseResult from "effect/ParseResult"
 import type * as AST from "effect/SchemaAST"
@@ -9,6 +9,7 @@ import * as HistoryBytes from "./historyBytes.js"
 
 const encodeSession = Schema.encodeEither(SessionState.SessionState)
 const decodeSession = Schema.decodeUnknownEither(SessionState.SessionState)
+const isSession = Schema.is(SessionState.SessionState)
 const encodeBatonEvent = Schema.encodeEither(BatonEvent.BatonEvent)
 const decodeBatonEvent = Schema.decodeUnknownEither(BatonEvent.BatonEvent)
 
@@ -22,7 +23,16 @@ const describe = (error: ParseResult.ParseError) => ParseResult.TreeFormatter.fo
 export interface StoredRecord {
   readonly json: string | Buffer
   readonly checksum: number | undefined
+  /** Why the store could not even hand the record over (a Redis key of the wrong type). */
+  readonly unreadable?: string
 }
+
+/**
+ * How deep stored records and events may nest. A record is read with this
+ * bound (deeper is corruption, not a stack overflow in what walks it next),
+ * so a state that would nest deeper is refused when it is written.
+ */
+export const MAX_DEPTH = JsonInput.DEFAULT_MAX_DEPTH
 
 /** The CRC-32 of a record's UTF-8 bytes (text is checksummed as UTF-8). */
 export const checksum = (json: string | Buffer): number => zlib.crc32(json)
@@ -86,6 +96,15 @@ export const encodeState = (state: SessionState.SessionState): Either.Either<Enc
   }
   const head = HistoryBytes.headOf(shell.right)
   const added = HistoryBytes.asciiJson(messages)
+  // Only the new text is measured: the bytes it extends were measured when
+  // they were written, or bounded when they were read. The history's array
+  // sits two levels down, in the record and its context.
+  if (JsonInput.depthOf(head, MAX_DEPTH) > MAX_DEPTH || 2 + JsonInput.depthOf(added, MAX_DEPTH) > MAX_DEPTH) {
+    return Either.left(
+      `the state nests more than ${MAX_DEPTH} levels deep (arrays and objects inside each other); ` +
+        `records are read back with at most ${MAX_DEPTH}`
+    )
+  }
   const { bytes, start } = base === undefined
     ? HistoryBytes.assemble(head, undefined, `${added}}}`)
     : HistoryBytes.assemble(head, base.bytes, messages.length === 0 ? "]}}" : `,${added.slice(1)}}}`)
@@ -93,13 +112,9 @@ export const encodeState = (state: SessionState.SessionState): Either.Either<Enc
   return Either.right({ bytes, checksum: checksum(bytes) })
 }
 
-const parse = (raw: string | Buffer): Either.Either<unknown, string> => {
-  try {
-    return Either.right(JSON.parse(typeof raw === "string" ? raw : raw.toString("utf8")))
-  } catch (error) {
-    return Either.left(`its JSON is corrupted (${error instanceof Error ? error.message : String(error)})`)
-  }
-}
+// Bounded: a record nested deeper than MAX_DEPTH is refused as it is read.
+const parse = (raw: string | Buffer): Either.Either<unknown, string> =>
+  JsonInput.parse(typeof raw === "string" ? raw : raw.toString("utf8"), { maxDepth: MAX_DEPTH })
 
 /**
  * Whether values of a schema are their own encoded form: no transformation
@@ -143,24 +158,28 @@ const isTrusted = (record: StoredRecord, sessionId: Ids.SessionId, json: unknown
   checksum(record.json) === record.checksum
 
 /**
- * A stored record back as a state: parsed, upgraded by the migrations,
- * decoded, and checked to belong to the session it is stored under. A Left is
- * the reason it cannot be read.
+ * A stored record back as a state: parsed (with a nesting bound), upgraded by
+ * the migrations, decoded, and checked to belong to the session it is stored
+ * under. A Left is the reason it cannot be read.
  *
  * A record at the current schema version whose CRC-32 matches the one stored
- * with it is the exact text `encodeState` produced from a validated state,
- * and decoding the encoded form of a `SessionState` is the identity: it is
- * used as parsed, without validating it again. Any other record — older,
- * edited, truncated, or written without a checksum — is migrated and decoded
- * in full.
+ * with it needs no migration, and decoding the encoded form of a
+ * `SessionState` is the identity: it is validated in full and used as
+ * parsed (its messages keep their identity, which `historyBytes.ts` builds
+ * on). The checksum says the text is the one stored, not that a session was
+ * stored: CRC-32 is no signature, and whoever can write the record can
+ * compute it, so a checksummed record of the wrong shape is corruption like
+ * any other. Any other record — older, edited, truncated, or written without
+ * a checksum — is migrated and decoded in full.
  */
 export const decodeState = (
   registry: Migrations.Registry,
   sessionId: Ids.SessionId,
   record: StoredRecord
 ): Either.Either<SessionState.SessionState, string> =>
-  Either.flatMap(parse(record.json), (parsed) => {
-    if (!isTrusted(record, sessionId, parsed)) return decodeUntrusted(registry, sessionId, parsed)
+  record.unreadable !== undefined ? Either.left(record.unreadable) : Either.flatMap(parse(record.json), (parsed) => {
+    // A shape error is described by the full decode.
+    if (!isTrusted(record, sessionId, parsed) || !isSession(parsed)) return decodeUntrusted(registry, sessionId, parsed)
     const state = parsed as SessionState.SessionState
     markParsed(state.context.history)
     if (typeof record.json !== "string") HistoryBytes.keepRead(state, record.json, record.checksum)

@@ -1,4 +1,5 @@
-import { Errors, type Ids, type SessionStore } from "@baton/core"
+import { Errors, Ids, type SessionStore } from "@baton/core"
+import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as ParseResult from "effect/ParseResult"
@@ -49,6 +50,15 @@ const QuarantineEntry = Schema.parseJson(
 )
 const Reply = Schema.Tuple(Schema.String, Schema.Union(Schema.Number, Schema.String), Schema.optionalElement(Schema.Number))
 const decodeReply = Schema.decodeUnknownEither(Reply)
+const WrongTypeReply = Schema.Union(
+  Schema.Tuple(Schema.Literal(0)),
+  Schema.Tuple(Schema.Number, Schema.Number, Schema.String, Schema.String)
+)
+const decodeWrongTypeReply = Schema.decodeUnknownEither(WrongTypeReply)
+
+/** A key holds another type than the command expects: someone wrote it by hand, say. */
+const WRONG_TYPE = Symbol("WRONGTYPE")
+const isWrongType = (cause: unknown) => cause instanceof Error && cause.message.startsWith("WRONGTYPE")
 const decodeSnapshotMeta = Schema.decodeUnknownEither(SnapshotMeta)
 const decodeQuarantineEntry = Schema.decodeUnknownEither(QuarantineEntry)
 
@@ -85,20 +95,54 @@ export const makeBackend = (client: Redis, url: SafeUrl, options: Options): Back
   }
 
   const numberOf = (field: Buffer | null | undefined) => (field === null || field === undefined ? undefined : Number(field.toString()))
+  const userOf = (field: Buffer | string | null | undefined) =>
+    field === null || field === undefined || field.length === 0 ? undefined : Ids.userId(field.toString())
+
+  // A state key that is no hash is an unreadable record: it is quarantined
+  // whole, and what the session now holds is read again.
+  const quarantineWrongType = (sessionId: Ids.SessionId): Effect.Effect<StoredState | undefined, Errors.SessionStoreError> => {
+    const keys = sessionKeys(prefix, sessionId)
+    return Effect.flatMap(Clock.currentTimeMillis, (now) =>
+      Effect.flatMap(
+        call("quarantine", () =>
+          evalScript(client, scripts.quarantineWrongType, [keys.state, keys.quarantine, keys.snaps], [now, ttlMs, keys.base])),
+        (raw) => {
+          const decoded = decodeWrongTypeReply(raw)
+          if (Either.isLeft(decoded)) return Effect.fail(malformed("quarantine", "an unexpected script reply", JSON.stringify(raw)))
+          if (decoded.right.length === 1) return read(sessionId)
+          const [quarantineId, version, reason, user] = decoded.right
+          return Effect.succeed<StoredState>({
+            version,
+            record: undefined,
+            quarantineId,
+            userId: userOf(user),
+            quarantineReason: reason
+          })
+        }
+      ))
+  }
 
   // Read as bytes: the checksum runs over them as they are, and the only text
   // made of the record is the one JSON.parse reads.
-  const read = (sessionId: Ids.SessionId) =>
-    Effect.map(
-      call("load", () => client.hmgetBuffer(sessionKeys(prefix, sessionId).state, "version", "record", "sum", "quarantined")),
-      ([version, record, sum, quarantined]): StoredState | undefined =>
-        version === null || version === undefined
-          ? undefined
-          : {
-            version: Number(version.toString()),
-            record: record === null || record === undefined ? undefined : { json: record, checksum: numberOf(sum) },
-            quarantineId: numberOf(quarantined)
-          }
+  const read = (sessionId: Ids.SessionId): Effect.Effect<StoredState | undefined, Errors.SessionStoreError> =>
+    Effect.matchEffect(
+      Effect.tryPromise(() =>
+        client.hmgetBuffer(sessionKeys(prefix, sessionId).state, "version", "record", "sum", "quarantined", "user")
+      ),
+      {
+        onFailure: ({ error }) => (isWrongType(error) ? quarantineWrongType(sessionId) : Effect.fail(failure(url, "load")(error))),
+        onSuccess: ([version, record, sum, quarantined, user]) =>
+          Effect.succeed(
+            version === null || version === undefined
+              ? undefined
+              : {
+                version: Number(version.toString()),
+                record: record === null || record === undefined ? undefined : { json: record, checksum: numberOf(sum) },
+                quarantineId: numberOf(quarantined),
+                userId: userOf(user)
+              }
+          )
+      }
     )
 
   const commit: Backend["commit"] = (request) => {
@@ -158,6 +202,11 @@ export const makeBackend = (client: Redis, url: SafeUrl, options: Options): Back
         (id) => (Number(id) > 0 ? Number(id) : undefined)
       )
     },
+    dropQuarantined: (sessionId, quarantineId) =>
+      Effect.map(
+        call("dropQuarantined", () => client.hdel(sessionKeys(prefix, sessionId).quarantine, String(quarantineId))),
+        (removed) => removed > 0
+      ),
     quarantined: (sessionId) =>
       Effect.flatMap(call("quarantined", () => client.hgetall(sessionKeys(prefix, sessionId).quarantine)), (entries) =>
         Effect.forEach(
@@ -205,25 +254,41 @@ export const makeBackend = (client: Redis, url: SafeUrl, options: Options): Back
       const keys = sessionKeys(prefix, sessionId)
       return Effect.flatMap(
         call("loadSnapshot", () =>
-          Promise.all([client.hget(keys.snaps, String(snapshotId)), client.get(keys.snapshot(snapshotId))])),
+          Promise.all([
+            client.hget(keys.snaps, String(snapshotId)),
+            // A snapshot key of the wrong type is a snapshot that cannot be read, not a failed call.
+            client.get(keys.snapshot(snapshotId)).catch((error: unknown) => (isWrongType(error) ? WRONG_TYPE : Promise.reject(error)))
+          ])),
         ([meta, record]) =>
           meta === null || record === null
             ? Effect.succeed(undefined)
             : Effect.map(snapshotMeta("loadSnapshot", snapshotId, meta), ({ checksum, createdAt, label, version }) => ({
               info: { sessionId, id: snapshotId, version, label, createdAt },
-              record: { json: record, checksum }
+              record: record === WRONG_TYPE
+                ? { json: "", checksum: undefined, unreadable: "its key holds another type than a string (WRONGTYPE)" }
+                : { json: record, checksum }
             }))
       )
     },
     listByUser: (userId) => {
       const key = userKey(prefix, userId)
-      return call("listByUser", async () => {
-        const members = await client.smembers(key)
-        const owners = await Promise.all(members.map((id) => client.hget(sessionKeys(prefix, id).state, "user")))
+      // A member whose state key is no hash is quarantined as it is found,
+      // and its owner is then the one the quarantine could tell.
+      const ownerOf = (sessionId: string) =>
+        Effect.matchEffect(Effect.tryPromise(() => client.hget(sessionKeys(prefix, sessionId).state, "user")), {
+          onFailure: ({ error }) =>
+            isWrongType(error)
+              ? Effect.map(quarantineWrongType(Ids.sessionId(sessionId)), (stored) => stored?.userId ?? null)
+              : Effect.fail(failure(url, "listByUser")(error)),
+          onSuccess: Effect.succeed
+        })
+      return Effect.gen(function*() {
+        const members = yield* call("listByUser", () => client.smembers(key))
+        const owners = yield* Effect.forEach(members, ownerOf, { concurrency: "unbounded" })
         // Members whose session expired, was deleted, or belongs to someone
         // else (a commit that lost its race) are dropped from the index.
         const stale = members.filter((_, i) => owners[i] !== userId)
-        if (stale.length > 0) await client.srem(key, ...stale)
+        if (stale.length > 0) yield* call("listByUser", () => client.srem(key, ...stale))
         return members.filter((_, i) => owners[i] === userId).sort() as Array<Ids.SessionId>
       })
     },

@@ -119,21 +119,92 @@ return 0
 `
 )
 
+// The next id of a quarantine hash: one past the largest, so that an entry
+// dropped from the middle never has its id given to a new one.
+const NEXT_QUARANTINE_ID = `
+local function nextQuarantineId(key)
+  local last = 0
+  for _, id in ipairs(redis.call('HKEYS', key)) do last = math.max(last, tonumber(id) or 0) end
+  return last + 1
+end
+`
+
 /**
  * Moves the record to the quarantine hash if it is still the one read.
  * KEYS: state, quarantine. ARGV: version, raw record, entry JSON.
- * Replies the entry's id, or 0 when the record changed meanwhile.
+ * Replies the entry's id, or 0 when the record changed meanwhile (or the
+ * state key no longer holds a hash: the next read quarantines it whole).
  */
 export const quarantine = script(
   "quarantine",
-  `
+  `${NEXT_QUARANTINE_ID}
+if redis.call('TYPE', KEYS[1]).ok ~= 'hash' then return 0 end
 local current = redis.call('HMGET', KEYS[1], 'version', 'record')
 if not current[1] or tonumber(current[1]) ~= tonumber(ARGV[1]) or (current[2] or '') ~= ARGV[2] then return 0 end
-local id = redis.call('HLEN', KEYS[2]) + 1
+local id = nextQuarantineId(KEYS[2])
 redis.call('HSET', KEYS[2], id, ARGV[3])
 redis.call('HDEL', KEYS[1], 'record', 'sum')
 redis.call('HSET', KEYS[1], 'quarantined', id)
 return id
+`
+)
+
+/**
+ * Quarantines a state key that holds another type than a hash (someone SET
+ * it, say), keeping what it held: a string as it is, a list, set, sorted set
+ * or stream as the JSON of its members. The key becomes a tombstone hash —
+ * `quarantined`, a version one past its newest snapshot's, and the user its
+ * newest readable snapshot names — with the key's TTL, so that no writer
+ * starts the session over and it can be restored from a snapshot.
+ *
+ * KEYS: state, quarantine, snaps. ARGV: now (epoch ms), session TTL ms, key base.
+ * Replies {entry id, tombstone version, reason, user or ''}, or {0} when the
+ * key holds a hash again or nothing.
+ */
+export const quarantineWrongType = script(
+  "quarantineWrongType",
+  `${NEXT_QUARANTINE_ID}
+local state, quarantine, snaps = KEYS[1], KEYS[2], KEYS[3]
+local kind = redis.call('TYPE', state).ok
+if kind == 'hash' or kind == 'none' then return {0} end
+local raw = ''
+if kind == 'string' then raw = redis.call('GET', state)
+elseif kind == 'list' then raw = cjson.encode(redis.call('LRANGE', state, 0, -1))
+elseif kind == 'set' then raw = cjson.encode(redis.call('SMEMBERS', state))
+elseif kind == 'zset' then raw = cjson.encode(redis.call('ZRANGE', state, 0, -1, 'WITHSCORES'))
+elseif kind == 'stream' then raw = cjson.encode(redis.call('XRANGE', state, '-', '+'))
+end
+local version, user = 0, ''
+if redis.call('TYPE', snaps).ok == 'hash' then
+  local ids = {}
+  local entries = redis.call('HGETALL', snaps)
+  for i = 1, #entries, 2 do
+    local ok, decoded = pcall(cjson.decode, entries[i + 1])
+    if ok and type(decoded) == 'table' and tonumber(decoded.version) then version = math.max(version, tonumber(decoded.version)) end
+    table.insert(ids, tonumber(entries[i]) or 0)
+  end
+  table.sort(ids, function(a, b) return a > b end)
+  for _, id in ipairs(ids) do
+    local record = redis.pcall('GET', ARGV[3] .. 'snap:' .. id)
+    if type(record) == 'string' then
+      local ok, decoded = pcall(cjson.decode, record)
+      if ok and type(decoded) == 'table' and type(decoded.userId) == 'string' and decoded.userId ~= '' then
+        user = decoded.userId
+        break
+      end
+    end
+  end
+end
+version = version + 1
+local reason = 'its state key holds a ' .. kind .. ', not a hash (WRONGTYPE)'
+local id = nextQuarantineId(quarantine)
+redis.call('HSET', quarantine, id, cjson.encode({version = 0, reason = reason, raw = raw, at = tonumber(ARGV[1])}))
+local left = redis.call('PTTL', state)
+redis.call('DEL', state)
+redis.call('HSET', state, 'version', version, 'quarantined', id)
+if user ~= '' then redis.call('HSET', state, 'user', user) end
+if left > 0 then redis.call('PEXPIRE', state, left) else redis.call('PEXPIRE', state, tonumber(ARGV[2])) end
+return {id, version, reason, user}
 `
 )
 
@@ -162,17 +233,35 @@ return n
 /**
  * KEYS: state, events, snaps, fence, lease, quarantine. ARGV: key base,
  * channel, hint. Replies the session's user id, or '' when it had none.
+ * Keys of the wrong type are deleted like the others.
  */
 export const deleteSession = script(
   "deleteSession",
   `
-local user = redis.call('HGET', KEYS[1], 'user')
-local n = redis.call('HLEN', KEYS[3])
-for i = 1, n do redis.call('DEL', ARGV[1] .. 'snap:' .. i) end
+local user = false
+if redis.call('TYPE', KEYS[1]).ok == 'hash' then user = redis.call('HGET', KEYS[1], 'user') end
+local n = 0
+if redis.call('TYPE', KEYS[3]).ok == 'hash' then n = redis.call('HLEN', KEYS[3]) end
+-- Snapshot ids run from 1 without gaps: their keys are found even when the
+-- snapshot index is unreadable.
+local i = 1
+while i <= n or redis.call('EXISTS', ARGV[1] .. 'snap:' .. i) == 1 do
+  redis.call('DEL', ARGV[1] .. 'snap:' .. i)
+  i = i + 1
+end
 redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6])
 redis.call('PUBLISH', ARGV[2], ARGV[3])
 return user or ''
 `
 )
 
-export const all: ReadonlyArray<Script> = [commit, acquireLease, renewLease, releaseLease, quarantine, saveSnapshot, deleteSession]
+export const all: ReadonlyArray<Script> = [
+  commit,
+  acquireLease,
+  renewLease,
+  releaseLease,
+  quarantine,
+  quarantineWrongType,
+  saveSnapshot,
+  deleteSession
+]

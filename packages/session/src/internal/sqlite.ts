@@ -1,4 +1,4 @@
-import { Errors, type Ids, type SessionStore } from "@baton/core"
+import { Errors, Ids, type SessionStore } from "@baton/core"
 import type Database from "better-sqlite3"
 import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
@@ -146,6 +146,7 @@ export const makeBackend = (db: Database.Database, options: { readonly ttlMs: nu
   const selectQuarantine = db.prepare<[string], QuarantineRow>(
     "SELECT id, version, reason, raw, at FROM baton_quarantine WHERE session_id = ? ORDER BY id"
   )
+  const deleteQuarantine = db.prepare<[string, number]>("DELETE FROM baton_quarantine WHERE session_id = ? AND id = ?")
   const selectByUser = db.prepare<[string, number], string>(
     "SELECT session_id FROM baton_sessions WHERE user_id = ? AND expires_at > ? ORDER BY session_id"
   ).pluck()
@@ -305,13 +306,16 @@ export const makeBackend = (db: Database.Database, options: { readonly ttlMs: nu
           : {
             version: row.version,
             record: row.record === null ? undefined : { json: row.record, checksum: row.checksum ?? undefined },
-            quarantineId: row.quarantine_id ?? undefined
+            quarantineId: row.quarantine_id ?? undefined,
+            userId: row.user_id === "" ? undefined : Ids.userId(row.user_id)
           }
       }),
     commit: (request) => run("commit", (now) => commit.immediate(request, now)),
     quarantine: (entry) => run("quarantine", (now) => quarantine.immediate(entry, now)),
     quarantined: (sessionId) =>
       run("quarantined", () => selectQuarantine.all(sessionId).map((row) => ({ sessionId, ...row }))),
+    dropQuarantined: (sessionId, quarantineId) =>
+      run("dropQuarantined", () => deleteQuarantine.run(sessionId, quarantineId).changes > 0),
     events: (sessionId) =>
       run("events", (now) => (live(sessionId, now) === undefined ? [] : selectEvents.all(sessionId))),
     saveSnapshot: (sessionId, snapshot) =>

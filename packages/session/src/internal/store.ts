@@ -7,7 +7,9 @@
  */
 import {
   Errors,
-  type Ids,
+  Ids,
+  JsonInput,
+  ReservedSession,
   type SessionState,
   type SessionStore
 } from "@baton/core"
@@ -24,6 +26,13 @@ export interface StoredState {
   /** Absent when the record was quarantined. */
   readonly record: codec.StoredRecord | undefined
   readonly quarantineId: number | undefined
+  /** The user stored with the record, when the backend keeps one apart from it. */
+  readonly userId: Ids.UserId | undefined
+  /**
+   * Why the record is in quarantine, when the backend quarantined it while
+   * reading it (a Redis key of the wrong type, which no record decode sees).
+   */
+  readonly quarantineReason?: string
 }
 
 export type CommitOutcome =
@@ -59,6 +68,8 @@ export interface Backend {
     asRead: string | Buffer
   ) => Op<number | undefined>
   readonly quarantined: (sessionId: Ids.SessionId) => Op<ReadonlyArray<SessionStore.QuarantinedRecord>>
+  /** Removes a quarantine entry; false when there was none with that id. */
+  readonly dropQuarantined: (sessionId: Ids.SessionId, quarantineId: number) => Op<boolean>
   readonly events: (sessionId: Ids.SessionId) => Op<ReadonlyArray<string>>
   /** Undefined when the session does not exist. */
   readonly saveSnapshot: (
@@ -86,6 +97,14 @@ export interface Options {
 }
 
 const millis = (ttl: Duration.DurationInput) => Duration.toMillis(Duration.decode(ttl))
+
+/** The user a record's text names, read without decoding it (it may be corrupted elsewhere). */
+const ownerNamedIn = (json: string | Buffer): Ids.UserId | undefined => {
+  const parsed = JsonInput.parse(typeof json === "string" ? json : json.toString("utf8"), { maxDepth: codec.MAX_DEPTH })
+  if (Either.isLeft(parsed) || typeof parsed.right !== "object" || parsed.right === null) return undefined
+  const userId = (parsed.right as { readonly userId?: unknown }).userId
+  return typeof userId === "string" && userId !== "" ? Ids.userId(userId) : undefined
+}
 
 const invalid = (operation: string, reason: string) => new Errors.SessionStoreError({ operation, reason })
 
@@ -131,6 +150,18 @@ export const make = (backend: Backend, options: Options): SessionStore.Service =
   const decode = (sessionId: Ids.SessionId, record: codec.StoredRecord) =>
     codec.decodeState(options.migrations, sessionId, record)
 
+  // Why a session whose record is in quarantine cannot be read: the reason
+  // its entry gives, so that every read says the same.
+  const quarantinedReason = (sessionId: Ids.SessionId, quarantineId: number, known: string | undefined) =>
+    known !== undefined
+      ? Effect.succeed({ sessionId, reason: known, quarantineId })
+      : Effect.map(backend.quarantined(sessionId), (entries) => {
+        const entry = entries.find((candidate) => candidate.id === quarantineId)
+        return entry === undefined
+          ? { sessionId, reason: `its record was unreadable; quarantine entry #${quarantineId}, which held it, was dropped` }
+          : { sessionId, reason: entry.reason, quarantineId }
+      })
+
   // Reads the state; an unreadable record goes to quarantine first.
   const readChecked = (
     sessionId: Ids.SessionId
@@ -138,12 +169,9 @@ export const make = (backend: Backend, options: Options): SessionStore.Service =
     Effect.flatMap(backend.read(sessionId), (stored) => {
       if (stored === undefined) return Effect.succeed(Option.none())
       if (stored.record === undefined && stored.quarantineId !== undefined) {
-        return Effect.fail(
-          new Errors.SessionCorrupted({
-            sessionId,
-            reason: "its record was unreadable and is in quarantine",
-            quarantineId: stored.quarantineId
-          })
+        return Effect.flatMap(
+          quarantinedReason(sessionId, stored.quarantineId, stored.quarantineReason),
+          (corrupted) => Effect.fail(new Errors.SessionCorrupted(corrupted))
         )
       }
       const decoded = stored.record === undefined
@@ -200,6 +228,8 @@ export const make = (backend: Backend, options: Options): SessionStore.Service =
           `version ${expectedVersion} must write version ${expectedVersion + 1}`
       ))
     }
+    const violation = ReservedSession.violation(state)
+    if (Option.isSome(violation)) return Either.left(invalid("commit", violation.value))
     const record = codec.encodeState(state)
     if (Either.isLeft(record)) return Either.left(invalid("commit", `session "${state.sessionId}": ${record.left}`))
     let failed: string | undefined
@@ -280,6 +310,38 @@ export const make = (backend: Backend, options: Options): SessionStore.Service =
       ))
   }
 
+  // What the store can still read of the session's owner when no user is
+  // stored with its record: its snapshots', then its quarantined records'.
+  const inspect = (sessionId: Ids.SessionId) =>
+    Effect.gen(function*() {
+      const stored = yield* backend.read(sessionId)
+      const info = (userId: Ids.UserId | undefined) =>
+        Option.some<SessionStore.SessionInfo>({
+          sessionId,
+          version: stored?.version ?? 0,
+          userId: Option.fromNullable(userId),
+          quarantineId: Option.fromNullable(stored?.quarantineId)
+        })
+      if (stored?.userId !== undefined) return info(stored.userId)
+      const snapshots = yield* backend.snapshots(sessionId)
+      for (let i = snapshots.length - 1; i >= 0; i--) {
+        const found = yield* backend.snapshot(sessionId, snapshots[i]!.id)
+        const owner = found === undefined ? undefined : ownerNamedIn(found.record.json)
+        if (owner !== undefined) return info(owner)
+      }
+      const quarantined = yield* backend.quarantined(sessionId)
+      if (stored === undefined && snapshots.length === 0 && quarantined.length === 0) return Option.none()
+      return info(quarantined.map((entry) => ownerNamedIn(entry.raw)).findLast((owner) => owner !== undefined))
+    })
+
+  const quarantineEntry = (sessionId: Ids.SessionId, quarantineId: number) =>
+    Effect.flatMap(backend.quarantined(sessionId), (entries) => {
+      const entry = entries.find((candidate) => candidate.id === quarantineId)
+      return entry === undefined
+        ? Effect.fail(new Errors.QuarantinedRecordNotFound({ sessionId, quarantineId }))
+        : Effect.succeed(entry)
+    })
+
   return {
     load: (sessionId) =>
       Effect.catchTag(readChecked(sessionId), "SessionCorrupted", (corrupted) =>
@@ -332,6 +394,23 @@ export const make = (backend: Backend, options: Options): SessionStore.Service =
       }),
     restoreFromSnapshot,
     quarantined: backend.quarantined,
+    loadQuarantined: (sessionId, quarantineId) =>
+      Effect.flatMap(quarantineEntry(sessionId, quarantineId), (entry) => {
+        const state = decode(sessionId, { json: entry.raw, checksum: undefined })
+        return Either.isRight(state)
+          ? Effect.succeed(state.right)
+          : Effect.fail(
+            new Errors.SessionCorrupted({
+              sessionId,
+              reason: `quarantined record #${quarantineId} cannot be read: ${state.left}`,
+              quarantineId
+            })
+          )
+      }),
+    dropQuarantined: (sessionId, quarantineId) =>
+      Effect.flatMap(backend.dropQuarantined(sessionId, quarantineId), (dropped) =>
+        dropped ? Effect.void : Effect.fail(new Errors.QuarantinedRecordNotFound({ sessionId, quarantineId }))),
+    inspect,
     acquireLease: (sessionId, owner, ttl) =>
       Effect.flatMap(backend.acquireLease(sessionId, owner, millis(ttl)), (outcome) =>
         outcome._tag === "Acquired"
