@@ -106,22 +106,41 @@ export const make = <State>(
   }))
 
 /**
+ * How an HTTP mock listens: `port` (0, the default, picks a free one), what a
+ * crash fault does, and the `Authorization` header it requires, to stand in
+ * for a server that wants credentials (requests without it are answered 401).
+ *
+ * @since 0.2.0 @category models
+ */
+export interface HttpOptions extends Options {
+  readonly port?: number
+  readonly crash?: CrashMode
+  readonly authorization?: string
+}
+
+/**
  * A mock over Streamable HTTP on 127.0.0.1. Port 0 (the default) picks a free
  * port; the handle reports it. A crash fault closes the session unless
  * `crash` is `"exit"`.
+ *
+ * Like any local MCP server it guards against DNS rebinding: a request whose
+ * `Host` is not `127.0.0.1:<port>` or `localhost:<port>`, or whose `Origin`
+ * is not a loopback origin, is answered 403. A body that is not JSON, or
+ * nests deeper than core's `JsonInput` allows, is answered with a JSON-RPC
+ * parse error (`-32700`), on `/mcp` and `/control` alike.
  *
  * @since 0.1.0 @category constructors
  */
 export const serveHttp = <State>(
   service: MockService<State>,
-  options: Options & { readonly port?: number; readonly crash?: CrashMode } = {}
+  options: HttpOptions = {}
 ): Effect.Effect<HttpMockServer<State>, InvalidFaultSpec | ServeFailed, Scope.Scope> =>
   Effect.gen(function*() {
     const running = yield* host(service, options, options.crash ?? "disconnect")
     const runtime = yield* Effect.runtime<never>()
     const serving = yield* Effect.acquireRelease(
       Effect.tryPromise({
-        try: () => HttpServer.listen(running, runtime, options.port ?? 0),
+        try: () => HttpServer.listen(running, runtime, { port: options.port ?? 0, authorization: options.authorization }),
         catch: (error) =>
           new ServeFailed({ service: service.name, reason: error instanceof Error ? error.message : String(error) })
       }),
