@@ -26,9 +26,10 @@
  */
 import { BatonApp, type ServiceHealth, ToolGateway } from "@baton/core"
 import { McpConfig, McpGateway, type McpServices } from "@baton/mcp"
-import { type MockControl, type MockService, MockServer, MockServices } from "@baton/testkit"
+import { FaultSpec, type MockControl, type MockService, MockServer, MockServices } from "@baton/testkit"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import * as MockProcess from "./internal/mockProcess.js"
 
@@ -156,15 +157,29 @@ export const layer = (transport: BatonApp.Transport): Layer.Layer<Provided, Mock
 /**
  * Injects faults into the mock services through their `_control` tool, so
  * the same injection works in process, over stdio and over HTTP. Scenarios
- * whose turns carry `faults` use it (the demo's degraded turn).
+ * whose turns carry `faults` use it (the demo's degraded turn). Specs are
+ * the testkit's `FaultSpec` strings, checked for the service they are
+ * injected into before they are sent.
  *
  * @since 0.1.0 @category layers
  */
 export const faultInjector: Layer.Layer<BatonApp.FaultInjector, never, ToolGateway.ToolGateway> = Layer.effect(
   BatonApp.FaultInjector,
-  Effect.map(ToolGateway.ToolGateway, (gateway) => ({
-    set: (service: string, spec: string) =>
-      Effect.asVoid(gateway.invoke({ service, tool: "_control", args: { action: "set_faults", faults: spec } })),
-    clear: (service: string) => Effect.asVoid(gateway.invoke({ service, tool: "_control", args: { action: "clear" } }))
-  }))
+  Effect.map(ToolGateway.ToolGateway, (gateway) => {
+    const injector: BatonApp.FaultInjectorService = {
+      services: used.map((service) => service.name),
+      validate: (service, spec) =>
+        Either.mapBoth(FaultSpec.parseFor(service, spec), {
+          onLeft: (error) => new BatonApp.InvalidFault({ service, spec, reason: error.message }),
+          onRight: () => undefined
+        }),
+      set: (service, spec) =>
+        Effect.zipRight(
+          BatonApp.validateFault(injector, service, spec),
+          Effect.asVoid(gateway.invoke({ service, tool: "_control", args: { action: "set_faults", faults: spec } }))
+        ),
+      clear: (service) => Effect.asVoid(gateway.invoke({ service, tool: "_control", args: { action: "clear" } }))
+    }
+    return injector
+  })
 )

@@ -4,6 +4,12 @@
  * expectations, and returns what happened as data for printers and tests. A
  * turn that fails stops the play; the result says where and why.
  *
+ * A turn's faults are set through the app's `BatonApp.FaultInjector` before
+ * it is sent and cleared after it. A fault that cannot be set fails the turn
+ * (it is not sent, and is never shown as injected); faults that cannot be
+ * cleared stop the play. `invalidFaults` checks them all before anything is
+ * played.
+ *
  * @example
  * ```ts
  * import { Conversation, type Scenario } from "@baton/core"
@@ -19,7 +25,9 @@
 import { BatonApp, Conversation, type Errors, type HandoffResult, Scenario } from "@baton/core"
 import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import * as Option from "effect/Option"
+import * as Schema from "effect/Schema"
 
 /** @since 0.1.0 @category models */
 export interface Check {
@@ -44,12 +52,51 @@ export interface PlayedTurn {
   readonly faults?: Readonly<Record<string, string>>
 }
 
+/**
+ * A turn's fault could not be set: the turn was not sent.
+ *
+ * @since 0.2.0 @category errors
+ */
+export class FaultNotInjected extends Schema.TaggedError<FaultNotInjected>("@baton/cli/ScenarioPlayer/FaultNotInjected")(
+  "FaultNotInjected",
+  { service: Schema.String, spec: Schema.String, reason: Schema.String }
+) {
+  override get message() {
+    return `the fault ${JSON.stringify(this.spec)} could not be injected into ${this.service} (${this.reason}); ` +
+      "the turn was not sent"
+  }
+}
+
+/**
+ * A turn's faults could not be cleared after it: later turns would run with
+ * them, so the play stops.
+ *
+ * @since 0.2.0 @category errors
+ */
+export class FaultNotCleared extends Schema.TaggedError<FaultNotCleared>("@baton/cli/ScenarioPlayer/FaultNotCleared")(
+  "FaultNotCleared",
+  { service: Schema.String, reason: Schema.String }
+) {
+  override get message() {
+    return `the faults injected into ${this.service} for this turn could not be cleared (${this.reason}); ` +
+      "the play stops, since later turns would run with them"
+  }
+}
+
+/**
+ * Why a turn failed: the conversation refused or failed it, or its faults
+ * could not be set or cleared.
+ *
+ * @since 0.2.0 @category models
+ */
+export type TurnFailure = Errors.TurnError | FaultNotInjected | FaultNotCleared
+
 /** @since 0.1.0 @category models */
 export interface FailedTurn {
   readonly index: number
   readonly text: string
   readonly sessionId: string
-  readonly error: Errors.TurnError
+  readonly error: TurnFailure
 }
 
 /** @since 0.1.0 @category models */
@@ -140,20 +187,68 @@ export const summarise = (
   }
 }
 
+const describe = (cause: unknown) => (cause instanceof Error ? cause.message : String(cause))
+
+const inject = (injector: BatonApp.FaultInjectorService, faults: Readonly<Record<string, string>>) =>
+  Effect.forEach(
+    Object.entries(faults),
+    ([service, spec]) =>
+      Effect.mapError(injector.set(service, spec), (cause) => new FaultNotInjected({ service, spec, reason: describe(cause) })),
+    { discard: true }
+  )
+
+// Every service is cleared, even after one fails; the first failure is kept.
+const clear = (injector: BatonApp.FaultInjectorService, services: ReadonlyArray<string>) =>
+  Effect.map(
+    Effect.forEach(services, (service) =>
+      Effect.map(Effect.either(injector.clear(service)), (cleared) =>
+        cleared._tag === "Left" ? Option.some(new FaultNotCleared({ service, reason: describe(cleared.left) })) : Option.none())),
+    (failures) => Option.firstSomeOf(failures)
+  )
+
 /**
  * Runs `effect` with `faults` set on the app's services, and clears them
- * afterwards whatever happens. Injecting is best effort: a service that does
- * not take the faults is left as it is.
+ * afterwards whatever happens. A fault that cannot be set fails with
+ * `FaultNotInjected` before `effect` runs; faults that cannot be cleared
+ * after a successful `effect` fail it with `FaultNotCleared`.
  */
 const withFaults = <A, E, R>(
   injector: BatonApp.FaultInjectorService,
   faults: Readonly<Record<string, string>>,
   effect: Effect.Effect<A, E, R>
-): Effect.Effect<A, E, R> =>
-  Effect.acquireUseRelease(
-    Effect.forEach(Object.entries(faults), ([service, spec]) => Effect.ignore(injector.set(service, spec)), { discard: true }),
-    () => effect,
-    () => Effect.forEach(Object.keys(faults), (service) => Effect.ignore(injector.clear(service)), { discard: true })
+): Effect.Effect<A, E | FaultNotInjected | FaultNotCleared, R> =>
+  Effect.uninterruptibleMask((restore) =>
+    Effect.gen(function*() {
+      const services = Object.keys(faults)
+      const injected = yield* Effect.exit(restore(inject(injector, faults)))
+      if (Exit.isFailure(injected)) {
+        // Some faults may be set already; the failure to set is what the user needs to hear.
+        yield* clear(injector, services)
+        return yield* Effect.failCause(injected.cause)
+      }
+      const ran = yield* Effect.exit(restore(effect))
+      const notCleared = yield* clear(injector, services)
+      if (Exit.isSuccess(ran) && Option.isSome(notCleared)) return yield* notCleared.value
+      return yield* ran
+    })
+  )
+
+/**
+ * Each of the scenario's faults the app's injector would refuse, as
+ * `turns[2].faults.weather: reason`, so a runner can refuse the scenario
+ * before it plays any turn. An unknown service is refused with the services
+ * the app injects into. Nothing when the app provides no injector.
+ *
+ * @since 0.2.0 @category checks
+ */
+export const invalidFaults = (scenario: Scenario.Scenario): Effect.Effect<Array<string>> =>
+  Effect.map(
+    Effect.serviceOption(BatonApp.FaultInjector),
+    Option.match({
+      onNone: () => [],
+      onSome: (injector) =>
+        Scenario.faultProblems(scenario, (service, spec) => BatonApp.validateFault(injector, service, spec))
+    })
   )
 
 /** @since 0.1.0 @category constructors */

@@ -1,6 +1,7 @@
 import { BatonApp, Conversation, Ids, SessionStore } from "@baton/core"
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as ScenarioPlayer from "../src/ScenarioPlayer.js"
@@ -78,14 +79,30 @@ describe("ScenarioPlayer.play across sessions", () => {
     }).pipe(Effect.provide(conversation)))
 })
 
+// An injector for weather and flights that takes any spec but "bad", logs what it is asked, and
+// fails to set or clear the services it is told to.
+const loggingInjector = (log: Array<string>, failing: { readonly set?: string; readonly clear?: string } = {}) =>
+  Layer.succeed(BatonApp.FaultInjector, {
+    services: ["weather", "flights"],
+    validate: (service, spec) =>
+      spec === "bad"
+        ? Either.left(new BatonApp.InvalidFault({ service, spec, reason: `"bad" is no fault` }))
+        : Either.void,
+    set: (service, spec) =>
+      service === failing.set
+        ? Effect.fail(new Error(`${service} is not answering`))
+        : Effect.sync(() => void log.push(`set ${service} ${spec}`)),
+    clear: (service) =>
+      service === failing.clear
+        ? Effect.fail(new Error(`${service} is not answering`))
+        : Effect.sync(() => void log.push(`clear ${service}`))
+  })
+
 describe("ScenarioPlayer.play with faults", () => {
   it.effect("sets a turn's faults through the app's injector before the turn and clears them after it", () =>
     Effect.gen(function*() {
       const log: Array<string> = []
-      const injector = Layer.succeed(BatonApp.FaultInjector, {
-        set: (service, spec) => Effect.sync(() => void log.push(`set ${service} ${spec}`)),
-        clear: (service) => Effect.sync(() => void log.push(`clear ${service}`))
-      })
+      const injector = loggingInjector(log)
       const played = yield* ScenarioPlayer.play({
         name: "degraded",
         userId: "u",
@@ -123,6 +140,87 @@ describe("ScenarioPlayer.play with faults", () => {
       expect(played.turns[0]!.faults).toBeUndefined()
       expect(Option.isNone(played.failure)).toBe(true)
     }).pipe(Effect.provide(conversation)))
+
+  it.effect("fails a turn whose fault the app does not inject, without sending it, and clears what was set", () =>
+    Effect.gen(function*() {
+      const log: Array<string> = []
+      const played = yield* ScenarioPlayer.play({
+        name: "injection fails",
+        userId: "u",
+        sessionId: "not-injected",
+        turns: [
+          { text: "hello" },
+          { text: "hello again", faults: { weather: "hang", flights: "crash" } },
+          { text: "and again" }
+        ]
+      }).pipe(Effect.provide(loggingInjector(log, { set: "flights" })))
+      expect(played.turns.map((turn) => turn.index)).toEqual([1])
+      if (Option.isNone(played.failure)) return expect.fail("the turn was played as if its faults were injected")
+      expect(played.failure.value.index).toBe(2)
+      expect(played.failure.value.error._tag).toBe("FaultNotInjected")
+      expect(played.failure.value.error.message).toBe(
+        `the fault "crash" could not be injected into flights (flights is not answering); the turn was not sent`
+      )
+      expect(played.summary.passed).toBe(false)
+      expect(log).toEqual(["set weather hang", "clear weather", "clear flights"])
+      const service = yield* Conversation.Conversation
+      const session = yield* service.session("not-injected", "u")
+      expect(Option.map(session, (state) => state.context.history.filter((message) => message.role === "user").length))
+        .toEqual(Option.some(1))
+    }).pipe(Effect.provide(conversation)))
+
+  it.effect("stops the play when a turn's faults cannot be cleared, since later turns would run with them", () =>
+    Effect.gen(function*() {
+      const log: Array<string> = []
+      const played = yield* ScenarioPlayer.play({
+        name: "clearing fails",
+        userId: "u",
+        sessionId: "not-cleared",
+        turns: [{ text: "hello", faults: { weather: "hang" } }, { text: "hello again" }]
+      }).pipe(Effect.provide(loggingInjector(log, { clear: "weather" })))
+      expect(Option.map(played.failure, (failure) => [failure.index, failure.error._tag, failure.error.message])).toEqual(
+        Option.some([
+          1,
+          "FaultNotCleared",
+          "the faults injected into weather for this turn could not be cleared (weather is not answering); " +
+          "the play stops, since later turns would run with them"
+        ])
+      )
+      expect(log).toEqual(["set weather hang"])
+    }).pipe(Effect.provide(conversation)))
+})
+
+describe("ScenarioPlayer.invalidFaults", () => {
+  it.effect("names each fault the app's injector refuses by its path, and each unknown service with the known ones", () =>
+    Effect.gen(function*() {
+      const log: Array<string> = []
+      const problems = yield* ScenarioPlayer.invalidFaults({
+        name: "bad faults",
+        userId: "u",
+        sessionId: "s",
+        turns: [
+          { text: "hello", faults: { weather: "hang" } },
+          { text: "again" },
+          { text: "and again", faults: { weather: "bad", flights: "crash", nowhere: "hang" } }
+        ]
+      }).pipe(Effect.provide(loggingInjector(log)))
+      expect(problems).toEqual([
+        `turns[2].faults.weather: "bad" is no fault`,
+        `turns[2].faults.nowhere: the app injects faults into no service "nowhere"; it injects them into weather, flights`
+      ])
+      expect(log).toEqual([])
+    }))
+
+  it.effect("has nothing to say when the app provides no injector (the faults are not played)", () =>
+    Effect.gen(function*() {
+      const problems = yield* ScenarioPlayer.invalidFaults({
+        name: "no injector",
+        userId: "u",
+        sessionId: "s",
+        turns: [{ text: "hello", faults: { weather: "bad" } }]
+      })
+      expect(problems).toEqual([])
+    }))
 })
 
 describe("ScenarioPlayer.check", () => {

@@ -179,6 +179,36 @@ describe("baton run (spawned)", () => {
     expect(stderr).not.toContain("4111111111111111")
   }, 120_000)
 
+  it("exits 2 before any turn on faults the app cannot inject: a bad spec with the grammar's message, an unknown service with the known ones", async () => {
+    const file = Path.join(dir, "bad-faults.json")
+    writeFileSync(
+      file,
+      JSON.stringify({
+        name: "bad faults",
+        userId: "ana",
+        sessionId: "bad-faults",
+        turns: [
+          { text: "Hi! We'd like to go from London to Lisbon." },
+          { text: "Please find us flights.", faults: { flights: "latency:fixed(5)" } },
+          { text: "What will the weather be like?", faults: { weather: "not-a-fault-spec(((", weathr: "hang" } }
+        ]
+      })
+    )
+    for (const args of [[], ["--json"]]) {
+      const { code, stderr, stdout } = await baton("run", file, ...args)
+      expect(stdout).toBe("")
+      expect(stderr.trimEnd().split("\n")).toEqual([
+        expect.stringMatching(/^error: .+bad-faults\.json: has faults the app cannot inject:$/),
+        `  turns[2].faults.weather: Invalid fault spec at character 1 in "not-a-fault-spec(((": unknown fault "not-a-fault-spec"; ` +
+        "expected one of latency:<distribution>, error:<kind>, hang, late, crash, flap, malformed, truncate, slow-start. " +
+        "See packages/testkit/README.md for the grammar.",
+        `  turns[2].faults.weathr: the app injects faults into no service "weathr"; ` +
+        "it injects them into flights, accommodations, weather, activities, payments"
+      ])
+      expect(code).toBe(2)
+    }
+  }, 180_000)
+
   it("keeps the session in SQLite: played again it continues, and a turn another user sends fails with Forbidden", async () => {
     const db = Path.join(dir, "run.db")
     const first = await baton("run", fixture("lisbon"), "--store", "sqlite", "--db", db)

@@ -27,7 +27,9 @@
  */
 import * as Context from "effect/Context"
 import type * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import type * as Layer from "effect/Layer"
+import * as Schema from "effect/Schema"
 import type { Conversation } from "./Conversation.js"
 import type { Scenario } from "./Scenario.js"
 import type { SessionStore } from "./SessionStore.js"
@@ -75,13 +77,42 @@ export interface BatonApp {
 }
 
 /**
+ * A fault an injector will not inject: the service takes no faults, or the
+ * spec is not one the injector reads (`reason` says why, in the injector's
+ * own words).
+ *
+ * @since 0.2.0 @category errors
+ */
+export class InvalidFault extends Schema.TaggedError<InvalidFault>("@baton/core/BatonApp/InvalidFault")("InvalidFault", {
+  service: Schema.String,
+  spec: Schema.String,
+  reason: Schema.String
+}) {
+  override get message() {
+    return `cannot inject ${JSON.stringify(this.spec)} into ${this.service}: ${this.reason}`
+  }
+}
+
+/**
  * Injects faults into the app's tool services, for scenarios whose turns
  * carry `faults`. An app's layer may provide it next to its conversation;
  * runners look it up and skip the faults when it is absent.
  *
+ * The spec grammar belongs to the injector (the testkit's mocks read
+ * `FaultSpec`), so it also says which services take faults and whether a
+ * spec is one it reads: a runner checks a scenario's faults with
+ * `validateFault` before it plays any turn, instead of finding out halfway.
+ *
  * @since 0.1.0 @category models
  */
 export interface FaultInjectorService {
+  /** The services faults can be injected into, by name. @since 0.2.0 */
+  readonly services: ReadonlyArray<string>
+  /**
+   * Whether `set(service, spec)` would take `spec`, without injecting it.
+   * Asked only about one of `services`. @since 0.2.0
+   */
+  readonly validate: (service: string, spec: string) => Either.Either<void, InvalidFault>
   /** Replaces `service`'s faults with `spec` (a testkit fault spec). */
   readonly set: (service: string, spec: string) => Effect.Effect<void, unknown>
   /** Removes `service`'s faults. */
@@ -90,3 +121,25 @@ export interface FaultInjectorService {
 
 /** @since 0.1.0 @category tags */
 export class FaultInjector extends Context.Tag("@baton/core/BatonApp/FaultInjector")<FaultInjector, FaultInjectorService>() {}
+
+/**
+ * Whether `injector` would inject `spec` into `service`: the service must be
+ * one of its `services` (the error lists them) and the spec one it reads.
+ *
+ * @since 0.2.0 @category validation
+ */
+export const validateFault = (
+  injector: FaultInjectorService,
+  service: string,
+  spec: string
+): Either.Either<void, InvalidFault> =>
+  injector.services.includes(service)
+    ? injector.validate(service, spec)
+    : Either.left(
+      new InvalidFault({
+        service,
+        spec,
+        reason: `the app injects faults into no service ${JSON.stringify(service)}; ` +
+          `it injects them into ${injector.services.join(", ")}`
+      })
+    )

@@ -7,6 +7,7 @@
  *
  * @since 0.1.0
  */
+import * as Either from "effect/Either"
 import * as Schema from "effect/Schema"
 
 /** @since 0.1.0 @category schemas */
@@ -27,7 +28,9 @@ export const Turn = Schema.Struct({
    * Faults to inject into the app's tool services for this turn only, as
    * testkit fault specs by service name (e.g. `{ weather: "error:rpc(-32050)@1" }`):
    * the runner sets them through the app's `BatonApp.FaultInjector` before the
-   * turn and clears them after it. Ignored by apps that provide no injector.
+   * turn and clears them after it. Runners check them against the injector
+   * before playing any turn (`faultProblems`), and a turn whose faults are not
+   * injected fails. Ignored by apps that provide no injector.
    */
   faults: Schema.optional(Schema.Record({ key: Schema.String, value: Schema.String })),
   /**
@@ -74,3 +77,21 @@ export const sessions = (scenario: Scenario): Array<string> => [
  */
 export const turnsIn = (scenario: Scenario, sessionId: string = scenario.sessionId): Array<Turn> =>
   scenario.turns.filter((turn) => sessionOf(scenario, turn) === sessionId)
+
+/**
+ * Each of the scenario's turn faults that `validate` refuses, as
+ * `path: reason` with the path as a scenario file spells it
+ * (`turns[2].faults.weather: …`), in the order of the turns.
+ *
+ * @since 0.2.0 @category validation
+ */
+export const faultProblems = (
+  scenario: Scenario,
+  validate: (service: string, spec: string) => Either.Either<void, { readonly reason: string }>
+): Array<string> =>
+  scenario.turns.flatMap((turn, index) =>
+    Object.entries(turn.faults ?? {}).flatMap(([service, spec]) => {
+      const checked = validate(service, spec)
+      return Either.isLeft(checked) ? [`turns[${index}].faults.${service}: ${checked.left.reason}`] : []
+    })
+  )

@@ -4,8 +4,10 @@
  * `ScenarioPlayer.play` in the store the options name (memory unless told),
  * and prints the transcript with each turn's checks and a summary — or, with
  * `--json`, one JSON result for machines. Exit 0 when every expectation is
- * met and every handoff preserved its context, 1 otherwise, 2 when the file
- * cannot be read or is not a scenario (each bad field named by its path).
+ * met and every handoff preserved its context, 1 otherwise (a turn whose
+ * faults the app failed to inject included), 2 when the file cannot be read,
+ * is not a scenario (each bad field named by its path) or has faults the
+ * app's injector refuses (each named by its path, before any turn is played).
  * Card numbers and verification codes are masked in everything it prints,
  * the file's own turns included; the transcript writes control characters
  * as visible escapes, `--json` keeps them (escaped by JSON).
@@ -117,6 +119,11 @@ export const run = (file: string, options: Options, io: Io): Effect.Effect<numbe
     const store = StoreOptions.describe(io, options)
 
     return yield* Effect.gen(function*() {
+      // The faults' grammar is the app's injector's: they are checked once the app is up, before any turn.
+      const problems = yield* ScenarioPlayer.invalidFaults(scenario)
+      if (problems.length > 0) {
+        return yield* AppCommand.usage(io)(new JsonFile.BadFile({ file, reason: "has faults the app cannot inject", problems }))
+      }
       const conversation = yield* Conversation.Conversation
       const agentNames = new Map(conversation.agents.map((agent) => [agent.id, agent.name]))
       if (!options.json) {
@@ -186,6 +193,8 @@ export const register = (program: Command, io: Io, exit: (code: number) => void)
       `
 A turn's "expect" may name the answering "agent", the "handoffs" as "from->to" in order
 (a refused one as "from->to (refused)"), and words the reply must contain ("replyContains").
+A turn's "faults" inject fault specs by service for that turn only ({"weather": "error:rpc(-32050)"});
+they are checked against the app before the first turn.
 
 Examples:
   $ baton run examples/tripsage/scenarios/weekend-in-lisbon.json
