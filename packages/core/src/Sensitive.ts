@@ -105,18 +105,18 @@ const kindOf = (code: number): number => {
   return kind
 }
 
-// An ASCII digit or a character of another script. Latin text is searched
-// by the regular expression engine's fast loop (without Unicode classes,
-// which would slow it down); from the first character of another script on,
-// the text is read character by character.
-const ASCII_DIGIT_OR_OTHER_SCRIPT = /[0-9\u0660-\uffff]/g
+// An ASCII digit, or a character from U+0660 on, where the other scripts'
+// digits are. Text up to the first such character is searched by the
+// regular expression engine's fast loop (without Unicode classes, which
+// would slow it down); from there on it is read character by character.
+const DIGIT_CANDIDATE = /[0-9\u0660-\uffff]/g
 
 /** How many decimal digits `text` holds, counting no further than `enough`. */
 const countDigits = (text: string, enough: number): number => {
   let count = 0
-  ASCII_DIGIT_OR_OTHER_SCRIPT.lastIndex = 0
-  while (count < enough && ASCII_DIGIT_OR_OTHER_SCRIPT.test(text)) {
-    const index = ASCII_DIGIT_OR_OTHER_SCRIPT.lastIndex - 1
+  DIGIT_CANDIDATE.lastIndex = 0
+  while (count < enough && DIGIT_CANDIDATE.test(text)) {
+    const index = DIGIT_CANDIDATE.lastIndex - 1
     if (text.charCodeAt(index) > 57) return countDigitsFrom(text, index, count, enough)
     count++
   }
