@@ -18,7 +18,10 @@ describe("payments mock", () => {
     "4242 4242 4242 4242",
     "4242-4242-4242-4242",
     "4222222222222",
-    "6011 0009 9013 9424 123"
+    "6011 0009 9013 9424 123",
+    "4242.4242.4242.4242",
+    "４２４２ ４２４２ ４２４２ ４２４２",
+    "4242/4242/4242/4242"
   ])("refuses the raw card number %j and charges nothing", (card) =>
     Effect.gen(function*() {
       const { client, mock } = yield* setup

@@ -6,6 +6,7 @@
  * `tok_amex`; a token containing `declined` or `insufficient_funds` is
  * declined.
  */
+import { Sensitive } from "@baton/core"
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js"
 import * as z from "zod"
 import type { MockService, MockServiceContext } from "../MockService.js"
@@ -49,11 +50,15 @@ const rawCardNumber = /(?<!\d)(?:\d[ -]?){12,18}\d(?!\d)/
 
 /**
  * The name of the first string argument that holds what looks like a card
- * number. Callers leave out the idempotency key: it is opaque, and a UUID's
- * digit groups can look like one.
+ * number: any card-length run of ASCII digits (a provider refuses those even
+ * when their check digit is wrong), or whatever core's `Sensitive` would mask
+ * (other separators and scripts' digits). Callers leave out the idempotency
+ * key: it is opaque, and a UUID's digit groups can look like one.
  */
 const findCardNumber = (args: Record<string, unknown>): string | undefined =>
-  Object.entries(args).find(([, value]) => typeof value === "string" && rawCardNumber.test(value))?.[0]
+  Object.entries(args).find(([, value]) =>
+    typeof value === "string" && (rawCardNumber.test(value) || Sensitive.maskText(value) !== value)
+  )?.[0]
 
 const tokenise = (field: string) =>
   failure(
