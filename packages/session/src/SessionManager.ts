@@ -4,7 +4,24 @@
  * export and import, and merging two branches of a session.
  *
  * Every operation names the user it acts for and is owner-checked: a session
- * of another user fails with `Forbidden`.
+ * of another user fails with `Forbidden`. A reserved session id (an internal
+ * record such as `profile:<user>`, see core's `ReservedSession`) is refused
+ * to every user but the one it names, whether it exists yet or not, and
+ * internal records are not listed among a user's sessions.
+ *
+ * **Recovery.** A session whose record cannot be read is still its owner's:
+ * the owner is told by what the store holds of it (`SessionStore.inspect`),
+ * so its snapshots can be listed and restored (`snapshots`,
+ * `restoreToSnapshot`), its quarantined records listed
+ * (`quarantined`), and the session deleted (`deleteSession`) even when its
+ * record and every snapshot are corrupt. A quarantined record that reads
+ * now — one quarantined for a schema version a newer build understands,
+ * after the upgrade — is released (`releaseQuarantined`): it becomes the
+ * session's next version, the session it replaces is first kept as a
+ * snapshot (`before releasing quarantined record #<n>`) when it can be read,
+ * and the entry leaves the quarantine. One that still does not read is
+ * refused with `SessionCorrupted` and stays; `dropQuarantined` removes an
+ * entry for good.
  *
  * **Export format** (`SessionExport`, JSON): `{ format: "baton.session",
  * exportVersion: 1, exportedAt, session, events }` — the session state and its
@@ -52,7 +69,9 @@ import {
   BatonEvent,
   Errors,
   Ids,
+  JsonInput,
   Message,
+  ReservedSession,
   Sensitive,
   SessionState,
   SessionStore,
@@ -118,6 +137,14 @@ export const EXPORT_FORMAT = "baton.session" as const
 export const EXPORT_VERSION = 1 as const
 
 /**
+ * How deep an export may nest: a stored record's bound, plus the two levels
+ * an export wraps around the events it carries.
+ *
+ * @since 0.2.0 @category constants
+ */
+export const EXPORT_MAX_DEPTH = JsonInput.DEFAULT_MAX_DEPTH + 2
+
+/**
  * The versioned export format.
  *
  * @since 0.1.0 @category schemas
@@ -135,7 +162,7 @@ export type SessionExport = typeof SessionExport.Type
 
 const ExportJson = Schema.parseJson(SessionExport)
 const encodeExport = Schema.encode(ExportJson)
-const decodeExport = Schema.decodeUnknownEither(ExportJson)
+const decodeExport = Schema.decodeUnknownEither(SessionExport)
 const ExportHeader = Schema.Struct({ format: Schema.Literal(EXPORT_FORMAT), exportVersion: Schema.Number })
 const decodeHeader = Schema.decodeUnknownEither(ExportHeader)
 const validateState = Schema.validateEither(SessionState.SessionState)
@@ -246,7 +273,10 @@ export interface Service {
     userId: Ids.UserId,
     options?: SessionStore.RestoreOptions
   ) => Effect.Effect<Option.Option<SessionState.SessionState>, Errors.Forbidden | StoreErrors>
-  /** The user's live sessions, newest activity first; unreadable ones are listed as `corrupted`. */
+  /**
+   * The user's live sessions, newest activity first; unreadable ones are
+   * listed as `corrupted`, internal records (`ReservedSession`) not at all.
+   */
   readonly listSessions: (userId: Ids.UserId) => Effect.Effect<ReadonlyArray<SessionSummary>, Errors.SessionStoreError>
   readonly snapshots: (
     sessionId: Ids.SessionId,
@@ -266,6 +296,46 @@ export interface Service {
   ) => Effect.Effect<
     SessionState.SessionState,
     Errors.Forbidden | Errors.SessionNotFound | Errors.SnapshotNotFound | Errors.SessionConflict | StoreErrors
+  >
+  /**
+   * Deletes the session and everything the store holds of it — events,
+   * snapshots, quarantined records — for its owner, even when none of it
+   * can be read.
+   */
+  readonly deleteSession: (
+    sessionId: Ids.SessionId,
+    userId: Ids.UserId
+  ) => Effect.Effect<void, Errors.Forbidden | Errors.SessionNotFound | Errors.SessionStoreError>
+  /** The session's quarantined records, oldest first, for its owner. */
+  readonly quarantined: (
+    sessionId: Ids.SessionId,
+    userId: Ids.UserId
+  ) => Effect.Effect<ReadonlyArray<SessionStore.QuarantinedRecord>, Errors.Forbidden | Errors.SessionNotFound | Errors.SessionStoreError>
+  /**
+   * Puts a quarantined record that now reads back as the session's next
+   * version (see the module's recovery); the entry leaves the quarantine.
+   */
+  readonly releaseQuarantined: (
+    sessionId: Ids.SessionId,
+    userId: Ids.UserId,
+    quarantineId: number
+  ) => Effect.Effect<
+    SessionState.SessionState,
+    | Errors.Forbidden
+    | Errors.SessionNotFound
+    | Errors.QuarantinedRecordNotFound
+    | InvalidSession
+    | Errors.SessionConflict
+    | StoreErrors
+  >
+  /** Removes a record from the session's quarantine, for good. */
+  readonly dropQuarantined: (
+    sessionId: Ids.SessionId,
+    userId: Ids.UserId,
+    quarantineId: number
+  ) => Effect.Effect<
+    void,
+    Errors.Forbidden | Errors.SessionNotFound | Errors.QuarantinedRecordNotFound | Errors.SessionStoreError
   >
   /** The session and its events as versioned JSON, card data masked. */
   readonly exportSession: (
@@ -453,11 +523,37 @@ export const make: Effect.Effect<Service, never, SessionStore.SessionStore> = Ef
   const checkOwner = (sessionId: Ids.SessionId, userId: Ids.UserId, state: SessionState.SessionState) =>
     state.userId === userId ? Effect.succeed(state) : Effect.fail(new Errors.Forbidden({ sessionId, userId }))
 
+  // A reserved id is refused to everyone but the user it names before the
+  // store is asked anything: whether it exists is none of their business.
+  const mayHold = (sessionId: Ids.SessionId, userId: Ids.UserId) =>
+    ReservedSession.mayHold(sessionId, userId) ? Effect.void : Effect.fail(new Errors.Forbidden({ sessionId, userId }))
+
+  // The owner as the store knows it, without reading the record: a session
+  // whose record is unreadable can still be recovered by its owner, and
+  // only by them. A reserved id's owner is the user it names.
+  const ownerChecked = (sessionId: Ids.SessionId, userId: Ids.UserId) =>
+    Effect.zipRight(
+      mayHold(sessionId, userId),
+      Effect.flatMap(
+        store.inspect(sessionId),
+        (found): Effect.Effect<SessionStore.SessionInfo, Errors.SessionNotFound | Errors.Forbidden> => {
+          if (Option.isNone(found)) return Effect.fail(new Errors.SessionNotFound({ sessionId }))
+          const owner = ReservedSession.isReserved(sessionId) ? Option.some(userId) : found.value.userId
+          return Option.contains(owner, userId)
+            ? Effect.succeed(found.value)
+            : Effect.fail(new Errors.Forbidden({ sessionId, userId }))
+        }
+      )
+    )
+
   const restoreSession: Service["restoreSession"] = (sessionId, userId, options) =>
-    Effect.flatMap(
-      store.restore(sessionId, options),
-      (loaded): Effect.Effect<Option.Option<SessionState.SessionState>, Errors.Forbidden> =>
-        Option.isNone(loaded) ? Effect.succeed(loaded) : Effect.as(checkOwner(sessionId, userId, loaded.value), loaded)
+    Effect.zipRight(
+      mayHold(sessionId, userId),
+      Effect.flatMap(
+        store.restore(sessionId, options),
+        (loaded): Effect.Effect<Option.Option<SessionState.SessionState>, Errors.Forbidden> =>
+          Option.isNone(loaded) ? Effect.succeed(loaded) : Effect.as(checkOwner(sessionId, userId, loaded.value), loaded)
+      )
     )
 
   const owned = (sessionId: Ids.SessionId, userId: Ids.UserId) =>
@@ -471,6 +567,7 @@ export const make: Effect.Effect<Service, never, SessionStore.SessionStore> = Ef
       const valid = validateState(state)
       if (Either.isLeft(valid)) return yield* new InvalidSession({ reason: parseProblem(valid.left) })
       if (state.userId !== userId) return yield* new Errors.Forbidden({ sessionId: state.sessionId, userId })
+      yield* mayHold(state.sessionId, userId)
       const current = yield* store.restore(state.sessionId)
       if (Option.isSome(current)) yield* checkOwner(state.sessionId, userId, current.value)
       const saved = { ...state, version: state.version + 1 }
@@ -480,7 +577,7 @@ export const make: Effect.Effect<Service, never, SessionStore.SessionStore> = Ef
 
   const listSessions: Service["listSessions"] = (userId) =>
     Effect.gen(function*() {
-      const ids = yield* store.listByUser(userId)
+      const ids = (yield* store.listByUser(userId)).filter((sessionId) => !ReservedSession.isReserved(sessionId))
       const summaries = yield* Effect.forEach(ids, (sessionId) =>
         store.restore(sessionId).pipe(
           Effect.map((loaded): Option.Option<SessionSummary> =>
@@ -518,14 +615,10 @@ export const make: Effect.Effect<Service, never, SessionStore.SessionStore> = Ef
     })
 
   const parseExport = (json: string) => {
-    let raw: unknown
-    try {
-      raw = JSON.parse(json)
-    } catch (error) {
-      return Effect.fail(
-        new InvalidSessionExport({ reason: `not JSON (${error instanceof Error ? error.message : String(error)})` })
-      )
-    }
+    // Bounded first: decoding and redaction walk the value recursively.
+    const parsed = JsonInput.parse(json, { maxDepth: EXPORT_MAX_DEPTH })
+    if (Either.isLeft(parsed)) return Effect.fail(new InvalidSessionExport({ reason: parsed.left }))
+    const raw = parsed.right
     const header = decodeHeader(raw)
     if (Either.isLeft(header)) {
       return Effect.fail(
@@ -539,7 +632,7 @@ export const make: Effect.Effect<Service, never, SessionStore.SessionStore> = Ef
         })
       )
     }
-    const decoded = decodeExport(json)
+    const decoded = decodeExport(raw)
     return Either.isRight(decoded)
       ? Effect.succeed(decoded.right)
       : Effect.fail(new InvalidSessionExport({ reason: parseProblem(decoded.left) }))
@@ -553,6 +646,7 @@ export const make: Effect.Effect<Service, never, SessionStore.SessionStore> = Ef
       if (options?.userId !== undefined && imported.userId !== options.userId) {
         return yield* new Errors.Forbidden({ sessionId, userId: options.userId })
       }
+      yield* mayHold(sessionId, imported.userId)
       const current = yield* store.restore(sessionId)
       if (Option.isSome(current)) {
         if (options?.overwrite !== true) return yield* new SessionExists({ sessionId })
@@ -571,6 +665,7 @@ export const make: Effect.Effect<Service, never, SessionStore.SessionStore> = Ef
       if ("state" in branch) {
         const valid = validateState(branch.state)
         if (Either.isLeft(valid)) return yield* new InvalidSession({ reason: parseProblem(valid.left) })
+        yield* mayHold(branch.state.sessionId, userId)
         return yield* checkOwner(branch.state.sessionId, userId, branch.state)
       }
       const current = yield* owned(branch.sessionId, userId)
@@ -584,12 +679,37 @@ export const make: Effect.Effect<Service, never, SessionStore.SessionStore> = Ef
       const left = yield* branchState(userId, a)
       const right = yield* branchState(userId, b)
       const into = options?.into ?? left.sessionId
+      yield* mayHold(into, userId)
       const current = yield* store.restore(into)
       if (Option.isSome(current)) yield* checkOwner(into, userId, current.value)
       const base = Option.match(current, { onNone: () => 0, onSome: (state) => state.version })
       const result = mergeStates(left, right, { sessionId: into, version: base + 1 })
       yield* store.commit({ state: result.state, expectedVersion: base, events: [] })
       return result
+    })
+
+  const releaseQuarantined: Service["releaseQuarantined"] = (sessionId, userId, quarantineId) =>
+    Effect.gen(function*() {
+      const found = yield* ownerChecked(sessionId, userId)
+      const record = yield* store.loadQuarantined(sessionId, quarantineId)
+      if (record.userId !== userId) {
+        return yield* new InvalidSession({
+          reason: `quarantined record #${quarantineId} of session "${sessionId}" holds a session of user ` +
+            `"${record.userId}", not of "${userId}"`
+        })
+      }
+      const current = yield* store.restore(sessionId).pipe(
+        Effect.catchTag("SessionCorrupted", () => Effect.succeed(Option.none<SessionState.SessionState>()))
+      )
+      // What the release replaces stays within reach.
+      if (Option.isSome(current)) yield* store.saveSnapshot(sessionId, `before releasing quarantined record #${quarantineId}`)
+      const base = Option.match(current, { onNone: () => found.version, onSome: (state) => state.version })
+      const released = { ...record, version: base + 1 }
+      yield* store.commit({ state: released, expectedVersion: base, events: [] }).pipe(
+        Effect.catchTag("LeaseLost", Effect.die) // only a commit with a fencing token is fenced
+      )
+      yield* store.dropQuarantined(sessionId, quarantineId)
+      return released
     })
 
   const resumeUnfinished: Service["resumeUnfinished"] = (sessionId, userId, workflows, options) =>
@@ -637,21 +757,22 @@ export const make: Effect.Effect<Service, never, SessionStore.SessionStore> = Ef
     saveSessionState,
     restoreSession,
     listSessions,
-    snapshots: (sessionId, userId) =>
-      Effect.zipRight(owned(sessionId, userId), store.snapshots(sessionId)),
+    // The current record may be the unreadable one being recovered from.
+    snapshots: (sessionId, userId) => Effect.zipRight(ownerChecked(sessionId, userId), store.snapshots(sessionId)),
     snapshot: (sessionId, userId, label) =>
       Effect.zipRight(owned(sessionId, userId), store.saveSnapshot(sessionId, label)),
     restoreToSnapshot: (sessionId, userId, snapshotId) =>
       Effect.gen(function*() {
-        // The current record may be the unreadable one being recovered from.
-        const current = yield* store.restore(sessionId).pipe(
-          Effect.catchTag("SessionCorrupted", () => Effect.succeed(Option.none<SessionState.SessionState>()))
-        )
-        if (Option.isSome(current)) yield* checkOwner(sessionId, userId, current.value)
+        yield* ownerChecked(sessionId, userId)
         const snapshot = yield* store.loadSnapshot(sessionId, snapshotId)
         yield* checkOwner(sessionId, userId, snapshot.state)
         return yield* store.restoreFromSnapshot(sessionId, snapshotId)
       }),
+    deleteSession: (sessionId, userId) => Effect.zipRight(ownerChecked(sessionId, userId), store.delete(sessionId)),
+    quarantined: (sessionId, userId) => Effect.zipRight(ownerChecked(sessionId, userId), store.quarantined(sessionId)),
+    releaseQuarantined,
+    dropQuarantined: (sessionId, userId, quarantineId) =>
+      Effect.zipRight(ownerChecked(sessionId, userId), store.dropQuarantined(sessionId, quarantineId)),
     exportSession,
     importSession,
     merge,

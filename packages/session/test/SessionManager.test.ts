@@ -1,4 +1,4 @@
-import { Agent, Conversation, Errors, Ids, Message, SessionState, SessionStore } from "@baton/core"
+import { Agent, Conversation, Errors, Ids, Message, ReservedSession, SessionState, SessionStore } from "@baton/core"
 import { afterAll, describe, expect, it, layer } from "@effect/vitest"
 import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
@@ -10,7 +10,7 @@ import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
 import fc from "fast-check"
 import * as path from "node:path"
-import { RedisSessionStore, SessionManager, SqliteSessionStore } from "../src/index.js"
+import { Migrations, PreferenceProfile, RedisSessionStore, SessionManager, SqliteSessionStore } from "../src/index.js"
 import { freshSession, freshUser } from "./conformance.js"
 import * as RedisServer from "./support/RedisServer.js"
 import * as TempDir from "./support/TempDir.js"
@@ -68,6 +68,10 @@ interface Subject {
   readonly name: string
   /** Replaces the stored record's text, keeping its version: a corrupted record. */
   readonly corrupt: ((sessionId: Ids.SessionId, json: string) => Effect.Effect<void>) | undefined
+  /** Replaces a snapshot's record text: a corrupted snapshot. */
+  readonly corruptSnapshot: ((sessionId: Ids.SessionId, snapshotId: number, json: string) => Effect.Effect<void>) | undefined
+  /** The same data through a store of a build that cannot read unversioned records. */
+  readonly older: SessionStore.Service | undefined
 }
 class Backend extends Context.Tag("test/Backend")<Backend, Subject>() {}
 
@@ -77,7 +81,10 @@ const withManager = (store: Layer.Layer<SessionStore.SessionStore | Backend, Err
   Layer.provideMerge(SessionManager.layer, store)
 
 const memory = withManager(
-  Layer.merge(SessionStore.layerMemory, Layer.succeed(Backend, { name: "memory", corrupt: undefined }))
+  Layer.merge(
+    SessionStore.layerMemory,
+    Layer.succeed(Backend, { name: "memory", corrupt: undefined, corruptSnapshot: undefined, older: undefined })
+  )
 )
 
 const sqlite = withManager(Layer.unwrapScoped(Effect.gen(function*() {
@@ -89,7 +96,12 @@ const sqlite = withManager(Layer.unwrapScoped(Effect.gen(function*() {
     Layer.succeed(Backend, {
       name: "sqlite",
       corrupt: (sessionId, json) =>
-        Effect.sync(() => void db.prepare("UPDATE baton_sessions SET record = ? WHERE session_id = ?").run(json, sessionId))
+        Effect.sync(() => void db.prepare("UPDATE baton_sessions SET record = ? WHERE session_id = ?").run(json, sessionId)),
+      corruptSnapshot: (sessionId, snapshotId, json) =>
+        Effect.sync(() =>
+          void db.prepare("UPDATE baton_snapshots SET record = ? WHERE session_id = ? AND snapshot_id = ?").run(json, sessionId, snapshotId)
+        ),
+      older: yield* SqliteSessionStore.make(db, { migrations: Migrations.make([]) })
     })
   )
 })))
@@ -103,7 +115,10 @@ const redis = withManager(Layer.unwrapScoped(Effect.gen(function*() {
     Layer.succeed(Backend, {
       name: "redis",
       corrupt: (sessionId, json) =>
-        Effect.promise(() => client.hset(RedisSessionStore.keys(sessionId).state, "record", json)).pipe(Effect.asVoid)
+        Effect.promise(() => client.hset(RedisSessionStore.keys(sessionId).state, "record", json)).pipe(Effect.asVoid),
+      corruptSnapshot: (sessionId, snapshotId, json) =>
+        Effect.promise(() => client.set(RedisSessionStore.keys(sessionId).snapshot(snapshotId), json)).pipe(Effect.asVoid),
+      older: yield* RedisSessionStore.make(client, { url: server.url, migrations: Migrations.make([]) })
     })
   )
 })))
@@ -242,7 +257,7 @@ const suite = (name: string, storeLayer: Layer.Layer<Env, Errors.SessionStoreErr
         const manager = yield* SessionManager.SessionManager
         const notJson = yield* Effect.flip(manager.importSession("{not json"))
         expect(notJson).toBeInstanceOf(SessionManager.InvalidSessionExport)
-        expect(notJson.message).toContain("not JSON")
+        expect(notJson.message).toContain("not valid JSON")
         const notExport = yield* Effect.flip(manager.importSession(JSON.stringify({ hello: 1 })))
         expect(notExport.message).toContain("not a Baton session export")
         const future = yield* Effect.flip(
@@ -343,6 +358,75 @@ const suite = (name: string, storeLayer: Layer.Layer<Env, Errors.SessionStoreErr
         expect(foreign._tag).toBe("Forbidden")
       }))
 
+    it.effect("a reserved session is refused to every user but the one it names, whether it exists or not; the victim's profile stays theirs", () =>
+      Effect.gen(function*() {
+        const manager = yield* SessionManager.SessionManager
+        const store = yield* SessionStore.SessionStore
+        const victim = freshUser("ana")
+        const attacker = freshUser("mallory")
+        const target = ReservedSession.make("profile", victim)
+        const profiles = PreferenceProfile.make(store)
+        // The attacker's own session, exported and renamed to the victim's profile.
+        const own = freshSession("own")
+        yield* manager.saveSessionState(attacker, stateWith(own, attacker, { state: { travellers: 7 } }))
+        const exported = yield* manager.exportSession(own, attacker)
+        const renamed = exported.split(own).join(target)
+        const squatted = { ...stateWith(target, attacker, { state: { travellers: 7 } }), version: 0 }
+        const attempts = (): ReadonlyArray<Effect.Effect<unknown, { readonly _tag: string }>> => [
+          manager.importSession(renamed),
+          manager.importSession(renamed, { userId: attacker }),
+          manager.importSession(renamed, { userId: attacker, overwrite: true }),
+          manager.saveSessionState(attacker, squatted),
+          manager.restoreSession(target, attacker),
+          manager.snapshots(target, attacker),
+          manager.snapshot(target, attacker, "mine"),
+          manager.restoreToSnapshot(target, attacker, 1),
+          manager.exportSession(target, attacker),
+          manager.merge(attacker, { sessionId: own }, { sessionId: own }, { into: target }),
+          manager.merge(attacker, { sessionId: target }, { sessionId: own }),
+          manager.merge(attacker, { sessionId: own }, { sessionId: target, snapshotId: 1 }),
+          manager.merge(attacker, { sessionId: own }, { state: squatted }),
+          manager.deleteSession(target, attacker),
+          manager.quarantined(target, attacker),
+          manager.releaseQuarantined(target, attacker, 1),
+          manager.dropQuarantined(target, attacker, 1)
+        ]
+        // Before the victim has a profile: nobody may take the id.
+        for (const attempt of attempts()) expect((yield* Effect.flip(attempt))._tag).toBe("Forbidden")
+        expect(yield* store.load(target)).toEqual(Option.none())
+        yield* profiles.observe(victim, [{ key: "travellers", value: 2, source: "stated", sessionId: "s", at: 1 }])
+        for (const attempt of attempts()) expect((yield* Effect.flip(attempt))._tag).toBe("Forbidden")
+        const profile = yield* profiles.get(victim)
+        expect(profile.userId).toBe(victim)
+        expect(profile.preferences["travellers"]?.value).toBe(2)
+        // Its owner may export and import it back (a backup).
+        const backup = yield* manager.exportSession(target, victim)
+        expect((yield* manager.importSession(backup, { userId: victim, overwrite: true })).userId).toBe(victim)
+      }))
+
+    it.effect("internal records are not listed among a user's sessions", () =>
+      Effect.gen(function*() {
+        const manager = yield* SessionManager.SessionManager
+        const store = yield* SessionStore.SessionStore
+        const ana = freshUser("ana")
+        const trip = freshSession("trip")
+        yield* manager.saveSessionState(ana, stateWith(trip, ana))
+        yield* PreferenceProfile.make(store).observe(ana, [{ key: "seat", value: "aisle", source: "stated", sessionId: trip, at: 1 }])
+        expect(yield* store.listByUser(ana)).toContain(ReservedSession.make("profile", ana))
+        expect((yield* manager.listSessions(ana)).map((summary) => summary.sessionId)).toEqual([trip])
+      }))
+
+    it.effect("an import nested 200,000 levels deep is InvalidSessionExport with a readable reason", () =>
+      Effect.gen(function*() {
+        const manager = yield* SessionManager.SessionManager
+        const depth = 200_000
+        const deep = `{"format":"baton.session","exportVersion":1,"session":${"[".repeat(depth)}${"]".repeat(depth)}}`
+        const error = yield* Effect.flip(manager.importSession(deep))
+        expect(error).toBeInstanceOf(SessionManager.InvalidSessionExport)
+        expect(error.message).toMatch(/^Invalid session export: it nests more than \d+ levels deep/)
+        expect(error.message).not.toContain("call stack")
+      }))
+
     if (corruptible) {
     it.effect("a corrupted session is SessionCorrupted in a turn, and restored from its handoff snapshot when asked", () =>
       Effect.gen(function*() {
@@ -379,6 +463,104 @@ const suite = (name: string, storeLayer: Layer.Layer<Env, Errors.SessionStoreErr
         ]))
       }))
 
+    }
+
+    if (corruptible) {
+      it.effect("a quarantined session's snapshots are listed and restored for its owner only", () =>
+        Effect.gen(function*() {
+          const backend = yield* Backend
+          const manager = yield* SessionManager.SessionManager
+          const sessionId = freshSession("quarantined")
+          const ana = freshUser("ana")
+          const bob = freshUser("bob")
+          const v1 = yield* manager.saveSessionState(ana, stateWith(sessionId, ana, { state: { notes: ["first"] } }))
+          yield* manager.snapshot(sessionId, ana, "first")
+          yield* manager.saveSessionState(ana, { ...v1, context: { ...v1.context, state: { notes: ["second"] } } })
+          yield* backend.corrupt!(sessionId, "{broken")
+          expect((yield* Effect.flip(manager.restoreSession(sessionId, ana)))._tag).toBe("SessionCorrupted")
+          expect((yield* manager.snapshots(sessionId, ana)).map((s) => [s.id, s.label])).toEqual([[1, "first"]])
+          expect((yield* Effect.flip(manager.snapshots(sessionId, bob)))._tag).toBe("Forbidden")
+          expect((yield* Effect.flip(manager.restoreToSnapshot(sessionId, bob, 1)))._tag).toBe("Forbidden")
+          expect((yield* manager.quarantined(sessionId, ana)).map((entry) => [entry.id, entry.raw])).toEqual([[1, "{broken"]])
+          expect((yield* Effect.flip(manager.quarantined(sessionId, bob)))._tag).toBe("Forbidden")
+          expect((yield* Effect.flip(manager.snapshots(freshSession("none"), ana)))._tag).toBe("SessionNotFound")
+          const restored = yield* manager.restoreToSnapshot(sessionId, ana, 1)
+          expect([restored.version, restored.context.state]).toEqual([3, { notes: ["first"] }])
+        }))
+
+      it.effect("a session whose record and every snapshot are corrupt is deleted by its owner, and only by its owner", () =>
+        Effect.gen(function*() {
+          const backend = yield* Backend
+          const manager = yield* SessionManager.SessionManager
+          const store = yield* SessionStore.SessionStore
+          const sessionId = freshSession("hopeless")
+          const ana = freshUser("ana")
+          const bob = freshUser("bob")
+          yield* manager.saveSessionState(ana, stateWith(sessionId, ana))
+          yield* manager.snapshot(sessionId, ana, "one")
+          yield* manager.snapshot(sessionId, ana, "two")
+          yield* backend.corrupt!(sessionId, "{broken")
+          yield* backend.corruptSnapshot!(sessionId, 1, "[")
+          yield* backend.corruptSnapshot!(sessionId, 2, "{}")
+          const stuck = yield* Effect.flip(manager.restoreSession(sessionId, ana, { onCorrupted: "restoreFromSnapshot" }))
+          expect(stuck.message).toContain("none of its 2 snapshots can be read")
+          expect((yield* Effect.flip(manager.deleteSession(sessionId, bob)))._tag).toBe("Forbidden")
+          yield* manager.deleteSession(sessionId, ana)
+          expect(yield* store.inspect(sessionId)).toEqual(Option.none())
+          expect(yield* manager.listSessions(ana)).toEqual([])
+          expect((yield* Effect.flip(manager.deleteSession(sessionId, ana)))._tag).toBe("SessionNotFound")
+        }))
+
+      it.effect("a quarantined record that now reads is released as the session's next version; one that does not is refused, and can be dropped", () =>
+        Effect.gen(function*() {
+          const backend = yield* Backend
+          const manager = yield* SessionManager.SessionManager
+          const sessionId = freshSession("release")
+          const ana = freshUser("ana")
+          const bob = freshUser("bob")
+          const current = yield* manager.saveSessionState(ana, stateWith(sessionId, ana, { state: { notes: ["current"] } }))
+          // An unversioned record, which the older build cannot read: it quarantines it.
+          const { schemaVersion: _, ...legacy } = { ...current, context: { ...current.context, state: { notes: ["legacy"] } } }
+          yield* backend.corrupt!(sessionId, JSON.stringify(legacy))
+          expect((yield* Effect.flip(backend.older!.restore(sessionId)))._tag).toBe("SessionCorrupted")
+          yield* backend.corrupt!(sessionId, "{also broken")
+          expect((yield* Effect.flip(manager.restoreSession(sessionId, ana)))._tag).toBe("SessionCorrupted")
+          expect((yield* manager.quarantined(sessionId, ana)).map((entry) => entry.id)).toEqual([1, 2])
+
+          expect((yield* Effect.flip(manager.releaseQuarantined(sessionId, bob, 1)))._tag).toBe("Forbidden")
+          const refused = yield* Effect.flip(manager.releaseQuarantined(sessionId, ana, 2))
+          expect(refused._tag).toBe("SessionCorrupted")
+          expect(refused.message).toContain("quarantined record #2 cannot be read")
+          const released = yield* manager.releaseQuarantined(sessionId, ana, 1)
+          expect([released.version, released.context.state]).toEqual([2, { notes: ["legacy"] }])
+          expect(Option.map(yield* manager.restoreSession(sessionId, ana), (s) => s.context.state)).toEqual(Option.some({ notes: ["legacy"] }))
+          expect((yield* manager.quarantined(sessionId, ana)).map((entry) => entry.id)).toEqual([2])
+          yield* manager.dropQuarantined(sessionId, ana, 2)
+          expect(yield* manager.quarantined(sessionId, ana)).toEqual([])
+          expect((yield* Effect.flip(manager.dropQuarantined(sessionId, ana, 2)))._tag).toBe("QuarantinedRecordNotFound")
+        }))
+
+      it.effect("releasing over a readable session keeps that session as a snapshot first", () =>
+        Effect.gen(function*() {
+          const backend = yield* Backend
+          const manager = yield* SessionManager.SessionManager
+          const store = yield* SessionStore.SessionStore
+          const sessionId = freshSession("release-over")
+          const ana = freshUser("ana")
+          const v1 = yield* manager.saveSessionState(ana, stateWith(sessionId, ana, { state: { notes: ["v1"] } }))
+          yield* manager.snapshot(sessionId, ana, "v1")
+          const { schemaVersion: _, ...legacy } = { ...v1, context: { ...v1.context, state: { notes: ["legacy"] } } }
+          yield* backend.corrupt!(sessionId, JSON.stringify(legacy))
+          yield* Effect.flip(backend.older!.restore(sessionId))
+          // The session went on from its snapshot meanwhile.
+          const restored = yield* manager.restoreToSnapshot(sessionId, ana, 1)
+          const later = yield* manager.saveSessionState(ana, { ...restored, context: { ...restored.context, state: { notes: ["later"] } } })
+          const released = yield* manager.releaseQuarantined(sessionId, ana, 1)
+          expect([released.version, released.context.state]).toEqual([later.version + 1, { notes: ["legacy"] }])
+          const snapshots = yield* manager.snapshots(sessionId, ana)
+          expect(snapshots.map((s) => [s.label, s.version])).toEqual([["v1", 1], ["before releasing quarantined record #1", later.version]])
+          expect((yield* store.loadSnapshot(sessionId, 2)).state.context.state).toEqual({ notes: ["later"] })
+        }))
     }
 
     // Leases and their backoff run on real time.
