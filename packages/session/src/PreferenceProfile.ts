@@ -22,15 +22,28 @@
  *
  * **Storage.** `PreferenceProfiles` keeps each profile in core's
  * `SessionStore` port as the application state of a reserved session,
- * `profile:<userId>`, owned by the user (so `listByUser` shows it, and the
- * store's TTL and redaction apply). Every update reads, applies a pure
- * function and commits with compare-and-set on the version; a concurrent
- * update (two sessions of the user learning at once) gets `SessionConflict`
- * and is applied again on the fresh profile, so none is lost.
+ * `ReservedSession.make("profile", userId)` (`profile:<userId>`), which
+ * stores commit only for that user; the store's TTL and redaction apply,
+ * and `SessionManager` does not list it among the user's sessions. Every
+ * update reads, applies a pure function and commits with compare-and-set
+ * on the version; a concurrent update (two sessions of the user learning at
+ * once) gets `SessionConflict` and is applied again on the fresh profile,
+ * so none is lost.
+ *
+ * **Every read checks the owner.** A record under the user's profile id
+ * that is held for another user — squatted before stores refused that — or
+ * whose profile names another user is not the user's profile: it reads as
+ * no profile, and the next update replaces it. A profile that cannot be read
+ * (its record is corrupted, or its state is no profile) fails `get` with
+ * `ProfileUnreadable`, one line that says why; the next update starts a new
+ * profile, so one bad record costs the user their learned preferences once,
+ * not a failure on every turn. Nothing is dropped silently: a corrupted
+ * record stays in the store's quarantine, and a readable state that is no
+ * profile is kept as a snapshot labelled `unreadable profile` first.
  *
  * @since 0.1.0
  */
-import { Errors, Ids, SessionState, SessionStore } from "@baton/core"
+import { Errors, Ids, ReservedSession, SessionState, SessionStore } from "@baton/core"
 import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
@@ -333,8 +346,9 @@ export const suggest = (profile: Profile, done: ReadonlyArray<string>, options: 
 // Storage
 
 /**
- * A stored profile that does not decode; it is left in place, and the
- * error names the problem.
+ * A stored profile that cannot be read: its record is corrupted, or its
+ * state does not decode as a profile. The error names the problem in one
+ * line; the next update starts a new profile (see the module's storage).
  *
  * @since 0.1.0 @category errors
  */
@@ -343,7 +357,7 @@ export class ProfileUnreadable extends Schema.TaggedError<ProfileUnreadable>("@b
   { userId: Ids.UserId, reason: Schema.String }
 ) {
   override get message() {
-    return `The preference profile of "${this.userId}" cannot be read: ${this.reason}`
+    return `The preference profile of "${this.userId}" cannot be read: ${this.reason}.`
   }
 }
 
@@ -359,11 +373,15 @@ export type ProfileError =
  *
  * @since 0.1.0 @category constructors
  */
-export const sessionIdOf = (userId: Ids.UserId): Ids.SessionId => Ids.sessionId(`profile:${userId}`)
+export const sessionIdOf = (userId: Ids.UserId): Ids.SessionId => ReservedSession.make("profile", userId)
 
 /** @since 0.1.0 @category models */
 export interface Service {
-  /** The user's profile; empty when nothing was learned yet. */
+  /**
+   * The user's profile; empty when nothing was learned yet, or when what is
+   * stored under its id is not the user's. `ProfileUnreadable` when it
+   * cannot be read.
+   */
   readonly get: (userId: Ids.UserId) => Effect.Effect<Profile, ProfileError>
   /** Applies `f` to the current profile and stores the result; retried on a concurrent update. */
   readonly update: (userId: Ids.UserId, f: (profile: Profile) => Profile) => Effect.Effect<Profile, ProfileError>
@@ -383,29 +401,88 @@ export interface Options {
 const decodeProfile = Schema.decodeUnknownEither(Profile)
 const encodeProfile = Schema.encodeSync(Profile)
 
+// The first problems of a decode, `path: message`: a line a person reads,
+// where the tree formatter would print the whole schema.
+const problemsOf = (error: ParseResult.ParseError) =>
+  ParseResult.ArrayFormatter.formatErrorSync(error)
+    .slice(0, 3)
+    .map((issue) => `${issue.path.length === 0 ? "the profile" : issue.path.join(".")}: ${issue.message}`)
+    .join("; ")
+
+/** What a read found: the profile, and what an update builds on and replaces. */
+interface Found {
+  readonly profile: Profile
+  /** The user's own readable session holding the profile, when there is one. */
+  readonly session: Option.Option<SessionState.SessionState>
+  /** The version of the record an update replaces; 0 when there is none. */
+  readonly version: number
+  /** Why the stored profile cannot be read, when it cannot. */
+  readonly unreadable: Option.Option<string>
+  /** Whether the record is readable and so kept as a snapshot before it is replaced. */
+  readonly keepFirst: boolean
+}
+
+const nothing = (userId: Ids.UserId, version: number): Found => ({
+  profile: empty(userId),
+  session: Option.none(),
+  version,
+  unreadable: Option.none(),
+  keepFirst: false
+})
+
+// A session holds the user's profile only when it is held for the user and
+// its profile is the user's; anything else under the id is no profile.
+const foundIn = (userId: Ids.UserId, stored: SessionState.SessionState): Found => {
+  if (stored.userId !== userId) return nothing(userId, stored.version)
+  const decoded = decodeProfile(stored.context.state)
+  if (decoded._tag === "Left") {
+    return {
+      ...nothing(userId, stored.version),
+      unreadable: Option.some(
+        `it does not read as a profile (${problemsOf(decoded.left)}). ` +
+          `The next update starts a new profile and keeps this one as a snapshot`
+      ),
+      keepFirst: true
+    }
+  }
+  if (decoded.right.userId !== userId) return nothing(userId, stored.version)
+  return { profile: decoded.right, session: Option.some(stored), version: stored.version, unreadable: Option.none(), keepFirst: false }
+}
+
 /**
  * Profiles kept in `store`.
  *
  * @since 0.1.0 @category constructors
  */
 export const make = (store: SessionStore.Service, options: Options = {}): Service => {
-  const read = (userId: Ids.UserId) =>
-    Effect.flatMap(store.restore(sessionIdOf(userId)), (stored) => {
-      if (Option.isNone(stored)) return Effect.succeed({ profile: empty(userId), session: Option.none<SessionState.SessionState>() })
-      const decoded = decodeProfile(stored.value.context.state)
-      return decoded._tag === "Right"
-        ? Effect.succeed({ profile: decoded.right, session: stored })
-        : Effect.fail(new ProfileUnreadable({ userId, reason: ParseResult.TreeFormatter.formatErrorSync(decoded.left) }))
-    })
+  const read = (userId: Ids.UserId): Effect.Effect<Found, Errors.SessionStoreError> => {
+    const sessionId = sessionIdOf(userId)
+    return store.restore(sessionId).pipe(
+      Effect.map(Option.match({ onNone: () => nothing(userId, 0), onSome: (stored) => foundIn(userId, stored) })),
+      // The store kept the record in quarantine; the next update writes over its tombstone.
+      Effect.catchTag("SessionCorrupted", (corrupted) =>
+        Effect.map(store.inspect(sessionId), (info) => ({
+          ...nothing(userId, Option.match(info, { onNone: () => 0, onSome: (found) => found.version })),
+          unreadable: Option.some(
+            `its record is corrupted (${corrupted.reason}) and was kept in quarantine. The next update starts a new profile`
+          )
+        })))
+    )
+  }
 
   const update: Service["update"] = (userId, f) =>
     Effect.gen(function*() {
       const now = yield* Clock.currentTimeMillis
-      const { profile, session } = yield* read(userId)
-      const next = f(profile)
+      const found = yield* read(userId)
+      const sessionId = sessionIdOf(userId)
+      const next = f(found.profile)
+      if (found.keepFirst) {
+        // Gone meanwhile: nothing to keep, and the commit below conflicts.
+        yield* store.saveSnapshot(sessionId, "unreadable profile").pipe(Effect.catchTag("SessionNotFound", () => Effect.void))
+      }
       const base = Option.getOrElse(
-        session,
-        () => SessionState.empty({ sessionId: sessionIdOf(userId), userId, state: null, now })
+        found.session,
+        () => ({ ...SessionState.empty({ sessionId, userId, state: null, now }), version: found.version })
       )
       yield* store.commit({
         state: {
@@ -429,7 +506,12 @@ export const make = (store: SessionStore.Service, options: Options = {}): Servic
     )
 
   return {
-    get: (userId) => Effect.map(read(userId), ({ profile }) => profile),
+    get: (userId) =>
+      Effect.flatMap(read(userId), (found) =>
+        Option.match(found.unreadable, {
+          onNone: () => Effect.succeed(found.profile),
+          onSome: (reason) => Effect.fail(new ProfileUnreadable({ userId, reason }))
+        })),
     update,
     observe: (userId, observations) => update(userId, (profile) => observations.reduce(observe, profile)),
     recordAction: (userId, action) => update(userId, (profile) => recordAction(profile, action))

@@ -1,4 +1,4 @@
-import { Ids, SessionStore } from "@baton/core"
+import { Ids, ReservedSession, SessionState, SessionStore } from "@baton/core"
 import { afterAll, describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
@@ -163,6 +163,90 @@ describe("PreferenceProfile", () => {
         const error = yield* Effect.flip(profiles.get(bob))
         expect(error._tag).toBe("ProfileUnreadable")
         expect(error.message).toMatch(/^The preference profile of "bob" cannot be read: /)
+      }))
+
+    it.effect("the profile lives in the reserved session that names its user", () =>
+      Effect.sync(() => expect(PreferenceProfile.sessionIdOf(ana)).toBe(ReservedSession.make("profile", ana))))
+
+    it.scoped("a record another user squatted under the profile's id is not read as the user's profile; the next update replaces it", () =>
+      Effect.gen(function*() {
+        const dir = yield* TempDir.scoped("baton-profile-squat-")
+        const db = yield* SqliteSessionStore.open(path.join(dir, "baton.db"))
+        const store = yield* SqliteSessionStore.make(db)
+        const mallory = Ids.userId("mallory")
+        const sessionId = PreferenceProfile.sessionIdOf(ana)
+        // Written before stores refused it: Mallory's preferences under Ana's profile id.
+        const squatted = PreferenceProfile.observe(PreferenceProfile.empty(mallory), said("travellers", 7))
+        const state = { ...SessionState.empty({ sessionId, userId: mallory, state: squatted, now: 0 }), version: 4 }
+        db.prepare(
+          `INSERT INTO baton_sessions (session_id, user_id, version, record, checksum, quarantine_id, event_count, expires_at)
+           VALUES (?, ?, 4, ?, NULL, NULL, 0, ?)`
+        ).run(sessionId, mallory, JSON.stringify(state), Number.MAX_SAFE_INTEGER)
+        const profiles = PreferenceProfile.make(store)
+        expect(yield* profiles.get(ana)).toEqual(PreferenceProfile.empty(ana))
+        const learned = yield* profiles.observe(ana, [said("travellers", 2, 5)])
+        expect(learned.preferences["travellers"]?.value).toBe(2)
+        const stored = Option.getOrThrow(yield* store.load(sessionId))
+        expect([stored.userId, stored.version]).toEqual([ana, 5])
+        expect((yield* profiles.get(ana)).preferences["travellers"]).toMatchObject({ value: 2, observations: 1 })
+      }))
+
+    it.effect("a profile whose own content names another user is not read as the user's either", () =>
+      Effect.gen(function*() {
+        const store = SessionStore.makeMemory()
+        const sessionId = PreferenceProfile.sessionIdOf(ana)
+        const foreign = PreferenceProfile.observe(PreferenceProfile.empty(Ids.userId("mallory")), said("travellers", 7))
+        yield* store.commit({
+          state: { ...SessionState.empty({ sessionId, userId: ana, state: foreign, now: 0 }), version: 1 },
+          expectedVersion: 0,
+          events: []
+        })
+        const profiles = PreferenceProfile.make(store)
+        expect(yield* profiles.get(ana)).toEqual(PreferenceProfile.empty(ana))
+        expect((yield* profiles.observe(ana, [said("seat", "aisle")])).preferences["travellers"]).toBeUndefined()
+      }))
+
+    it.effect("an unreadable profile is a typed error in one readable line; the next update starts over and keeps the old one as a snapshot", () =>
+      Effect.gen(function*() {
+        const store = SessionStore.makeMemory()
+        const bob = Ids.userId("bob")
+        const sessionId = PreferenceProfile.sessionIdOf(bob)
+        yield* store.commit({
+          state: { ...SessionState.empty({ sessionId, userId: bob, state: { schemaVersion: 9 }, now: 0 }), version: 1 },
+          expectedVersion: 0,
+          events: []
+        })
+        const profiles = PreferenceProfile.make(store)
+        const error = yield* Effect.flip(profiles.get(bob))
+        expect(error).toBeInstanceOf(PreferenceProfile.ProfileUnreadable)
+        expect(error.message).toBe(
+          `The preference profile of "bob" cannot be read: it does not read as a profile (schemaVersion: Expected 1, actual 9). ` +
+            `The next update starts a new profile and keeps this one as a snapshot.`
+        )
+        expect(yield* profiles.observe(bob, [said("seat", "window")])).toMatchObject({ userId: bob })
+        expect((yield* profiles.get(bob)).preferences["seat"]?.value).toBe("window")
+        const [kept] = yield* store.snapshots(sessionId)
+        expect(kept?.label).toBe("unreadable profile")
+        expect((yield* store.loadSnapshot(sessionId, kept!.id)).state.context.state).toEqual({ schemaVersion: 9 })
+      }))
+
+    it.scoped("a corrupted profile record is a typed error; the next update starts over, the record kept in quarantine", () =>
+      Effect.gen(function*() {
+        const dir = yield* TempDir.scoped("baton-profile-corrupt-")
+        const db = yield* SqliteSessionStore.open(path.join(dir, "baton.db"))
+        const store = yield* SqliteSessionStore.make(db)
+        const profiles = PreferenceProfile.make(store)
+        const sessionId = PreferenceProfile.sessionIdOf(ana)
+        yield* profiles.observe(ana, [said("seat", "aisle")])
+        db.prepare("UPDATE baton_sessions SET record = ? WHERE session_id = ?").run("{broken", sessionId)
+        for (let i = 0; i < 2; i++) {
+          const error = yield* Effect.flip(profiles.get(ana))
+          expect(error._tag).toBe("ProfileUnreadable")
+          expect(error.message).toMatch(/^The preference profile of "ana" cannot be read: its record is corrupted \(it is not valid JSON .*\) and was kept in quarantine\. The next update starts a new profile\.$/)
+        }
+        yield* profiles.observe(ana, [said("seat", "window")])
+        expect((yield* profiles.get(ana)).preferences["seat"]).toMatchObject({ value: "window", observations: 1 })
+        expect((yield* store.quarantined(sessionId)).map((entry) => entry.raw)).toEqual(["{broken"])
       }))
 
     it.effect("concurrent sessions never lose an update (property, many fibers)", () =>
