@@ -20,6 +20,7 @@ import * as AppLoader from "../AppLoader.js"
 import { ExitCode, type Io } from "../Io.js"
 import * as ScenarioPlayer from "../ScenarioPlayer.js"
 import * as Style from "../Style.js"
+import * as TerminalText from "../TerminalText.js"
 import * as Transcript from "../Transcript.js"
 
 /** @since 0.1.0 @category models */
@@ -58,7 +59,7 @@ export const run = (options: Options, io: Io): Effect.Effect<number> => {
       Effect.provide(Layer.provide(layer, SessionStore.layerMemory)),
       Effect.catchAll((error) =>
         Effect.sync(() => {
-          io.writeError(`error: the app "${app.name}" failed to start: ${describe(error)}\n`)
+          io.writeError(`error: the app "${TerminalText.inline(app.name)}" failed to start: ${TerminalText.safe(describe(error))}\n`)
           return ExitCode.failed
         })
       )

@@ -28,28 +28,31 @@ export const fitting = (state: State, height: number, width: number): ReadonlyAr
   return shown
 }
 
+// Every text goes through ChatLines, which makes it safe for a terminal.
 const EntryView = ({ state, entry }: { readonly state: State; readonly entry: Entry }) => {
   switch (entry._tag) {
     case "User":
       return (
         <Text>
-          <Text bold color="cyan">you</Text>: {entry.text}
+          <Text bold color="cyan">you</Text>: {ChatLines.textLines(entry.text).join("\n")}
         </Text>
       )
     case "Agent":
       return (
         <Text>
-          <Text bold color="magenta">{ChatLines.nameOf(state, entry.agent)}</Text>: {entry.text}
+          <Text bold color="magenta">{ChatLines.nameOf(state, entry.agent)}</Text>: {ChatLines.textLines(entry.text).join("\n")}
         </Text>
       )
     case "Handoff":
       return <Text color={entry.handoff.success && entry.handoff.contextPreserved ? "yellow" : "red"}>{ChatLines.handoff(entry)}</Text>
     case "Note":
-      return <Text color="yellow">⚠ {entry.text}</Text>
     case "Info":
-      return <Text dimColor>{entry.lines.join("\n")}</Text>
     case "Error":
-      return <Text color="red">error: {entry.text}</Text>
+      return (
+        <Text {...(entry._tag === "Info" ? { dimColor: true } : { color: entry._tag === "Note" ? "yellow" : "red" })}>
+          {ChatLines.entry(state, entry).join("\n")}
+        </Text>
+      )
   }
 }
 

@@ -6,12 +6,13 @@
  */
 import type { HandoffResult } from "@baton/core"
 import { Box, Text } from "ink"
+import * as TerminalText from "../../TerminalText.js"
 import type { State } from "../ChatState.js"
 
 const Row = ({ handoff }: { readonly handoff: HandoffResult.HandoffResult }) => (
   <Box flexDirection="column">
     <Text>
-      <Text bold>{handoff.from} → {handoff.to}</Text>{" "}
+      <Text bold>{TerminalText.inline(`${handoff.from} → ${handoff.to}`)}</Text>{" "}
       {!handoff.success
         ? <Text color="red">refused ✗</Text>
         : handoff.contextPreserved
@@ -20,7 +21,7 @@ const Row = ({ handoff }: { readonly handoff: HandoffResult.HandoffResult }) => 
     </Text>
     <Text dimColor wrap="truncate-end">
       {`  ${handoff.mode} · ${handoff.executionTimeMs.toFixed(2)} ms · ` +
-        `${handoff.initiator === "router" ? "router: " : ""}${handoff.reason}`}
+        `${handoff.initiator === "router" ? "router: " : ""}${TerminalText.inline(handoff.reason)}`}
     </Text>
   </Box>
 )

@@ -5,6 +5,7 @@
  * @since 0.1.0
  */
 import { Box, Text } from "ink"
+import * as TerminalText from "../../TerminalText.js"
 import type { State } from "../ChatState.js"
 
 /** @since 0.1.0 @category components */
@@ -13,15 +14,15 @@ export const Header = ({ state }: { readonly state: State }) => {
   return (
     <Box flexDirection="column">
       <Text>
-        <Text bold>{state.appName} chat</Text>
+        <Text bold>{TerminalText.inline(state.appName)} chat</Text>
         <Text dimColor>{" · session "}</Text>
-        <Text color="cyan">{state.sessionId}</Text>
+        <Text color="cyan">{TerminalText.inline(state.sessionId)}</Text>
         <Text dimColor>{" · user "}</Text>
-        <Text color="cyan">{state.userId}</Text>
-        <Text dimColor>{` · ${state.store}`}</Text>
+        <Text color="cyan">{TerminalText.inline(state.userId)}</Text>
+        <Text dimColor>{` · ${TerminalText.inline(state.store)}`}</Text>
       </Text>
       {faults.length > 0 && (
-        <Text color="yellow">⚡ faults: {faults.map(([service, spec]) => `${service}=${spec}`).join(", ")}</Text>
+        <Text color="yellow">⚡ faults: {TerminalText.inline(faults.map(([service, spec]) => `${service}=${spec}`).join(", "))}</Text>
       )}
     </Box>
   )

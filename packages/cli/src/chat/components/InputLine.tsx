@@ -6,6 +6,7 @@
  */
 import { Box, Text, useInput } from "ink"
 import { useRef, useState } from "react"
+import * as TerminalText from "../../TerminalText.js"
 
 /** @since 0.1.0 @category components */
 export const InputLine = (
@@ -46,7 +47,7 @@ export const InputLine = (
       <Text dimColor>{busy ? "… the agents are working" : "Enter sends · /help lists the commands · /quit leaves"}</Text>
       <Text>
         <Text color="cyan" bold>{"› "}</Text>
-        {text}
+        {TerminalText.inline(text)}
         <Text inverse> </Text>
       </Text>
     </Box>

@@ -7,6 +7,7 @@
  * @since 0.1.0
  */
 import { Box, Text } from "ink"
+import * as TerminalText from "../../TerminalText.js"
 import type { ServiceStatus, State } from "../ChatState.js"
 
 const healthOf = (status: ServiceStatus) => {
@@ -32,10 +33,10 @@ export const ServicesPanel = ({ state }: { readonly state: State }) => (
           <Text dimColor>{"service".padEnd(15)}{"ok".padEnd(6)}{"breaker".padEnd(10)}last</Text>
           {state.services.map((status) => (
             <Text key={status.name} wrap="truncate-end">
-              <Text color={colourOf(status)}>{status.name.padEnd(15)}</Text>
+              <Text color={colourOf(status)}>{TerminalText.inline(status.name).padEnd(15)}</Text>
               {healthOf(status).padEnd(6)}
               {(status.breaker ?? "—").padEnd(10)}
-              {`${status.lastOutcome} ${Math.round(status.lastMs)} ms`}
+              {`${TerminalText.inline(status.lastOutcome)} ${Math.round(status.lastMs)} ms`}
             </Text>
           ))}
           <Text dimColor>ok: recent calls that succeeded{"\n"}breaker: — until one reports</Text>
