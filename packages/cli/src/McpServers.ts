@@ -17,6 +17,7 @@ import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
 import * as BatonConfig from "./BatonConfig.js"
 import { ExitCode, type Io } from "./Io.js"
+import * as TerminalText from "./TerminalText.js"
 
 /** @since 0.1.0 @category models */
 export interface Loaded {
@@ -120,12 +121,14 @@ export const exitCodeOf = (error: McpCommandError): number => usageTags.has(erro
 
 /**
  * Prints the failure as one line on standard error and returns its exit code.
+ * A failure may quote a server (a tool's error, why it closed), so its
+ * control characters are escaped (`TerminalText.inline`).
  *
  * @since 0.1.0 @category errors
  */
 export const report = (io: Io) => (error: McpCommandError): Effect.Effect<number> =>
   Effect.sync(() => {
-    io.writeError(`error: ${error.message.replace(/\s*\n\s*/g, " ")}\n`)
+    io.writeError(`error: ${TerminalText.inline(error.message.replace(/\s*\n\s*/g, " "))}\n`)
     return exitCodeOf(error)
   })
 

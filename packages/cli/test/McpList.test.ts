@@ -1,7 +1,10 @@
+import { ToolGateway } from "@baton/core"
 import { describe, expect, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as McpCall from "../src/commands/McpCall.js"
 import * as McpList from "../src/commands/McpList.js"
+import * as McpServers from "../src/McpServers.js"
 
 const instance = (id: string, connected: boolean, extra: object = {}) => ({
   id,
@@ -19,12 +22,13 @@ const listing: McpList.Listing = {
   servers: [
     {
       name: "weather",
+      address: "weather-mcp",
       health: 0.987,
       reachable: true,
       instances: [instance("weather#0", true, { pid: 42 })],
       tools: [{ name: "forecast", description: "Daily forecast\n  for a place.", inputSchema: {}, readOnly: true }]
     },
-    { name: "ghost", health: 0, reachable: false, instances: [instance("ghost#0", false, { lastError: "spawn ghost ENOENT" })], tools: undefined }
+    { name: "ghost", address: "ghost", health: 0, reachable: false, instances: [instance("ghost#0", false, { lastError: "spawn ghost ENOENT" })], tools: undefined }
   ]
 }
 
@@ -47,6 +51,38 @@ describe("McpList.asText", () => {
     const lines = McpList.asText(listing, { cwd: "/elsewhere", width: 30 })
     expect(lines.slice(0, 3)).toEqual(["SERVER   HEALTH  INSTANCES   …", "weather  0.99    weather#0 up…", "ghost    0.00    ghost#0 down…"])
     expect(lines.at(-1)).toBe("2 servers in /repo/baton.config.json, 1 could not be reached.")
+  })
+})
+
+describe("remote text on the terminal", () => {
+  it("escapes control characters in what servers say: tool names and descriptions, and why an instance is down", () => {
+    const hostile: McpList.Listing = {
+      config: "/repo/baton.config.json",
+      servers: [
+        {
+          name: "evil",
+          address: "evil-mcp",
+          health: 1,
+          reachable: true,
+          instances: [instance("evil#0", true)],
+          tools: [{ name: "look\u001b[2J", description: "Reads\u001b]0;pwned\u0007 \u202eeulav", inputSchema: {}, readOnly: true }]
+        },
+        { name: "gone", address: "gone-mcp", health: 0, reachable: false, instances: [instance("gone#0", false, { lastError: "closed\u001b[31m red\nsecond line" })], tools: undefined }
+      ]
+    }
+    const text = McpList.asText(hostile, { cwd: "/repo" }).join("\n")
+    expect(text).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202e]/)
+    expect(text).toContain("evil.look\\x1b[2J")
+    expect(text).toContain("Reads\\x1b]0;pwned\\x07 \\u202eeulav")
+    expect(text).toContain("  ✗ gone#0: closed\\x1b[31m red\\x0asecond line")
+  })
+
+  it("writes a failure as one line with its control characters escaped", () => {
+    const written: Array<string> = []
+    const io = { write: () => undefined, writeError: (text: string) => void written.push(text), cwd: "/", env: {}, isTTY: false, columns: undefined }
+    const error = new ToolGateway.ToolResultError({ service: "evil", tool: "look", detail: "no\u001b[2J\nway\u202e" })
+    expect(Effect.runSync(McpServers.report(io)(error))).toBe(1)
+    expect(written).toEqual(["error: evil.look reported an error: no\\x1b[2J way\\u202e\n"])
   })
 })
 

@@ -1,4 +1,8 @@
+import { MockServer, MockServices } from "@baton/testkit"
 import { describe, expect, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import * as Http from "node:http"
+import type { AddressInfo } from "node:net"
 import { baton, stdioMock, writeConfig } from "./support.js"
 
 const weather = writeConfig({ mcpServers: { weather: stdioMock("weather") } })
@@ -64,6 +68,26 @@ describe("baton mcp call errors", () => {
     )
   })
 
+  it("exits 2 on arguments nested 50,000 levels deep, with one line, instead of crashing", async () => {
+    const deep = `{"location":"Lisbon","start_date":"2026-12-10","end_date":"2026-12-12","x":${"[".repeat(50_000)}${"]".repeat(50_000)}}`
+    const { code, stderr, stdout } = await baton(["mcp", "call", "weather", "forecast", deep, "--config", weather])
+    expect(code).toBe(2)
+    expect(stdout).toBe("")
+    expect(oneLine(stderr)).toBe(
+      "error: the tool's arguments must be a JSON object, like '{\"city\":\"Lisbon\"}': " +
+        "it nests more than 100 levels deep (arrays and objects inside each other); at most 100 are allowed"
+    )
+  })
+
+  it("exits 2 on a config file nested 200,000 levels deep, naming the file", async () => {
+    const deep = writeConfig(`{"mcpServers": {"weather": {"command": "x", "env": {"K": ${"[".repeat(200_000)}${"]".repeat(200_000)}}}}}`)
+    const { code, stderr } = await baton(["mcp", "call", "weather", "forecast", "--config", deep])
+    expect(code).toBe(2)
+    expect(oneLine(stderr)).toBe(
+      `error: Invalid MCP configuration (${deep}): it nests more than 100 levels deep (arrays and objects inside each other); at most 100 are allowed`
+    )
+  })
+
   it("shows examples and exit codes in its help", async () => {
     const { code, stdout } = await baton(["mcp", "call", "--help"])
     expect(code).toBe(0)
@@ -71,4 +95,42 @@ describe("baton mcp call errors", () => {
     expect(stdout).toContain("Examples:\n  $ baton mcp call weather forecast ")
     expect(stdout).toContain("Exit codes: 0")
   })
+})
+
+const password = "pw-7Hq2xZ"
+const apiKey = "key-9Lm4"
+const basic = `Basic ${Buffer.from(`alice:${password}`).toString("base64")}`
+const withCredentials = (port: number) => `http://alice:${password}@127.0.0.1:${port}/mcp?api_key=${apiKey}`
+
+describe("baton mcp call to a URL with credentials", () => {
+  const forecast = JSON.stringify({ location: "Lisbon", start_date: "2026-12-10", end_date: "2026-12-11" })
+
+  it.scoped("sends the URL's userinfo as Basic authorization and gets the tool's answer", () =>
+    Effect.gen(function*() {
+      const server = yield* MockServer.serveHttp(MockServices.weather, { authorization: basic })
+      const config = writeConfig({ mcpServers: { weather: { url: withCredentials(server.port) } } })
+      const { code, stderr, stdout } = yield* Effect.promise(() => baton(["mcp", "call", "weather", "forecast", forecast, "--config", config]))
+      expect(stderr).toBe("")
+      expect(code).toBe(0)
+      expect(JSON.parse(stdout).days).toHaveLength(2)
+    }))
+
+  it.scoped("says why it cannot reach the server without showing its credentials", () =>
+    Effect.gen(function*() {
+      const port = yield* Effect.promise(() =>
+        new Promise<number>((resolve) => {
+          const server = Http.createServer().listen(0, "127.0.0.1", () => {
+            const { port } = server.address() as AddressInfo
+            server.close(() => resolve(port))
+          })
+        })
+      )
+      const config = writeConfig({ mcpServers: { weather: { url: withCredentials(port) } } })
+      const { code, stderr } = yield* Effect.promise(() => baton(["mcp", "call", "weather", "forecast", forecast, "--config", config]))
+      expect(code).toBe(1)
+      expect(stderr).toMatch(
+        new RegExp(`^error: cannot reach the MCP server "weather": http://\\*\\*\\*@127\\.0\\.0\\.1:${port}/mcp\\?api_key=\\*\\*\\*: `)
+      )
+      for (const secret of ["alice", password, apiKey]) expect(stderr).not.toContain(secret)
+    }))
 })

@@ -1,4 +1,8 @@
+import { MockServer, MockServices } from "@baton/testkit"
 import { describe, expect, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
+import * as Http from "node:http"
+import type { AddressInfo } from "node:net"
 import { baton, stdioMock, writeConfig } from "./support.js"
 
 const flightTools = ["search_flights", "get_offer_details", "check_availability", "reserve", "cancel_reservation"]
@@ -69,3 +73,68 @@ describe("baton mcp list", () => {
     expect(stdout).toMatch(/^No MCP servers are configured in .*baton\.config\.json \("mcpServers" is empty\)\.\n$/)
   })
 })
+
+// Credentials of every kind a config may hold; none may be printed.
+const password = "pw-7Hq2xZ"
+const apiKey = "key-9Lm4"
+const argSecret = "arg-3Kd8"
+const envSecret = "env-5Rt1"
+const secrets = ["alice", password, apiKey, argSecret, envSecret]
+const basic = `Basic ${Buffer.from(`alice:${password}`).toString("base64")}`
+const withCredentials = (port: number) => `http://alice:${password}@127.0.0.1:${port}/mcp?api_key=${apiKey}`
+const shown = (port: number) => `http://***@127.0.0.1:${port}/mcp?api_key=***`
+
+/** A port nothing listens on. */
+const closedPort = Effect.promise(() =>
+  new Promise<number>((resolve) => {
+    const server = Http.createServer().listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as AddressInfo
+      server.close(() => resolve(port))
+    })
+  })
+)
+
+const expectNoSecret = (output: string) => {
+  for (const secret of secrets) expect(output).not.toContain(secret)
+}
+
+describe("baton mcp list with credentials in the config", () => {
+  it.scoped("connects to a URL with userinfo (sent as Basic authorization) and shows it without credentials, as a table and as JSON", () =>
+    Effect.gen(function*() {
+      const server = yield* MockServer.serveHttp(MockServices.weather, { authorization: basic })
+      const config = writeConfig({ mcpServers: { weather: { url: withCredentials(server.port) } } })
+      const table = yield* Effect.promise(() => baton(["mcp", "list", "--config", config]))
+      expect(table.stderr).toBe("")
+      expect(table.code).toBe(0)
+      expect(table.stdout.split("\n")[1]!.split(/ {2,}/)).toEqual(["weather", "1.00", `${shown(server.port)} up`, "1"])
+      expectNoSecret(table.stdout)
+      const json = yield* Effect.promise(() => baton(["mcp", "list", "--json", "--config", config]))
+      expect(json.code).toBe(0)
+      const [weather] = JSON.parse(json.stdout).servers
+      expect(weather).toMatchObject({ name: "weather", reachable: true, address: shown(server.port) })
+      expect(weather.instances[0].id).toBe(shown(server.port))
+      expectNoSecret(json.stdout)
+    }))
+
+  it.scoped("shows neither URL credentials, secret-looking arguments nor environment values of servers it cannot reach", () =>
+    Effect.gen(function*() {
+      const port = yield* closedPort
+      const config = writeConfig({
+        mcpServers: {
+          remote: { url: withCredentials(port) },
+          local: { command: "baton-no-such-command", args: ["--api-key", argSecret, "--verbose"], env: { API_KEY: envSecret } }
+        }
+      })
+      const table = yield* Effect.promise(() => baton(["mcp", "list", "--config", config]))
+      expect(table.code).toBe(1)
+      expect(table.stdout).toContain(`✗ ${shown(port)}: `)
+      expectNoSecret(table.stdout + table.stderr)
+      const json = yield* Effect.promise(() => baton(["mcp", "list", "--json", "--config", config]))
+      expect(json.code).toBe(1)
+      const [remote, local] = JSON.parse(json.stdout).servers
+      expect(remote).toMatchObject({ address: shown(port), reachable: false })
+      expect(local).toMatchObject({ address: "baton-no-such-command --api-key *** --verbose (env: API_KEY)", reachable: false })
+      expectNoSecret(json.stdout + json.stderr)
+    }))
+})
+

@@ -10,7 +10,7 @@
  *
  * @since 0.1.0
  */
-import { ToolGateway } from "@baton/core"
+import { JsonInput, ToolGateway } from "@baton/core"
 import type { Command } from "commander"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
@@ -31,19 +31,19 @@ const isRecord = (value: unknown): value is Record<string, unknown> =>
   typeof value === "object" && value !== null && !Array.isArray(value)
 
 /**
- * The tool's arguments, which must be a JSON object.
+ * The tool's arguments, which must be a JSON object, nested no deeper than
+ * core's `JsonInput` allows.
  *
  * @since 0.1.0 @category parsing
  */
 export const parseArguments = (text: string): Either.Either<Record<string, unknown>, McpServers.UsageError> => {
   const fail = (why: string) =>
     Either.left(new McpServers.UsageError({ reason: `the tool's arguments must be a JSON object, like '{"city":"Lisbon"}': ${why}` }))
-  try {
-    const parsed: unknown = JSON.parse(text)
-    return isRecord(parsed) ? Either.right(parsed) : fail(`got ${Array.isArray(parsed) ? "an array" : JSON.stringify(parsed)}`)
-  } catch (error) {
-    return fail(error instanceof Error ? error.message : String(error))
-  }
+  return Either.match(JsonInput.parse(text), {
+    onLeft: fail,
+    onRight: (parsed) =>
+      isRecord(parsed) ? Either.right(parsed) : fail(`got ${Array.isArray(parsed) ? "an array" : JSON.stringify(parsed)}`)
+  })
 }
 
 const reasonOf = (instances: ReadonlyArray<{ readonly id: string; readonly lastError?: string | undefined }>) =>

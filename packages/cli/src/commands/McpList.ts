@@ -1,13 +1,16 @@
 /**
  * `baton mcp list [--config F] [--json]`: connects to every server in the
  * config file's `mcpServers`, prints each server's instances, health and
- * tools (a table, or JSON for machines), and stops what it started. Exits
+ * tools (a table, or JSON for machines, which also says where each server
+ * is), and stops what it started. Server addresses are shown as
+ * `ServerAddress` redacts them: no URL credentials, no secret-looking
+ * arguments, no environment values. Exits
  * 0 when every server answered, 1 when one could not be reached, 2 on a bad
  * config file.
  *
  * @since 0.1.0
  */
-import type { McpGateway, McpPool, ToolCatalogue } from "@baton/mcp"
+import { type McpConfig, type McpGateway, type McpPool, ServerAddress, type ToolCatalogue } from "@baton/mcp"
 import type { Command } from "commander"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
@@ -16,6 +19,7 @@ import { ExitCode, type Io } from "../Io.js"
 import * as McpServers from "../McpServers.js"
 import * as Style from "../Style.js"
 import * as Table from "../Table.js"
+import * as TerminalText from "../TerminalText.js"
 
 /** @since 0.1.0 @category models */
 export interface Options {
@@ -33,6 +37,8 @@ export interface Options {
  */
 export interface ServerListing {
   readonly name: string
+  /** Where it is, as `ServerAddress.describe` shows it: never a credential or an environment value. */
+  readonly address: string
   readonly health: number
   readonly reachable: boolean
   readonly instances: ReadonlyArray<McpPool.InstanceStatus>
@@ -46,12 +52,13 @@ export interface Listing {
   readonly servers: ReadonlyArray<ServerListing>
 }
 
-const gather = (path: string, gateway: McpGateway.McpGateway) =>
+const gather = (path: string, config: McpConfig.McpConfig, gateway: McpGateway.McpGateway) =>
   Effect.gen(function*() {
     const statuses = yield* gateway.services.status
     const servers = yield* Effect.forEach(statuses, (status) =>
       Effect.map(Effect.option(gateway.services.catalogue(status.service)), (catalogue): ServerListing => ({
         name: status.service,
+        address: ServerAddress.describe(config.mcpServers[status.service]!),
         health: status.health,
         reachable: status.instances.some((instance) => instance.connected),
         instances: status.instances,
@@ -66,6 +73,7 @@ const asJson = (listing: Listing) =>
       config: listing.config,
       servers: listing.servers.map((server) => ({
         name: server.name,
+        address: server.address,
         health: server.health,
         reachable: server.reachable,
         instances: server.instances,
@@ -87,7 +95,9 @@ const instanceCell = (instance: McpPool.InstanceStatus) =>
 
 /**
  * The listing as a servers table, why each down instance is down, a tools
- * table and a one-line summary.
+ * table and a one-line summary. What servers said (tool names and
+ * descriptions, why a connection failed) is written with its control
+ * characters escaped (`TerminalText.inline`).
  *
  * @since 0.1.0 @category printing
  */
@@ -109,14 +119,15 @@ export const asText = (listing: Listing, options: { readonly cwd: string } & Tab
   )
   const down = listing.servers.flatMap((server) =>
     server.instances.filter((instance) => !instance.connected).map((instance) =>
-      `  ${style.red("✗")} ${instance.id}: ${instance.lastError ?? "not connected"}`
+      `  ${style.red("✗")} ${instance.id}: ${TerminalText.inline(instance.lastError ?? "not connected")}`
     )
   )
   const rows = listing.servers.flatMap((server) =>
+    // Names and descriptions come from the server: shown, never obeyed.
     (server.tools ?? []).map((tool) => [
-      `${server.name}.${tool.name}`,
+      `${server.name}.${TerminalText.inline(tool.name)}`,
       tool.readOnly ? "yes" : "no",
-      (tool.description ?? tool.title ?? "").replace(/\s+/g, " ")
+      TerminalText.inline((tool.description ?? tool.title ?? "").replace(/\s+/g, " "))
     ])
   )
   const tools = rows.length === 0 ? [] : ["", ...Table.render(["TOOL", "READ-ONLY", "DESCRIPTION"], rows, options)]
@@ -133,7 +144,7 @@ export const run = (options: Options, io: Io): Effect.Effect<number> =>
   Effect.scoped(Effect.gen(function*() {
     const { config, path } = yield* McpServers.load(io, options.config)
     const gateway = yield* McpServers.start(config, options.timeout)
-    const listing = yield* gather(path, gateway)
+    const listing = yield* gather(path, config, gateway)
     const style = Style.detect({ isTTY: io.isTTY, env: io.env, color: options.color })
     const width = io.isTTY ? io.columns : undefined
     const lines = options.json
