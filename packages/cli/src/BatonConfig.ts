@@ -5,7 +5,9 @@
  *
  * @since 0.1.0
  */
+import { JsonInput } from "@baton/core"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import * as Option from "effect/Option"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
@@ -30,7 +32,7 @@ export class ConfigError extends Schema.TaggedError<ConfigError>("@baton/cli/Con
   }
 }
 
-const decode = Schema.decodeUnknown(Schema.parseJson(BatonConfig))
+const decode = Schema.decodeUnknown(BatonConfig)
 
 const isMissing = (cause: unknown) => cause instanceof Error && "code" in cause && cause.code === "ENOENT"
 
@@ -46,10 +48,11 @@ export const load = (path: string): Effect.Effect<Option.Option<BatonConfig>, Co
       catch: (cause) => new ConfigError({ path, reason: `cannot be read: ${cause instanceof Error ? cause.message : String(cause)}` })
     })
     if (text === undefined) return Option.none()
-    const config = yield* decode(text).pipe(
-      Effect.mapError((error) =>
-        new ConfigError({ path, reason: `is not a valid Baton config: ${ParseResult.TreeFormatter.formatErrorSync(error)}` })
-      )
+    const invalid = (why: string) => new ConfigError({ path, reason: `is not a valid Baton config: ${why}` })
+    // Parsed with a bound on nesting: decoding and its error messages recurse.
+    const json = yield* Either.mapLeft(JsonInput.parse(text), invalid)
+    const config = yield* decode(json).pipe(
+      Effect.mapError((error) => invalid(ParseResult.TreeFormatter.formatErrorSync(error)))
     )
     return Option.some(config)
   })
