@@ -59,13 +59,18 @@ export const isHidden = (tool: string): boolean => tool.startsWith("_")
 /**
  * The gateway's own logs (a failed connection attempt, a reconnection)
  * repeat what the commands report in their output, so only errors are kept,
- * and they go to standard error, never into output that may be JSON.
+ * and they go to standard error, never into output that may be JSON. They
+ * may quote a server, so control characters are escaped
+ * (`TerminalText.safe`): logfmt leaves a value without spaces unquoted.
  *
  * @since 0.1.0 @category layers
  */
 export const logs = (io: Io): Layer.Layer<never> =>
   Layer.merge(
-    Logger.replace(Logger.defaultLogger, Logger.make((options) => io.writeError(`${Logger.logfmtLogger.log(options)}\n`))),
+    Logger.replace(
+      Logger.defaultLogger,
+      Logger.make((options) => io.writeError(`${TerminalText.safe(Logger.logfmtLogger.log(options))}\n`))
+    ),
     Logger.minimumLogLevel(LogLevel.Error)
   )
 

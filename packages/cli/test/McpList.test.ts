@@ -86,6 +86,17 @@ describe("remote text on the terminal", () => {
   })
 })
 
+describe("McpServers.logs", () => {
+  it("writes the gateway's errors to standard error with control characters escaped", () => {
+    const written: Array<string> = []
+    const io = { write: () => undefined, writeError: (text: string) => void written.push(text), cwd: "/", env: {}, isTTY: false, columns: undefined }
+    Effect.runSync(Effect.provide(Effect.logError("closed\u001b[2J"), McpServers.logs(io)))
+    expect(written).toHaveLength(1)
+    expect(written[0]).toContain("closed\\x1b[2J")
+    expect(written[0]!.slice(0, -1)).not.toMatch(/[\u0000-\u001f]/)
+  })
+})
+
 describe("McpCall.parseArguments", () => {
   it("takes a JSON object and refuses anything else, saying why", () => {
     expect(McpCall.parseArguments("{\"city\":\"Lisbon\"}")).toEqual(Either.right({ city: "Lisbon" }))

@@ -58,7 +58,10 @@ An mcpServers entry runs it with --stdio: see the repository's baton.config.json
   $ baton mcp call flights search_flights '{"origin":"LHR","destination":"LIS","departure_date":"2026-12-10"}'
 
 Faults change at run time through the '_control' tool or POST /control (HTTP).
-The fault grammar is documented in packages/testkit/README.md.`
+The fault grammar is documented in packages/testkit/README.md.
+
+Over HTTP, as MCP servers must against DNS rebinding, it answers 403 unless the request's
+Host is 127.0.0.1:PORT or localhost:PORT and its Origin, if any, is a loopback origin.`
     )
     .action(async (service: string, options: { stdio?: true; http?: string; faults?: string; seed?: string }) => {
       const argv = [
