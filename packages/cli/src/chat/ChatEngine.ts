@@ -11,9 +11,26 @@
  * the turn when the app's context holds that port. Faults go through the
  * app's `BatonApp.FaultInjector`, when its layer provides one.
  *
+ * A session whose record cannot be read — at the start, on `/restore`, or
+ * found by a turn — is restored from its last good snapshot, and the chat
+ * says so (`Recovery`). Ids reserved for internal records (a user's
+ * preference profile) are neither listed by `/sessions` nor restored. A turn
+ * that fails stores nothing: the chat says so and shows the message to send
+ * again, and counts the turn in `failedTurns`.
+ *
  * @since 0.1.0
  */
-import { BatonApp, type BatonEvent, Conversation, type Errors, EventBus, Ids, ServiceHealth, SessionStore } from "@baton/core"
+import {
+  BatonApp,
+  type BatonEvent,
+  Conversation,
+  Errors,
+  EventBus,
+  Ids,
+  ReservedSession,
+  ServiceHealth,
+  SessionStore
+} from "@baton/core"
 import { SessionManager } from "@baton/session"
 import { FaultSpec } from "@baton/testkit"
 import * as Cause from "effect/Cause"
@@ -26,6 +43,7 @@ import * as Option from "effect/Option"
 import * as Runtime from "effect/Runtime"
 import type * as Scope from "effect/Scope"
 import * as ChatState from "./ChatState.js"
+import * as Recovery from "./Recovery.js"
 import * as Slash from "./Slash.js"
 
 /** @since 0.1.0 @category models */
@@ -44,6 +62,12 @@ export interface Options {
   readonly userId: string
   /** Where sessions are kept, for the header. */
   readonly store: string
+  /**
+   * The options a `baton sessions` command needs to reach the same store
+   * (`--db …`), for the commands the chat suggests; empty or absent for the
+   * default store.
+   */
+  readonly storeFlags?: string
 }
 
 /** What the engine runs on: the app's conversation over a session store. */
@@ -59,10 +83,14 @@ const ago = (ms: number) => {
   return hours < 48 ? `${hours} h ago` : `${Math.round(hours / 24)} days ago`
 }
 
+const reservedReason = (sessionId: string) =>
+  `session "${sessionId}" is reserved for Baton's internal records (a user's preference profile) and holds no conversation`
+
 /**
  * The engine, with the session named in `options` loaded: its earlier
- * messages and handoffs are in the state. Fails when the session belongs to
- * another user or cannot be read.
+ * messages and handoffs are in the state (restored from its last good
+ * snapshot when its record cannot be read). Fails when the session belongs
+ * to another user, its id is reserved, or it cannot be read or restored.
  *
  * @since 0.1.0 @category constructors
  */
@@ -70,7 +98,13 @@ export const make = (
   options: Options
 ): Effect.Effect<
   Engine,
-  Errors.InvalidTurn | Errors.Forbidden | Errors.SessionStoreError | Errors.SessionCorrupted,
+  | Errors.InvalidTurn
+  | Errors.Forbidden
+  | Errors.SessionStoreError
+  | Errors.SessionCorrupted
+  | Errors.SessionConflict
+  | Errors.SessionNotFound
+  | Recovery.SessionUnrecoverable,
   Requirements | Scope.Scope
 > =>
   Effect.gen(function*() {
@@ -100,15 +134,41 @@ export const make = (
       subscribe: bus.subscribe
     }
 
-    const load = (sessionId: string) =>
+    const read = (sessionId: string) =>
       Effect.gen(function*() {
         const session = yield* conversation.session(sessionId, options.userId)
         const events = Option.isSome(session) ? yield* store.events(Ids.sessionId(sessionId)) : []
         return { session: Option.getOrUndefined(session), handoffs: ChatState.handoffsFromEvents(events) }
       })
 
+    // The session as stored, or restored from its last good snapshot when its
+    // record cannot be read; then what the chat says about that restoration.
+    const load = (sessionId: string) =>
+      read(sessionId).pipe(
+        Effect.map((loaded) => ({ ...loaded, recovered: [] as ReadonlyArray<string> })),
+        Effect.catchTag("SessionCorrupted", (corrupted) =>
+          Effect.flatMap(
+            Recovery.fromSnapshot(corrupted, options.userId, options.storeFlags ?? "").pipe(
+              Effect.provideService(SessionStore.SessionStore, store),
+              Effect.provideService(SessionManager.SessionManager, manager)
+            ),
+            (restored) => Effect.map(read(sessionId), (loaded) => ({ ...loaded, recovered: Recovery.lines(restored) }))
+          ))
+      )
+
     const show = (sessionId: string, loaded: Effect.Effect.Success<ReturnType<typeof load>>) =>
-      Effect.sync(() => dispatch({ _tag: "Restored", sessionId, session: loaded.session, handoffs: loaded.handoffs }))
+      Effect.sync(() => {
+        dispatch({ _tag: "Restored", sessionId, session: loaded.session, handoffs: loaded.handoffs })
+        if (loaded.recovered.length > 0) dispatch({ _tag: "Info", lines: loaded.recovered })
+      })
+
+    // A turn that found the session unreadable: restore it, as on /restore.
+    const recoverAfter = (error: unknown) =>
+      error instanceof Errors.SessionCorrupted
+        ? Effect.flatMap(load(state.sessionId), (loaded) => show(state.sessionId, loaded)).pipe(
+          Effect.catchAll((cause) => fail(describe(cause)))
+        )
+        : Effect.void
 
     const readHealth = Option.match(health, {
       onNone: () => Effect.void,
@@ -125,9 +185,15 @@ export const make = (
         conversation.turn(state.sessionId, options.userId, text).pipe(
           Effect.provideService(EventBus.EventBus, tapped),
           // A defect ends the turn like a failure: the chat carries on.
-          Effect.matchCause({
-            onSuccess: (result) => dispatch({ _tag: "TurnDone", result }),
-            onFailure: (cause) => dispatch({ _tag: "TurnFailed", reason: describe(Cause.squash(cause)) })
+          Effect.matchCauseEffect({
+            onSuccess: (result) => Effect.sync(() => dispatch({ _tag: "TurnDone", result })),
+            onFailure: (cause) => {
+              const error = Cause.squash(cause)
+              return Effect.zipRight(
+                recoverAfter(error),
+                Effect.sync(() => dispatch({ _tag: "TurnFailed", reason: describe(error), text }))
+              )
+            }
           }),
           Effect.zipRight(readHealth)
         )
@@ -135,7 +201,8 @@ export const make = (
 
     const sessions = Effect.gen(function*() {
       const now = yield* Clock.currentTimeMillis
-      const found = yield* manager.listSessions(userId)
+      // Internal records (a user's preference profile) are not conversations.
+      const found = (yield* manager.listSessions(userId)).filter((summary) => !ReservedSession.isReserved(summary.sessionId))
       if (found.length === 0) return yield* info(`no sessions of ${options.userId} in the store yet`)
       return yield* info(
         `sessions of ${options.userId} (newest first):`,
@@ -151,7 +218,9 @@ export const make = (
     })
 
     const restore = (sessionId: string) =>
-      sessionId === state.sessionId
+      ReservedSession.isReserved(sessionId)
+        ? fail(`${reservedReason(sessionId)}; /sessions lists yours`)
+        : sessionId === state.sessionId
         ? info(`already in session ${sessionId}`)
         : Effect.flatMap(load(sessionId), (loaded) =>
           loaded.session === undefined
@@ -231,6 +300,9 @@ export const make = (
       }
     }
 
+    if (ReservedSession.isReserved(options.sessionId)) {
+      return yield* new Errors.InvalidTurn({ reason: `${reservedReason(options.sessionId)}: choose another session` })
+    }
     const loaded = yield* load(options.sessionId)
     yield* show(options.sessionId, loaded)
 

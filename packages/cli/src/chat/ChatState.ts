@@ -65,6 +65,8 @@ export interface State {
   readonly busy: boolean
   /** Notes raised by events of the running turn, shown after its reply. */
   readonly pending: ReadonlyArray<string>
+  /** Turns of this run that failed: their messages were not saved. */
+  readonly failedTurns: number
 }
 
 /** @since 0.1.0 @category models */
@@ -78,7 +80,12 @@ export type Action =
   }
   | { readonly _tag: "UserSent"; readonly text: string }
   | { readonly _tag: "TurnDone"; readonly result: Conversation.TurnResult }
-  | { readonly _tag: "TurnFailed"; readonly reason: string }
+  | {
+    readonly _tag: "TurnFailed"
+    readonly reason: string
+    /** The message the turn was for: it was not saved, so the user is shown it to send again. */
+    readonly text: string
+  }
   | { readonly _tag: "Event"; readonly event: BatonEvent.BatonEvent }
   | { readonly _tag: "Health"; readonly scores: Readonly<Record<string, number>> }
   | { readonly _tag: "FaultsChanged"; readonly service: string; readonly spec: string | undefined }
@@ -108,7 +115,8 @@ export const initial = (options: {
   notes: [],
   faults: {},
   busy: false,
-  pending: []
+  pending: [],
+  failedTurns: 0
 })
 
 /**
@@ -282,8 +290,12 @@ export const reduce = (state: State, action: Action): State => {
       }
     }
     case "TurnFailed": {
-      const next = { ...state, entries: [...state.entries, { _tag: "Error", text: `the turn failed: ${action.reason}` } as const] }
-      return { ...next, ...flush(next), busy: false }
+      const failed: Entry = {
+        _tag: "Error",
+        text: `the turn failed: ${action.reason}\nyour message was not saved — send it again: ${action.text}`
+      }
+      const next = { ...state, entries: [...state.entries, failed] }
+      return { ...next, ...flush(next), busy: false, failedTurns: state.failedTurns + 1 }
     }
     case "Event": {
       const note = noteOf(action.event)

@@ -5,9 +5,12 @@
  * commands); when stdin or stdout is not a terminal it reads lines and
  * writes plain lines, and ends at the end of its input. Sessions are kept
  * in SQLite by default, so `--session <id>` continues a conversation after
- * a restart. Exit 0 when the chat ended, 2 when there is no app or the
- * session belongs to another user, 1 when the app or the store failed to
- * start.
+ * a restart. A session whose record cannot be read is restored from its
+ * last good snapshot, and the chat says so. Exit 0 when the chat ended and
+ * every turn was saved, 1 when a turn failed (its message was not saved;
+ * the chat said so and went on) or the app, the store or the session could
+ * not be started or restored, 2 when there is no app, the session belongs to
+ * another user or its id is reserved for internal records.
  *
  * @since 0.1.0
  */
@@ -21,8 +24,10 @@ import * as AppCommand from "../AppCommand.js"
 import * as AppLoader from "../AppLoader.js"
 import * as ChatEngine from "../chat/ChatEngine.js"
 import * as Plain from "../chat/Plain.js"
+import * as Recovery from "../chat/Recovery.js"
 import { ExitCode, type Io } from "../Io.js"
 import * as StoreOptions from "../StoreOptions.js"
+import * as TerminalText from "../TerminalText.js"
 
 /** @since 0.1.0 @category models */
 export const Options = Schema.Struct({
@@ -61,6 +66,24 @@ export const userOf = (options: Options, io: Io): string => options.user ?? (io.
 
 const describe = (error: unknown) => (error instanceof Error ? error.message : String(error))
 
+/**
+ * The options a `baton sessions` command needs to reach the store the chat
+ * uses, for the commands the chat suggests. A Redis URL is never repeated:
+ * it may hold a password.
+ *
+ * @since 0.2.0 @category accessors
+ */
+export const storeFlags = (options: StoreOptions.Options): string => {
+  switch (options.store) {
+    case "memory":
+      return "--store memory"
+    case "sqlite":
+      return options.db === undefined ? "" : `--db ${Recovery.shellWord(options.db)}`
+    case "redis":
+      return options.redisUrl === undefined ? "--store redis" : "--store redis --redis-url <url>"
+  }
+}
+
 /** @since 0.1.0 @category commands */
 export const run = (options: Options, io: Io, terminal: Terminal): Effect.Effect<number> =>
   Effect.gen(function*() {
@@ -73,7 +96,8 @@ export const run = (options: Options, io: Io, terminal: Terminal): Effect.Effect
       appName: app.name,
       sessionId: options.session ?? newSessionId(),
       userId: userOf(options, io),
-      store: StoreOptions.describe(io, options)
+      store: StoreOptions.describe(io, options),
+      storeFlags: storeFlags(options)
     }
     return yield* Effect.gen(function*() {
       const engine = yield* ChatEngine.make(settings)
@@ -83,7 +107,12 @@ export const run = (options: Options, io: Io, terminal: Terminal): Effect.Effect
           ? import("../chat/Tui.js").then((Tui) => Tui.run(engine))
           : Plain.run(engine, terminal.input, io.write)
       )
-      return ExitCode.ok as number
+      // A chat that played a failed turn does not end as a success: a script
+      // piping messages in must learn that one of them was not saved.
+      const failed = engine.getState().failedTurns
+      if (failed === 0) return ExitCode.ok as number
+      io.writeError(`error: ${failed} turn${failed === 1 ? "" : "s"} failed; ${failed === 1 ? "its message was" : "their messages were"} not saved\n`)
+      return ExitCode.failed
     }).pipe(
       Effect.scoped,
       Effect.provide(services),
@@ -93,7 +122,7 @@ export const run = (options: Options, io: Io, terminal: Terminal): Effect.Effect
         return tag === "Forbidden" || tag === "InvalidTurn"
           ? AppCommand.usage(io)({ message: describe(error) })
           : Effect.sync(() => {
-            io.writeError(`error: the chat could not start: ${describe(error)}\n`)
+            io.writeError(`error: the chat could not start: ${TerminalText.safe(describe(error))}\n`)
             return ExitCode.failed
           })
       })
@@ -138,6 +167,6 @@ Examples:
                                                     without a terminal: lines in, plain lines out
   $ baton chat --app path/to/app.ts                 chat with another app's agents
 
-Exit codes: 0 the chat ended (/quit, Ctrl+C or end of input), 1 the app or the store failed to start, 2 usage error (no app, or the session belongs to another user).`
+Exit codes: 0 the chat ended (/quit, Ctrl+C or end of input) with every turn saved, 1 a turn failed (its message was not saved) or the app, the store or the session could not be started or restored, 2 usage error (no app, the session belongs to another user, or its id is reserved for internal records).`
     )
     .action(async (options: unknown) => exit(await Effect.runPromise(run(decodeOptions(options), io, terminal()))))

@@ -1,4 +1,6 @@
+import { Ids, ReservedSession, SessionState, SessionStore } from "@baton/core"
 import { describe, expect, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
 import { render } from "ink-testing-library"
 import { afterEach } from "vitest"
 import { ChatApp } from "../../src/chat/components/ChatApp.js"
@@ -105,6 +107,45 @@ describe("ChatApp", () => {
     await chat.type("hello again")
     await chat.see("↪ handoff forecaster → greeter")
     expect(chat.engine.getState().sessionId).toBe("earlier")
+  })
+
+  it("keeps internal records out of /sessions, refuses to /restore a reserved id and carries on", async () => {
+    const sessions = SessionStore.makeMemory()
+    const profile = ReservedSession.make("profile", Ids.userId("ana"))
+    const record = SessionState.empty({ sessionId: profile, userId: Ids.userId("ana"), state: { seat: "aisle" }, now: 0 })
+    await Effect.runPromise(sessions.commit({ state: { ...record, version: 1 }, expectedVersion: 0, events: [] }))
+    const chat = await start({ sessions })
+    await chat.type("hello")
+    await chat.see("Greeter: Hello!")
+    await chat.type("/sessions")
+    await chat.see("* s1  2 messages")
+    expect(chat.frame()).not.toContain("profile:ana")
+    for (const id of ["profile:ana", "profile:bob"]) {
+      await chat.type(`/restore ${id}`)
+      await chat.see(`error: session "${id}" is reserved for Baton's`)
+      expect(chat.engine.getState().entries.at(-1)).toEqual({
+        _tag: "Error",
+        text: `session "${id}" is reserved for Baton's internal records (a user's preference profile) and holds no conversation; ` +
+          `/sessions lists yours`
+      })
+    }
+    expect(chat.engine.getState().sessionId).toBe("s1")
+    await chat.type("what is the weather like?")
+    await chat.see("Forecaster: Lisbon on")
+  })
+
+  it("a turn that fails says its message was not saved and shows it to send again", async () => {
+    const chat = await start()
+    await chat.type("please break")
+    await chat.see("your message was not saved — send it again: please")
+    expect(chat.frame()).toContain(`error: the turn failed: Agent "greeter" failed: the`)
+    expect(chat.engine.getState().entries.at(-1)).toEqual({
+      _tag: "Error",
+      text: `the turn failed: Agent "greeter" failed: the greeter broke\nyour message was not saved — send it again: please break`
+    })
+    await chat.type("hello")
+    await chat.see("Greeter: Hello!")
+    expect(chat.engine.getState().failedTurns).toBe(1)
   })
 
   it("runs lines typed ahead in one chunk in order, each line break an Enter", async () => {

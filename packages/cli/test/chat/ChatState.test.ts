@@ -160,6 +160,25 @@ describe("ChatState", () => {
     ])
   })
 
+  it("a failed turn says its message was not saved, shows it to send again, and is counted", () => {
+    const state = [
+      { _tag: "UserSent", text: "book the 4111 1111 1111 1111 flight" },
+      { _tag: "TurnFailed", reason: "Session \"s1\" changed concurrently", text: "book the 4111 1111 1111 1111 flight" },
+      { _tag: "UserSent", text: "hello" },
+      { _tag: "TurnFailed", reason: "Agent \"greeter\" failed: broke", text: "hello" }
+    ].reduce((state, action) => ChatState.reduce(state, action as ChatState.Action), initial)
+    expect(state.failedTurns).toBe(2)
+    expect(state.busy).toBe(false)
+    expect(state.entries.flatMap((entry) => ChatLines.entry(state, entry))).toEqual([
+      "you: book the **** **** **** 1111 flight",
+      "error: the turn failed: Session \"s1\" changed concurrently",
+      "  your message was not saved — send it again: book the **** **** **** 1111 flight",
+      "you: hello",
+      "error: the turn failed: Agent \"greeter\" failed: broke",
+      "  your message was not saved — send it again: hello"
+    ])
+  })
+
   it("names partial workflows, optional steps that failed and retries given up as degradation", () => {
     const base = { at: 0, workflow: "trip-search", runId: "r" }
     expect(ChatState.noteOf({ _tag: "StepFailed", ...base, step: "weather", optional: true, error: "down", durationMs: 1 }))

@@ -86,6 +86,33 @@ describe("baton chat (no terminal)", () => {
     expect(other.stderr).toBe(`error: User "bob" may not access session "mine": it belongs to another user.\n`)
   }, 3 * PROCESS_MS)
 
+  it("a turn that fails tells the user their message was not saved, the chat goes on, and the process exits 1", async () => {
+    const app = "packages/cli/test/chat/fixtures/weatherApp.ts"
+    const ran = await piped(
+      ["chat", "--app", app, "--store", "memory", "--session", "s1", "--user", "ana"],
+      "please break\nhello\n",
+      PROCESS_MS
+    )
+    const lines = ran.stdout.split("\n")
+    expect(lines).toEqual(expect.arrayContaining([
+      `error: the turn failed: Agent "greeter" failed: the greeter broke`,
+      "  your message was not saved — send it again: please break",
+      "Greeter: Hello! Ask me about the weather."
+    ]))
+    expect(ran.stderr).toBe("error: 1 turn failed; its message was not saved\n")
+    expect(ran.code).toBe(1)
+  }, 2 * PROCESS_MS)
+
+  it("refuses a session id reserved for internal records with exit 2, whoever asks", async () => {
+    const ran = await piped(["chat", "--store", "memory", "--session", "profile:ana", "--user", "mallory"], "hello\n", PROCESS_MS)
+    expect(ran.code).toBe(2)
+    expect(ran.stdout).toBe("")
+    expect(ran.stderr).toBe(
+      `error: Invalid turn: session "profile:ana" is reserved for Baton's internal records (a user's preference profile) ` +
+        `and holds no conversation: choose another session\n`
+    )
+  }, 2 * PROCESS_MS)
+
   it("makes up a session id and exits 0 at the end of empty input", async () => {
     const ran = await piped(["chat", "--store", "memory", "--user", "guest"], "", PROCESS_MS)
     expect(ran.code).toBe(0)

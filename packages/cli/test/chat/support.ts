@@ -33,7 +33,8 @@ export const engine = async (
         appName: app.name,
         sessionId: options.sessionId ?? "s1",
         userId: options.userId ?? "ana",
-        store: "memory"
+        store: "memory",
+        ...(options.storeFlags === undefined ? {} : { storeFlags: options.storeFlags })
       }).pipe(Effect.provide(context), Scope.extend(scope))
     )
     return { engine: made, sessions, close }
