@@ -76,6 +76,14 @@ describe("baton demo", () => {
     expect(stdout).toContain("  result              FAIL")
   })
 
+  it("stops at a turn that fails, shows its message and the reason, and exits 1", async () => {
+    const { code, stdout } = await baton("demo", "--app", "packages/cli/test/chat/fixtures/weatherApp.ts")
+    expect(code).toBe(1)
+    expect(stdout).toContain(`  you  please break\n  ✗ the turn failed: Agent "greeter" failed: the greeter broke`)
+    expect(stdout).toContain("  turns               1 (failed at turn 2)")
+    expect(stdout).toContain("  result              FAIL")
+  })
+
   it("shows examples and exit codes in its help, however help is asked for", async () => {
     const { code, stdout } = await baton("demo", "--help")
     expect(code).toBe(0)
