@@ -78,9 +78,8 @@ describe("baton sessions (spawned, SQLite in a temp dir)", () => {
     expect(table.code).toBe(0)
     const lines = table.stdout.trimEnd().split("\n")
     expect(lines[0]).toMatch(/^ID +AGENT +TURNS +VERSION +UPDATED$/)
-    // The app may keep other sessions for the user (TripSage keeps a profile); these two are the scenarios'.
-    const played = (rows: ReadonlyArray<ReadonlyArray<string>>) => rows.filter((row) => row[0] === "rome" || row[0] === "lisbon")
-    expect(played(lines.slice(1).map((line) => line.split(/ {2,}/).slice(0, 4)))).toEqual([
+    // TripSage keeps the user's profile as an internal record: it is not listed.
+    expect(lines.slice(1).map((line) => line.split(/ {2,}/).slice(0, 4))).toEqual([
       ["rome", "flights", "2", "2"],
       ["lisbon", "accommodations", "3", "3"]
     ])
@@ -139,6 +138,18 @@ describe("baton sessions (spawned, SQLite in a temp dir)", () => {
     const merge = await baton("sessions", "merge", "bobs-trip", "lisbon", "--user", "bob", ...store())
     expect(merge.code).toBe(1)
     expect(merge.stderr).toBe(forbidden("bob", "lisbon"))
+  }, 300_000)
+
+  it("refuses another user's profile with Forbidden on one line, and never shows a profile as a session", async () => {
+    for (const args of [["show", "profile:ana"], ["snapshots", "profile:ana"], ["delete", "profile:ana", "--yes"], ["quarantine", "list", "profile:ana"]]) {
+      const refused = await baton("sessions", ...args, "--user", "bob", ...store())
+      expect(refused.code, args.join(" ")).toBe(1)
+      expect(refused.stdout).toBe("")
+      expect(refused.stderr).toBe(forbidden("bob", "profile:ana"))
+    }
+    const own = await baton("sessions", "show", "profile:ana", "--user", "ana", ...store())
+    expect(own.code).toBe(1)
+    expect(own.stderr).toMatch(/^error: session "profile:ana" is an internal record \(the preference profile of "ana"\), not a conversation; .+\n$/)
   }, 300_000)
 
   it("says a session does not exist, with exit 1", async () => {
@@ -261,7 +272,7 @@ describe("baton sessions (spawned, SQLite in a temp dir)", () => {
     writeFileSync(notJson, "{\"format\": \"baton.session\",")
     const a = await baton("sessions", "import", notJson, "--user", "ana", ...store())
     expect(a.code).toBe(2)
-    expect(a.stderr).toMatch(new RegExp(`^error: ${notJson.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}: not JSON \\(.+\\)\\n$`))
+    expect(a.stderr).toMatch(new RegExp(`^error: ${notJson.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}: it is not valid JSON \\(.+\\)\\n$`))
 
     const exported = JSON.parse(readFileSync(Path.join(dir, "lisbon.json"), "utf8"))
     exported.exportVersion = 2
@@ -299,7 +310,10 @@ describe("baton sessions (spawned, SQLite in a temp dir)", () => {
 
     const missing = await baton("sessions", "restore", "lisbon", "9", "--user", "ana", ...store())
     expect(missing.code).toBe(1)
-    expect(missing.stderr).toBe("error: Snapshot #9 of session \"lisbon\" can be used: there is no such snapshot.\n")
+    expect(missing.stderr).toBe(
+      "error: Snapshot #9 of session \"lisbon\" cannot be used: there is no such snapshot. " +
+        "`baton sessions snapshots lisbon --user ana` lists them.\n"
+    )
     const bad = await baton("sessions", "restore", "lisbon", "first", "--user", "ana", ...store())
     expect(bad.code).toBe(2)
     expect(bad.stderr.split("\n")[0]).toBe(
@@ -311,10 +325,14 @@ describe("baton sessions (spawned, SQLite in a temp dir)", () => {
     const noUser = await baton("sessions", "list", ...store())
     expect(noUser.code).toBe(2)
     expect(noUser.stderr.split("\n")[0]).toBe("error: required option '--user <id>' not specified")
-    const help = await baton("sessions", "merge", "--help")
-    expect(help.code).toBe(0)
-    expect(help.stdout).toContain("Examples:\n  $ baton sessions merge ")
-    expect(help.stdout.trimEnd().split("\n").at(-1)).toMatch(/^Exit codes: 0 done, 1 refused .+, 2 usage error\.$/)
+    for (const command of [["merge"], ["delete"], ["quarantine", "release"]]) {
+      const help = await baton("sessions", ...command, "--help")
+      expect(help.code).toBe(0)
+      expect(help.stdout).toContain(`Examples:\n  $ baton sessions ${command.join(" ")} `)
+      expect(help.stdout.trimEnd().split("\n").at(-1)).toMatch(/^Exit codes: 0 done, 1 refused .+, 2 usage error\.$/)
+    }
+    const quarantine = await baton("sessions", "quarantine", "--help")
+    expect(quarantine.stdout).toContain("release puts a quarantined record back as the session's next version once it")
   }, 300_000)
 })
 

@@ -1,16 +1,40 @@
 /**
- * `baton sessions list|show|snapshots|restore|merge|export|import`: a user's
- * stored sessions through `SessionManager`, in the store the options name
- * (`--store sqlite` and `.baton/baton.db` unless told). Every subcommand acts
- * for `--user` and is owner-checked: another user's session is refused with
- * the manager's `Forbidden` message and exit 1, as is a missing session or
- * snapshot; a file that is not a session export is a usage error (2).
+ * `baton sessions list|show|snapshots|restore|merge|export|import|delete` and
+ * `baton sessions quarantine list|show|release`: a user's stored sessions
+ * through `SessionManager`, in the store the options name (`--store sqlite`
+ * and `.baton/baton.db` unless told). Every subcommand acts for `--user` and
+ * is owner-checked: another user's session is refused with the manager's
+ * `Forbidden` message and exit 1, as is a missing session or snapshot; a file
+ * that is not a session export is a usage error (2).
+ *
+ * Internal records (a user's preference profile, `profile:<user>`) are no
+ * conversations: they are not listed, `show` refuses them, and every other
+ * user gets `Forbidden` for them whether they exist or not. Their owner may
+ * still export, import, snapshot and delete them.
+ *
+ * **Recovery.** A session whose record cannot be read is kept in quarantine
+ * by the store; the error says which commands recover it. Its snapshots are
+ * still listed (`snapshots`) and restored (`restore <id> <n>`).
+ * `delete <id> --yes` removes a session and everything the store holds of it
+ * — events, snapshots, quarantined records — even when none of it reads; it
+ * asks nothing, and without `--yes` it deletes nothing (exit 2).
+ * `quarantine list <id>` lists the records kept, `quarantine show <id> <n>`
+ * shows one (its reason and its text as stored, control characters as
+ * visible escapes), and `quarantine release <id> <n>` puts a record that now
+ * reads — one quarantined for a schema version this build understands since
+ * an upgrade, say — back as the session's next version, keeping the session
+ * it replaces as a snapshot first when that one reads; a record that still
+ * does not read is refused and stays. `quarantine release <id> <n> --drop`
+ * removes a record from quarantine for good instead.
+ *
+ * Stored text is written through `TerminalText`; `--json` keeps it intact,
+ * card data masked.
  *
  * @since 0.1.0
  */
-import { Errors, Ids, type SessionState } from "@baton/core"
+import { Errors, Ids, ReservedSession, Sensitive, type SessionState } from "@baton/core"
 import { SessionManager } from "@baton/session"
-import type { Command } from "commander"
+import { type Command, InvalidArgumentError } from "commander"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
@@ -18,9 +42,11 @@ import { writeFileSync } from "node:fs"
 import * as Path from "node:path"
 import * as AppCommand from "../AppCommand.js"
 import { ExitCode, type Io } from "../Io.js"
+import * as TerminalText from "../TerminalText.js"
 import * as AgentNames from "../sessions/AgentNames.js"
-import * as Render from "../sessions/Render.js"
 import * as JsonFile from "../sessions/JsonFile.js"
+import * as Refusal from "../sessions/Refusal.js"
+import * as Render from "../sessions/Render.js"
 import { type Failure, nonEmptyId, SessionOptions, snapshotId, style, width, withManager, withSessionOptions } from "../sessions/SessionOptions.js"
 
 /** @since 0.1.0 @category models */
@@ -48,11 +74,22 @@ export const ImportOptions = Schema.Struct({ ...SessionOptions, overwrite: Schem
 /** @since 0.1.0 @category models */
 export type ImportOptions = typeof ImportOptions.Type
 
+/** @since 0.2.0 @category models */
+export const DeleteOptions = Schema.Struct({ ...SessionOptions, yes: Schema.optionalWith(Schema.Boolean, { default: () => false }) })
+/** @since 0.2.0 @category models */
+export type DeleteOptions = typeof DeleteOptions.Type
+
+/** @since 0.2.0 @category models */
+export const ReleaseOptions = Schema.Struct({ ...SessionOptions, drop: Schema.optionalWith(Schema.Boolean, { default: () => false }) })
+/** @since 0.2.0 @category models */
+export type ReleaseOptions = typeof ReleaseOptions.Type
+
 const manager = SessionManager.SessionManager
 
 const print = (io: Io, lines: ReadonlyArray<string>) => Effect.sync(() => io.write(`${lines.join("\n")}\n`))
 
-const printJson = (io: Io, value: unknown) => print(io, [JSON.stringify(value, null, 2)])
+// Text intact, card data masked (stored text may predate masking).
+const printJson = (io: Io, value: unknown) => print(io, [JSON.stringify(Sensitive.redact(value), null, 2)])
 
 const ok = Effect.as(ExitCode.ok as number)
 
@@ -95,7 +132,12 @@ export const show = (sessionId: string, options: ShowOptions, io: Io): Effect.Ef
     io,
     options,
     Effect.gen(function*() {
-      const state = yield* owned(Ids.sessionId(sessionId), options.user)
+      const id = Ids.sessionId(sessionId)
+      // Its owner is told what it is; anyone else gets the manager's Forbidden.
+      if (ReservedSession.isReserved(id) && ReservedSession.mayHold(id, options.user)) {
+        return yield* new Refusal.InternalRecord({ sessionId: id, userId: options.user })
+      }
+      const state = yield* owned(id, options.user)
       if (options.json) return yield* ok(printJson(io, state))
       const names = yield* AgentNames.load(io, options)
       // Only an app asked for by name is worth a word when it cannot be had.
@@ -187,7 +229,7 @@ export const exportSession = (sessionId: string, options: ExportOptions, io: Io)
       if (options.out === undefined) return yield* ok(Effect.sync(() => io.write(text)))
       yield* writeFile(io, options.out, text)
       const { events } = decodeEvents(parsed)
-      return yield* ok(print(io, [`Exported session ${sessionId} (${events.length} events) to ${options.out}.`]))
+      return yield* ok(print(io, [`Exported session ${TerminalText.inline(sessionId)} (${events.length} events) to ${options.out}.`]))
     })
   )
 
@@ -204,15 +246,92 @@ export const importSession = (file: string, options: ImportOptions, io: Io): Eff
         sessions.importSession(json, { userId: options.user, overwrite: options.overwrite }))
       if (options.json) return yield* ok(printJson(io, summaryJson(state)))
       return yield* ok(print(io, [
-        `Imported session ${state.sessionId} for user ${state.userId}: version ${state.version}, ` +
-        `${Render.count(Render.turnsOf(state), "turn")}, ${Render.count(state.context.history.length, "message")}.`
+        `Imported session ${TerminalText.inline(state.sessionId)} for user ${TerminalText.inline(state.userId)}: ` +
+        `version ${state.version}, ${Render.count(Render.turnsOf(state), "turn")}, ` +
+        `${Render.count(state.context.history.length, "message")}.`
       ]))
+    })
+  )
+
+/** @since 0.2.0 @category commands */
+export const deleteSession = (sessionId: string, options: DeleteOptions, io: Io): Effect.Effect<number> =>
+  withManager(
+    io,
+    options,
+    Effect.gen(function*() {
+      const id = Ids.sessionId(sessionId)
+      if (!options.yes) return yield* new Refusal.NotConfirmed({ sessionId: id })
+      yield* Effect.flatMap(manager, (sessions) => sessions.deleteSession(id, options.user))
+      if (options.json) return yield* ok(printJson(io, { sessionId, deleted: true }))
+      return yield* ok(print(io, Render.deleted(sessionId)))
+    })
+  )
+
+/** @since 0.2.0 @category commands */
+export const quarantineList = (sessionId: string, options: Options, io: Io): Effect.Effect<number> =>
+  withManager(
+    io,
+    options,
+    Effect.gen(function*() {
+      const entries = yield* Effect.flatMap(manager, (sessions) => sessions.quarantined(Ids.sessionId(sessionId), options.user))
+      if (options.json) return yield* ok(printJson(io, entries))
+      return yield* ok(print(io, Render.quarantined(sessionId, entries, { style: style(io, options), ...width(io) })))
+    })
+  )
+
+/** @since 0.2.0 @category commands */
+export const quarantineShow = (sessionId: string, quarantineId: number, options: Options, io: Io): Effect.Effect<number> =>
+  withManager(
+    io,
+    options,
+    Effect.gen(function*() {
+      const id = Ids.sessionId(sessionId)
+      const entries = yield* Effect.flatMap(manager, (sessions) => sessions.quarantined(id, options.user))
+      const entry = entries.find((candidate) => candidate.id === quarantineId)
+      if (entry === undefined) return yield* new Errors.QuarantinedRecordNotFound({ sessionId: id, quarantineId })
+      if (options.json) return yield* ok(printJson(io, entry))
+      return yield* ok(print(io, Render.quarantinedRecord(entry, { style: style(io, options) })))
+    })
+  )
+
+/** @since 0.2.0 @category commands */
+export const quarantineRelease = (
+  sessionId: string,
+  quarantineId: number,
+  options: ReleaseOptions,
+  io: Io
+): Effect.Effect<number> =>
+  withManager(
+    io,
+    options,
+    Effect.gen(function*() {
+      const id = Ids.sessionId(sessionId)
+      const sessions = yield* manager
+      if (options.drop) {
+        yield* sessions.dropQuarantined(id, options.user, quarantineId)
+        if (options.json) return yield* ok(printJson(io, { sessionId, quarantineId, dropped: true }))
+        return yield* ok(print(io, Render.dropped(sessionId, quarantineId)))
+      }
+      const state = yield* sessions.releaseQuarantined(id, options.user, quarantineId).pipe(
+        Effect.catchTag("SessionCorrupted", (corrupted) =>
+          Effect.fail(new Refusal.StillUnreadable({ sessionId: id, quarantineId, reason: corrupted.reason })))
+      )
+      if (options.json) return yield* ok(printJson(io, { ...summaryJson(state), released: quarantineId }))
+      return yield* ok(print(io, Render.released(quarantineId, state)))
     })
   )
 
 const decode = <A, I>(schema: Schema.Schema<A, I>) => Schema.decodeUnknownSync(schema)
 
 const exitCodes = "Exit codes: 0 done, 1 refused (another user's session, a missing session or snapshot, a store error), 2 usage error."
+
+const quarantineEntry = (value: string): number => {
+  const id = Number(value)
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(id) || id < 1) {
+    throw new InvalidArgumentError("a quarantine entry is a whole number from 1 (see `baton sessions quarantine list <id>`).")
+  }
+  return id
+}
 
 /**
  * Adds the command and its subcommands to `program`; their exit codes go to `exit`.
@@ -222,18 +341,23 @@ const exitCodes = "Exit codes: 0 done, 1 refused (another user's session, a miss
 export const register = (program: Command, io: Io, exit: (code: number) => void): Command => {
   const sessions = program
     .command("sessions")
-    .description("a user's stored sessions: list, show, snapshots, restore, merge, export and import")
+    .description("a user's stored sessions: list, show, snapshots, restore, merge, export, import, delete and quarantine")
     .addHelpText(
       "after",
       `
 Every subcommand acts for --user and only on that user's sessions; the store is SQLite
 (.baton/baton.db) unless --store, --db or --redis-url say otherwise.
 
+A session whose record cannot be read is kept in quarantine: list its snapshots and restore
+one (snapshots, restore), look at what was kept (quarantine list|show), put a record that reads
+again back (quarantine release), or delete the session (delete --yes).
+
 Examples:
   $ baton sessions list --user demo-traveller
   $ baton sessions show tripsage-demo --user demo-traveller
   $ baton sessions export tripsage-demo --user demo-traveller --out trip.json
   $ baton help sessions merge
+  $ baton help sessions quarantine
 
 ${exitCodes}`
     )
@@ -310,6 +434,68 @@ context that both sides set differently is a conflict: the side active last wins
     .argument("<file>", "the export file")
     .option("--overwrite", "replace a session with the same id (as its next version)")
     .action(async (file: string, options: unknown) => exit(await Effect.runPromise(importSession(file, decode(ImportOptions)(options), io))))
+
+  add(
+    "delete",
+    "delete a session and everything kept of it: record, events, snapshots, quarantined records",
+    "print what was deleted as JSON",
+    ["baton sessions delete trip-a --user ana --yes"],
+    `Works when the session's record and every snapshot are unreadable. It asks nothing: without
+--yes nothing is deleted (exit 2), with --yes it is gone for good.`
+  )
+    .argument("<id>", "the session id", nonEmptyId("session"))
+    .option("--yes", "confirm: delete it for good")
+    .action(async (id: string, options: unknown) => exit(await Effect.runPromise(deleteSession(id, decode(DeleteOptions)(options), io))))
+
+  const quarantine = sessions
+    .command("quarantine")
+    .description("the unreadable records a session's store kept: list, show, release")
+    .addHelpText(
+      "after",
+      `
+A record the store cannot read (corrupted, of a schema version this build does not know, of the
+wrong shape) is moved to the session's quarantine, never deleted, and the session is restored
+from a snapshot. release puts a quarantined record back as the session's next version once it
+reads (after an upgrade, say), keeping the session it replaces as a snapshot first; a record that
+still does not read is refused and stays. release --drop removes a record from quarantine for good.
+
+Examples:
+  $ baton sessions quarantine list trip-a --user ana
+  $ baton sessions quarantine show trip-a 1 --user ana
+  $ baton sessions quarantine release trip-a 1 --user ana
+  $ baton sessions quarantine release trip-a 2 --user ana --drop
+
+${exitCodes}`
+    )
+  const addQuarantine = (name: string, description: string, json: string, examples: ReadonlyArray<string>) =>
+    withSessionOptions(quarantine.command(name).description(description), { json }).addHelpText(
+      "after",
+      `\nExamples:\n${examples.map((example) => `  $ ${example}`).join("\n")}\n\n${exitCodes}`
+    ).argument("<id>", "the session id", nonEmptyId("session"))
+
+  addQuarantine("list", "the session's quarantined records, oldest first: version, when, why", "print them as JSON", [
+    "baton sessions quarantine list trip-a --user ana"
+  ]).action(async (id: string, options: unknown) => exit(await Effect.runPromise(quarantineList(id, decode(Options)(options), io))))
+
+  addQuarantine("show", "one quarantined record: why it was kept, and its text as stored", "print it as JSON, text intact", [
+    "baton sessions quarantine show trip-a 1 --user ana"
+  ])
+    .argument("<entry>", "the record's id, as `quarantine list` shows it", quarantineEntry)
+    .action(async (id: string, entry: number, options: unknown) =>
+      exit(await Effect.runPromise(quarantineShow(id, entry, decode(Options)(options), io)))
+    )
+
+  addQuarantine(
+    "release",
+    "put a quarantined record that now reads back as the session's next version, or --drop it",
+    "print the outcome as JSON",
+    ["baton sessions quarantine release trip-a 1 --user ana", "baton sessions quarantine release trip-a 2 --user ana --drop"]
+  )
+    .argument("<entry>", "the record's id, as `quarantine list` shows it", quarantineEntry)
+    .option("--drop", "remove the record from quarantine for good instead")
+    .action(async (id: string, entry: number, options: unknown) =>
+      exit(await Effect.runPromise(quarantineRelease(id, entry, decode(ReleaseOptions)(options), io)))
+    )
 
   return sessions
 }

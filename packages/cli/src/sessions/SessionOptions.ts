@@ -4,7 +4,10 @@
  * (`--store`, SQLite unless told), `--json` and `--no-color`; and how the
  * session manager's errors become exit codes — an operation the store refused
  * (another user's session, a missing session or snapshot) is a failure (1), a
- * file that is not a session export is the user's to fix (2).
+ * file that is not a session export or an unconfirmed deletion is the user's
+ * to fix (2). Errors are one `error: <message>` line, stored text in it made
+ * safe for the terminal (`TerminalText`); where core's message says what to
+ * do in general, the line ends with the command that does it.
  *
  * @since 0.1.0
  */
@@ -16,8 +19,10 @@ import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
 import { ExitCode, type Io } from "../Io.js"
 import * as StoreOptions from "../StoreOptions.js"
-import type { BadFile } from "./JsonFile.js"
 import * as Style from "../Style.js"
+import * as TerminalText from "../TerminalText.js"
+import type { BadFile } from "./JsonFile.js"
+import type { InternalRecord, NotConfirmed, StillUnreadable } from "./Refusal.js"
 
 /** @since 0.1.0 @category models */
 export const SessionOptions = {
@@ -93,25 +98,46 @@ export type Failure =
   | Errors.SessionStoreError
   | Errors.SessionConflict
   | Errors.LeaseLost
+  | Errors.QuarantinedRecordNotFound
   | SessionManager.SessionExists
   | SessionManager.InvalidSession
   | SessionManager.InvalidSessionExport
   | BadFile
+  | InternalRecord
+  | NotConfirmed
+  | StillUnreadable
 
 const codeOf = (failure: Failure): number => {
   switch (failure._tag) {
     case "InvalidSessionExport":
     case "BadFile":
+    case "NotConfirmed":
       return ExitCode.usage
     default:
       return ExitCode.failed
   }
 }
 
-const messageOf = (failure: Failure): string =>
-  failure._tag === "SessionExists"
-    ? `session "${failure.sessionId}" already exists; pass --overwrite to replace it with the export (as its next version).`
-    : failure.message
+// Core's messages say what to do in general; here is the command that does it.
+const messageOf = (failure: Failure, userId: Ids.UserId): string => {
+  const as = `--user ${userId}`
+  switch (failure._tag) {
+    case "SessionExists":
+      return `session "${failure.sessionId}" already exists; pass --overwrite to replace it with the export (as its next version).`
+    case "SessionCorrupted": {
+      const id = failure.sessionId
+      return `${failure.message} \`baton sessions snapshots ${id} ${as}\` lists its snapshots and ` +
+        `\`baton sessions restore ${id} <n> ${as}\` restores one; \`baton sessions quarantine list ${id} ${as}\` ` +
+        `shows what was kept; \`baton sessions delete ${id} ${as} --yes\` deletes the session.`
+    }
+    case "SnapshotNotFound":
+      return `${failure.message} \`baton sessions snapshots ${failure.sessionId} ${as}\` lists them.`
+    case "QuarantinedRecordNotFound":
+      return `${failure.message} \`baton sessions quarantine list ${failure.sessionId} ${as}\` lists them.`
+    default:
+      return failure.message
+  }
+}
 
 /**
  * Runs `body` with a session manager over the store the options name, and
@@ -121,20 +147,21 @@ const messageOf = (failure: Failure): string =>
  */
 export const withManager = (
   io: Io,
-  options: StoreOptions.Options,
+  options: Options,
   body: Effect.Effect<number, Failure, SessionManager.SessionManager>
 ): Effect.Effect<number> =>
   body.pipe(
     Effect.provide(Layer.provide(SessionManager.layer, StoreOptions.layer(io, options))),
     Effect.catchAll((failure) =>
       Effect.sync(() => {
-        io.writeError(`error: ${messageOf(failure)}\n`)
+        io.writeError(`error: ${TerminalText.safe(messageOf(failure, options.user))}\n`)
         return codeOf(failure)
       })
     ),
     Effect.catchAllDefect((defect) =>
       Effect.sync(() => {
-        io.writeError(`error: the sessions command crashed: ${defect instanceof Error ? defect.message : String(defect)}\n`)
+        const reason = defect instanceof Error ? defect.message : String(defect)
+        io.writeError(`error: the sessions command crashed: ${TerminalText.safe(reason)}\n`)
         return ExitCode.failed
       })
     )
