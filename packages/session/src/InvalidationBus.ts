@@ -3,7 +3,9 @@
  * session store publishes `session:<id>` after every commit, restore and
  * delete of a session, the MCP gateway publishes the tags a side-effecting
  * call invalidates, and every subscriber in every process sharing the Redis
- * server receives them. Hints are best effort (pub/sub does not keep them
+ * server receives them. On a Redis Cluster (`redis+cluster://…`) a publish
+ * reaches the subscribers connected to any node, as Redis Cluster forwards
+ * it to every node. Hints are best effort (pub/sub does not keep them
  * for absent subscribers): a cache uses them to drop entries early, never as
  * the only way to be right.
  *
@@ -28,7 +30,7 @@ import { type Errors, InvalidationBus as Port } from "@baton/core"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import type * as Redacted from "effect/Redacted"
-import type { RedisOptions } from "ioredis"
+import type { ClusterOptions, RedisOptions } from "ioredis"
 import * as redis from "./internal/redis.js"
 import * as client from "./internal/redisClient.js"
 
@@ -61,10 +63,17 @@ export const sessionTag: (sessionId: string) => string = redis.sessionHint
 
 /** @since 0.1.0 @category models */
 export interface RedisBusOptions {
+  /** `redis://…` for one server, `redis+cluster://[[user]:password@]host:port[,host:port…]` for a cluster. */
   readonly url: string | Redacted.Redacted<string>
   /** Must match the store's `keyPrefix`. Default `baton`. */
   readonly keyPrefix?: string
   readonly redis?: RedisOptions
+  /**
+   * Extra ioredis `Cluster` options, for a cluster URL.
+   *
+   * @since 0.2.0
+   */
+  readonly cluster?: ClusterOptions
   /** Hints buffered per local subscriber. Default 1024. */
   readonly bufferPerSubscriber?: number
 }
@@ -84,8 +93,9 @@ export const layerRedis = (options: RedisBusOptions): Layer.Layer<Port.Invalidat
     Effect.gen(function*() {
       const url = client.safeUrl(options.url)
       const channel = redis.channel(options.keyPrefix ?? "baton")
-      const publisher = yield* client.connect(url, options.redis)
-      const subscriber = yield* client.connect(url, options.redis)
+      const connections = { redis: options.redis, cluster: options.cluster }
+      const publisher = yield* client.connectAny(url, connections)
+      const subscriber = yield* client.connectAny(url, connections)
       const pubsub = yield* Port.hub(options.bufferPerSubscriber ?? 1024)
       subscriber.on("message", (from: string, message: string) => {
         if (from === channel) pubsub.unsafeOffer(message)

@@ -41,7 +41,7 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import type * as Redacted from "effect/Redacted"
 import type * as Scope from "effect/Scope"
-import type { Redis, RedisOptions } from "ioredis"
+import type { Cluster, ClusterOptions, Redis, RedisOptions } from "ioredis"
 import * as redis from "./internal/redis.js"
 import * as client from "./internal/redisClient.js"
 import * as scripts from "./internal/redisScripts.js"
@@ -62,6 +62,12 @@ export interface Options {
   readonly migrations?: Migrations.Registry
   /** Extra ioredis options (timeouts, TLS…). */
   readonly redis?: RedisOptions
+  /**
+   * Extra ioredis `Cluster` options, for a `redis+cluster://` URL.
+   *
+   * @since 0.2.0
+   */
+  readonly cluster?: ClusterOptions
 }
 
 /** @since 0.1.0 @category constants */
@@ -91,7 +97,8 @@ export const invalidationChannel = (keyPrefix?: string): string => redis.channel
 
 /**
  * A connected client, quit when the scope closes. Fails with a
- * `SessionStoreError` (password redacted) when the server cannot be reached.
+ * `SessionStoreError` (password redacted) when the server cannot be reached,
+ * or when `url` names a cluster (use `connectCluster`).
  *
  * @since 0.1.0 @category constructors
  */
@@ -99,6 +106,23 @@ export const connect = (
   url: string | Redacted.Redacted<string>,
   options?: RedisOptions
 ): Effect.Effect<Redis, Errors.SessionStoreError, Scope.Scope> => client.connect(client.safeUrl(url), options)
+
+/**
+ * A connected Redis Cluster client, from a
+ * `redis+cluster://[[user]:password@]host:port[,host:port…]` URL (one
+ * reachable node is enough: the client discovers the others), quit when the
+ * scope closes. Reads go to masters, so a restore sees the last commit; a
+ * command whose node's connection closed is not sent again (it may have
+ * run); `CLUSTERDOWN` and `TRYAGAIN` replies are retried while a failover
+ * completes. Fails with a `SessionStoreError` (password redacted) when no
+ * node answers.
+ *
+ * @since 0.2.0 @category constructors
+ */
+export const connectCluster = (
+  url: string | Redacted.Redacted<string>,
+  options?: ClusterOptions
+): Effect.Effect<Cluster, Errors.SessionStoreError, Scope.Scope> => client.connectCluster(client.safeUrl(url), options)
 
 /**
  * A store over a connected client; loads the scripts into the server.

@@ -1,0 +1,87 @@
+/**
+ * The Redis store's clients on a real Redis Cluster (three masters, three
+ * replicas, on loopback ports, started by the testkit), with ioredis's
+ * `Cluster` client: reached from any one node, refused with a typed error
+ * that names the nodes but never the password, and carrying invalidation
+ * hints between processes connected through different nodes.
+ */
+import { afterAll, expect, layer } from "@effect/vitest"
+import * as Chunk from "effect/Chunk"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as Redacted from "effect/Redacted"
+import * as Stream from "effect/Stream"
+import * as RedisCluster from "../../testkit/src/chaos/RedisCluster.js"
+import { InvalidationBus, RedisSessionStore } from "../src/index.js"
+import * as TempDir from "./support/TempDir.js"
+
+const password = "cluster-s3cret"
+
+afterAll(() => TempDir.removeAll())
+
+class ClusterUnderTest extends Context.Tag("test/ClusterUnderTest")<ClusterUnderTest, RedisCluster.RedisCluster>() {}
+
+/** A cluster URL that names only the node on `port`. */
+const throughNode = (port: number, secret = password) => `redis+cluster://:${encodeURIComponent(secret)}@127.0.0.1:${port}`
+
+const collect = (stream: Stream.Stream<string>, n: number) => Effect.map(Stream.runCollect(Stream.take(stream, n)), Chunk.toArray)
+
+layer(Layer.scoped(ClusterUnderTest, Effect.orDie(RedisCluster.scoped({ password }))), { timeout: "90 seconds" })(
+  "Redis Cluster clients",
+  (it) => {
+    it.scoped("a cluster client given one node finds every master, and a session's keys share one slot", () =>
+      Effect.gen(function*() {
+        const cluster = yield* ClusterUnderTest
+        const client = yield* RedisSessionStore.connectCluster(Redacted.make(throughNode(cluster.nodes[0]!.port)))
+        expect(client.nodes("master")).toHaveLength(3)
+        const keys = RedisSessionStore.keys("s-1")
+        const slots = yield* Effect.promise(() =>
+          Promise.all([keys.state, keys.events, keys.lease, keys.snapshot(1)].map((key) => client.cluster("KEYSLOT", key)))
+        )
+        expect(new Set(slots).size).toBe(1)
+        yield* Effect.promise(() => client.set(keys.state, "v"))
+        expect(yield* Effect.promise(() => client.get(keys.state))).toBe("v")
+      }))
+
+    it.effect("a wrong password is a SessionStoreError that names the nodes and never the password", () =>
+      Effect.gen(function*() {
+        const cluster = yield* ClusterUnderTest
+        const port = cluster.nodes[1]!.port
+        const error = yield* Effect.flip(Effect.scoped(RedisSessionStore.connectCluster(throughNode(port, "wr0ng-guess"))))
+        expect(error._tag).toBe("SessionStoreError")
+        expect(error.message).toContain(`Redis at redis+cluster://:***@127.0.0.1:${port}`)
+        expect(error.message).toMatch(/WRONGPASS|invalid username-password/)
+        expect(error.message).not.toContain("wr0ng-guess")
+      }))
+
+    it.effect("a cluster URL is refused by the one-server client, and a malformed one is refused without being quoted", () =>
+      Effect.gen(function*() {
+        const cluster = yield* ClusterUnderTest
+        const oneServer = yield* Effect.flip(Effect.scoped(RedisSessionStore.connect(throughNode(cluster.nodes[0]!.port))))
+        expect(oneServer.message).toContain("the URL names a Redis Cluster (redis+cluster://): connect with a cluster client")
+        expect(oneServer.message).not.toContain(password)
+        const malformed = yield* Effect.flip(Effect.scoped(RedisSessionStore.connectCluster(`redis+cluster://:${password}@127.0.0.1:7000:7001`)))
+        expect(malformed.message).toContain("node 1 of the Redis Cluster URL is not host:port")
+        expect(malformed.message).not.toContain(password)
+      }))
+
+    it.scoped("invalidation hints published through one node reach a bus connected through another", () =>
+      Effect.gen(function*() {
+        const cluster = yield* ClusterUnderTest
+        const busThrough = (port: number) =>
+          Effect.map(
+            Layer.build(InvalidationBus.layerRedis({ url: Redacted.make(throughNode(port)), keyPrefix: "cluster-bus" })),
+            Context.get(InvalidationBus.InvalidationBus)
+          )
+        const first = yield* busThrough(cluster.nodes[0]!.port)
+        const second = yield* busThrough(cluster.nodes[4]!.port)
+        const seenBySecond = yield* second.subscribe
+        const seenByFirst = yield* first.subscribe
+        yield* first.publish("availability:off_1")
+        yield* second.publish(InvalidationBus.sessionTag("s-2"))
+        expect(yield* collect(seenBySecond, 2)).toEqual(["availability:off_1", "session:s-2"])
+        expect(yield* collect(seenByFirst, 2)).toEqual(["availability:off_1", "session:s-2"])
+      }))
+  }
+)
