@@ -399,13 +399,7 @@ export const make = (backend: Backend, options: Options): SessionStore.Service =
         const state = decode(sessionId, { json: entry.raw, checksum: undefined })
         return Either.isRight(state)
           ? Effect.succeed(state.right)
-          : Effect.fail(
-            new Errors.SessionCorrupted({
-              sessionId,
-              reason: `quarantined record #${quarantineId} cannot be read: ${state.left}`,
-              quarantineId
-            })
-          )
+          : Effect.fail(new Errors.SessionCorrupted({ sessionId, reason: state.left, quarantineId }))
       }),
     dropQuarantined: (sessionId, quarantineId) =>
       Effect.flatMap(backend.dropQuarantined(sessionId, quarantineId), (dropped) =>
