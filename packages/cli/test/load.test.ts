@@ -174,7 +174,9 @@ describe("baton load", () => {
     [["--slo", "handoff.p99<50ms,latency<3"], /^error: invalid SLO at character 18 /],
     [["--faults", "weather=explode"], /^error: invalid fault profile "weather=explode": weather: Invalid fault spec/],
     [["--sessions", "0"], /^error: --sessions must be a positive whole number, got "0"\n$/],
-    [["--faults", "nowhere=hang", "--sessions", "1", "--turns", "1"], /^error: cannot inject faults into "nowhere": /]
+    [["--faults", "nowhere=hang", "--sessions", "1", "--turns", "1"], /^error: cannot inject faults into "nowhere": /],
+    [["--store", "redis", "--redis-url", "s3cret-not-a-url"], /^error: the Redis URL is neither redis:\/\/\[:password@\]host:port nor redis\+cluster:\/\//],
+    [["--store", "redis", "--redis-node", "127.0.0.1"], /^error: --redis-node must be host:port \(a node of a Redis Cluster\), got "127\.0\.0\.1"\n$/]
   ])("exits 2 with a one-line reason on %j", async (args, message) => {
     const { code, stderr, stdout } = await baton(["load", ...args], bounded)
     expect(code).toBe(2)

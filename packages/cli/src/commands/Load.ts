@@ -130,6 +130,8 @@ export const run = (options: Options, io: Io): Effect.Effect<number> => {
   return Effect.gen(function*() {
     const parsed = engineOptions(options)
     if (Either.isLeft(parsed)) return yield* usage({ message: parsed.left })
+    const storeProblem = options.store === "redis" ? StoreOptions.problem(io, options) : undefined
+    if (storeProblem !== undefined) return yield* usage({ message: storeProblem })
     const { engine, progressMs, workers } = parsed.right
     if (workers !== undefined && options.store !== "redis") {
       return yield* usage({ message: "--workers needs --store redis: the worker processes share its sessions" })
@@ -266,6 +268,7 @@ Examples:
   $ baton load --duration 60s --concurrency 200 --ramp-up 10s --json report.json --html report.html
   $ baton load --sessions 200 --service-latency 'normal(20,5)' --faults 'weather=error:rpc(-32050)@0.2'
   $ baton load --sessions 1000 --store redis --workers 2   two worker processes sharing one Redis store
+  $ baton load --sessions 1000 --store redis --redis-node 10.0.0.5:7000 --workers 2   the same on a Redis Cluster
   $ baton load --sessions 500 --store sqlite --db /tmp/load.db --slo 'turn.p99<300ms,errors<1%'
 
 SLOs: <turn|handoff|workflow|restore|tool[.<service>]>.<min|mean|p50|p90|p95|p99|p999|max><op><duration>,
