@@ -6,6 +6,8 @@ import fc from "fast-check"
 import * as Migrations from "../src/Migrations.js"
 import { checksum, decodeState, encodeState, isJsonPlain } from "../src/internal/codec.js"
 
+const isSession = Schema.is(SessionState.SessionState)
+
 describe("the stored record codec", () => {
   it("reads checksummed records without re-validation only while SessionState is its own encoded form", () => {
     expect(isJsonPlain(SessionState.SessionState.ast)).toBe(true)
@@ -36,6 +38,30 @@ describe("the stored record codec", () => {
         expect(read.context.history.map((m) => m.content)).toEqual(contents)
         expect(read.context.state).toEqual({ note: contents[0] ?? "" })
       })
+    )
+  })
+
+  it("a checksummed record of any shape is read as a session or refused with a reason, never thrown on", () => {
+    const sessionId = Ids.sessionId("s-codec-shape")
+    const base = SessionState.empty({ sessionId, userId: Ids.userId("u-codec"), state: { a: 1 }, now: 0 })
+    const history: ReadonlyArray<Message.Message> = [{ id: Message.idAt(sessionId, 0), role: "user", content: "hi", time: 0 }]
+    const good = JSON.parse(
+      Either.getOrThrow(encodeState({ ...base, context: { ...base.context, history }, version: 1 })).bytes.toString("utf8")
+    ) as Record<string, unknown>
+    const keys = Object.keys(good).filter((key) => key !== "schemaVersion" && key !== "sessionId")
+    const contextKeys = Object.keys(good.context as object)
+    fc.assert(
+      fc.property(
+        fc.dictionary(fc.constantFrom(...keys), fc.jsonValue(), { maxKeys: 3 }),
+        fc.dictionary(fc.constantFrom(...contextKeys), fc.jsonValue(), { maxKeys: 2 }),
+        (top, context) => {
+          const json = JSON.stringify({ ...good, context: { ...(good.context as object), ...context }, ...top })
+          const read = decodeState(Migrations.builtin, sessionId, { json, checksum: checksum(json) })
+          if (Either.isRight(read)) expect(isSession(read.right)).toBe(true)
+          else expect(read.left).toMatch(/does not decode as a session|holds session/)
+        }
+      ),
+      { numRuns: 500 }
     )
   })
 
