@@ -21,7 +21,7 @@ import * as Schema from "effect/Schema"
  * @since 0.2.0 @category models
  */
 export interface Commands {
-  /** Lists the session's quarantined records. */
+  /** Shows the quarantined record, or lists them when which one is not known. */
   readonly inspect: string
   /** Deletes the session, quarantine included. */
   readonly delete: string
@@ -36,14 +36,26 @@ export interface Commands {
 export const shellWord = (word: string): string => (/^[\w.:@%+,/=-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`)
 
 /**
- * The commands for `sessionId` of `userId`; `storeFlags` are the options that
- * reach the chat's store (`--db …`), empty for the default one.
+ * The commands for `sessionId` of `userId` whose record is quarantine entry
+ * `quarantineId`; `storeFlags` are the options that reach the chat's store
+ * (`--db …`), empty for the default one.
  *
  * @since 0.2.0 @category constructors
  */
-export const commands = (sessionId: string, userId: string, storeFlags: string): Commands => {
-  const tail = `${shellWord(sessionId)} --user ${shellWord(userId)}${storeFlags === "" ? "" : ` ${storeFlags}`}`
-  return { inspect: `baton sessions quarantine list ${tail}`, delete: `baton sessions delete ${tail}` }
+export const commands = (
+  sessionId: string,
+  userId: string,
+  storeFlags: string,
+  quarantineId: number | undefined
+): Commands => {
+  const id = shellWord(sessionId)
+  const tail = ` --user ${shellWord(userId)}${storeFlags === "" ? "" : ` ${storeFlags}`}`
+  return {
+    inspect: quarantineId === undefined
+      ? `baton sessions quarantine list ${id}${tail}`
+      : `baton sessions quarantine show ${id} ${quarantineId}${tail}`,
+    delete: `baton sessions delete ${id}${tail} --yes`
+  }
 }
 
 /**
@@ -128,7 +140,6 @@ export const fromSnapshot = (
     const manager = yield* SessionManager.SessionManager
     const sessionId = corrupted.sessionId
     const user = Ids.userId(userId)
-    const found = commands(sessionId, userId, storeFlags)
     const snapshots = yield* store.snapshots(sessionId)
     // Newest first; a snapshot that does not read back is passed over.
     for (const snapshot of [...snapshots].reverse()) {
@@ -138,16 +149,18 @@ export const fromSnapshot = (
       )
       if (Option.isNone(session)) continue
       const quarantine = yield* store.quarantined(sessionId)
+      const quarantined = Option.fromNullable(
+        quarantine.find((entry) => entry.id === corrupted.quarantineId) ?? quarantine[quarantine.length - 1]
+      )
       return {
         session: session.value,
         snapshot,
         reason: corrupted.reason,
-        quarantined: Option.fromNullable(
-          quarantine.find((entry) => entry.id === corrupted.quarantineId) ?? quarantine[quarantine.length - 1]
-        ),
-        commands: found
+        quarantined,
+        commands: commands(sessionId, userId, storeFlags, Option.getOrUndefined(Option.map(quarantined, (entry) => entry.id)))
       }
     }
+    const found = commands(sessionId, userId, storeFlags, corrupted.quarantineId)
     return yield* new SessionUnrecoverable({
       sessionId,
       reason: corrupted.reason,

@@ -64,7 +64,7 @@ describe("ChatEngine: unreadable sessions", () => {
       expect.stringMatching(/^session trip could not be read \(.+\);$/),
       `restored it from snapshot #1 "before" (version 1) as version 3.`,
       `The unreadable record (version 2) is kept in quarantine as entry #1; what it held after version 1 is only there. ` +
-      `Inspect it with: baton sessions quarantine list trip --user ana --db ${filename}`
+      `Inspect it with: baton sessions quarantine show trip 1 --user ana --db ${filename}`
     ])
     // The conversation goes on from the restored version.
     await chat.submit("hello once more")
@@ -87,8 +87,8 @@ describe("ChatEngine: unreadable sessions", () => {
       new RegExp(
         `^Session "lost" cannot be read \\(.+\\) and cannot be restored: it has no snapshots\\. ` +
           `Its record is kept in quarantine as entry #1\\. ` +
-          `Inspect it with \`baton sessions quarantine list lost --user ana --db ${filename}\`, ` +
-          `or delete the session with \`baton sessions delete lost --user ana --db ${filename}\`\\.$`
+          `Inspect it with \`baton sessions quarantine show lost 1 --user ana --db ${filename}\`, ` +
+          `or delete the session with \`baton sessions delete lost --user ana --db ${filename} --yes\`\\.$`
       )
     )
   })
@@ -107,7 +107,7 @@ describe("ChatEngine: unreadable sessions", () => {
     await chat.submit("/restore bare")
     expect(chat.getState().sessionId).toBe("here")
     expect(lines(chat.getState()).at(-1)).toMatch(
-      /^error: Session "bare" cannot be read \(.+\) and cannot be restored: it has no snapshots\. .*`baton sessions delete bare --user ana`\.$/
+      /^error: Session "bare" cannot be read \(.+\) and cannot be restored: it has no snapshots\. .*`baton sessions delete bare --user ana --yes`\.$/
     )
     await chat.submit("/restore saved")
     expect(chat.getState().sessionId).toBe("saved")
