@@ -79,8 +79,11 @@ export const storeFlags = (options: StoreOptions.Options): string => {
       return "--store memory"
     case "sqlite":
       return options.db === undefined ? "" : `--db ${Recovery.shellWord(options.db)}`
-    case "redis":
-      return options.redisUrl === undefined ? "--store redis" : "--store redis --redis-url <url>"
+    case "redis": {
+      // Nodes carry no password (it comes from the environment); a URL may.
+      const nodes = (options.redisNode ?? []).map((node) => ` --redis-node ${Recovery.shellWord(node)}`).join("")
+      return `--store redis${options.redisUrl === undefined ? "" : " --redis-url <url>"}${nodes}`
+    }
   }
 }
 

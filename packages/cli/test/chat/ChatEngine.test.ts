@@ -14,8 +14,10 @@ import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import * as Path from "node:path"
 import { afterEach } from "vitest"
-import type * as ChatState from "../../src/chat/ChatState.js"
 import * as ChatLines from "../../src/chat/ChatLines.js"
+import type * as ChatState from "../../src/chat/ChatState.js"
+import * as Recovery from "../../src/chat/Recovery.js"
+import * as Chat from "../../src/commands/Chat.js"
 import { engine } from "./support.js"
 
 const cleanups: Array<() => Promise<void> | void> = []
@@ -154,5 +156,19 @@ describe("ChatEngine: reserved ids and failed turns", () => {
     await chat.submit("hello")
     expect(chat.getState().failedTurns).toBe(1)
     expect(lines(chat.getState())).toContain("  your message was not saved — send it again: please break")
+  })
+})
+
+describe("the commands the chat suggests", () => {
+  it("reach the chat's store and never repeat a Redis URL, which may hold a password", () => {
+    expect(Chat.storeFlags({ store: "sqlite" })).toBe("")
+    expect(Chat.storeFlags({ store: "sqlite", db: "/tmp/my chats.db" })).toBe("--db '/tmp/my chats.db'")
+    expect(Chat.storeFlags({ store: "redis", redisUrl: "redis://:s3cret@10.0.0.1:6379" })).toBe("--store redis --redis-url <url>")
+    expect(Chat.storeFlags({ store: "redis", redisNode: ["127.0.0.1:7000", "127.0.0.1:7001"] }))
+      .toBe("--store redis --redis-node 127.0.0.1:7000 --redis-node 127.0.0.1:7001")
+    expect(Recovery.commands("it's", "ana", "", 2)).toEqual({
+      inspect: `baton sessions quarantine show 'it'\\''s' 2 --user ana`,
+      delete: `baton sessions delete 'it'\\''s' --user ana --yes`
+    })
   })
 })
