@@ -32,7 +32,6 @@ import {
   SessionStore
 } from "@baton/core"
 import { SessionManager } from "@baton/session"
-import { FaultSpec } from "@baton/testkit"
 import * as Cause from "effect/Cause"
 import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
@@ -243,8 +242,9 @@ export const make = (
           )
         )
       }
-      const parsed = FaultSpec.parse(spec)
-      if (Either.isLeft(parsed)) return fail(parsed.left.message)
+      // The app's injector knows which services take faults and reads its own grammar.
+      const valid = BatonApp.validateFault(injector.value, service, spec)
+      if (Either.isLeft(valid)) return fail(valid.left.message)
       return Effect.zipRight(
         injector.value.set(service, spec),
         Effect.sync(() => dispatch({ _tag: "FaultsChanged", service, spec })).pipe(

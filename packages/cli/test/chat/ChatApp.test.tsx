@@ -73,7 +73,11 @@ describe("ChatApp", () => {
     await chat.type("/restore")
     await chat.see("error: usage: /restore <session id>")
     await chat.type("/faults weather nonsense")
-    await chat.see("Invalid fault spec")
+    await chat.see(`error: cannot inject "nonsense" into weather`)
+    // The app's injector says which services take faults: the chat never claims to inject elsewhere.
+    await chat.type("/faults flights hang")
+    await chat.see(`error: cannot inject "hang" into flights`)
+    expect(chat.frame()).not.toContain("fault injected")
     await chat.type("/snapshot")
     await chat.see("nothing to snapshot yet: session s1")
     await chat.type("/agents")
