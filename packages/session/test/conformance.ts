@@ -611,6 +611,11 @@ export const conformance = (name: string, subject: Layer.Layer<StoreUnderTest, u
           const deepMessage = { ...shallow, context: { ...shallow.context, history: [message] }, version: 2 }
           expect((yield* Effect.flip(store.commit({ state: deepMessage, expectedVersion: 1, events: [] }))).message)
             .toContain("nests more than 100 levels deep")
+          // Far deeper is refused the same way, before anything walks it recursively.
+          const abyss = JSON.parse("[".repeat(200_000) + "]".repeat(200_000)) as unknown
+          const abyssal = { ...shallow, context: { ...shallow.context, state: abyss }, version: 2 }
+          expect((yield* Effect.flip(store.commit({ state: abyssal, expectedVersion: 1, events: [] }))).message)
+            .toContain("nests more than 100 levels deep")
           expect(expectSome(yield* store.restore(sessionId)).version).toBe(1)
         }))
 
