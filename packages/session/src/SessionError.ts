@@ -34,6 +34,10 @@ export type LeaseHeld = Errors.LeaseHeld
 export const LeaseLost = Errors.LeaseLost
 /** @since 0.1.0 @category errors */
 export type LeaseLost = Errors.LeaseLost
+/** @since 0.2.0 @category errors */
+export const QuarantinedRecordNotFound = Errors.QuarantinedRecordNotFound
+/** @since 0.2.0 @category errors */
+export type QuarantinedRecordNotFound = Errors.QuarantinedRecordNotFound
 
 /**
  * Every error a session store or the invalidation bus can fail with.
@@ -48,3 +52,4 @@ export type SessionError =
   | SnapshotNotFound
   | LeaseHeld
   | LeaseLost
+  | QuarantinedRecordNotFound
