@@ -4,8 +4,7 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
-import type { Redis } from "ioredis"
-import { evalScript, failure, type SafeUrl } from "./redisClient.js"
+import { type Client, evalScript, failure, type SafeUrl } from "./redisClient.js"
 import * as scripts from "./redisScripts.js"
 import type { AcquireOutcome, Backend, CommitOutcome, RenewOutcome, StoredState } from "./store.js"
 
@@ -68,7 +67,8 @@ export interface Options {
   readonly maxEvents: number
 }
 
-export const makeBackend = (client: Redis, url: SafeUrl, options: Options): Backend => {
+/** A backend over one Redis server or a Redis Cluster: every key a command or script touches shares one hash tag. */
+export const makeBackend = (client: Client, url: SafeUrl, options: Options): Backend => {
   const { maxEvents, prefix, ttlMs } = options
   const hintChannel = channel(prefix)
 
