@@ -1,6 +1,7 @@
-import { Scenario } from "@baton/core"
+import { Ids, Scenario, SessionState, SessionStore } from "@baton/core"
 import { SessionManager } from "@baton/session"
 import { describe, expect, it } from "@effect/vitest"
+import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
@@ -32,7 +33,7 @@ describe("JsonFile.parse", () => {
 
   it("says why text that is not JSON was refused", () => {
     const parsed = JsonFile.parse(Scenario.Scenario, "a valid scenario", "cut.json", "{\"name\": \"cut short\", \"turns\": [")
-    expect(Either.isLeft(parsed) && parsed.left.message).toMatch(/^cut\.json: it is not valid JSON \(.+\)$/)
+    expect(Either.isLeft(parsed) && parsed.left.message).toMatch(/^cut\.json: it is not valid JSON at .+$/)
   })
 })
 
@@ -50,4 +51,23 @@ describe("baton sessions import (spawned)", () => {
       rmSync(dir, { recursive: true, force: true })
     }
   }, 120_000)
+})
+
+describe("JsonFile.parse of a session export", () => {
+  it.effect("reads an export of a session nested as deeply as a store keeps, which the scenario bound would refuse", () =>
+    Effect.gen(function*() {
+      const sessionId = Ids.sessionId("deep-but-kept")
+      const userId = Ids.userId("ana")
+      // The record (1) holds the context (2) holding the state: a state 98 deep is a record 100 deep.
+      const state = JSON.parse("[".repeat(98) + "]".repeat(98))
+      const store = SessionStore.makeMemory()
+      yield* store.commit({ state: { ...SessionState.empty({ sessionId, userId, state, now: 0 }), version: 1 }, expectedVersion: 0, events: [] })
+      const sessions = yield* Effect.provideService(SessionManager.make, SessionStore.SessionStore, store)
+      const exported = yield* sessions.exportSession(sessionId, userId)
+      expect(Either.isLeft(JsonFile.parse(SessionManager.SessionExport, "a Baton session export", "trip.json", exported))).toBe(true)
+      const read = JsonFile.parse(SessionManager.SessionExport, "a Baton session export", "trip.json", exported, {
+        maxDepth: SessionManager.EXPORT_MAX_DEPTH
+      })
+      expect(Either.isRight(read) && read.right.session.sessionId).toBe(sessionId)
+    }))
 })

@@ -58,7 +58,7 @@ describe("baton mcp call errors", () => {
     const { code, stderr } = await baton(["mcp", "call", "weather", "forecast", "--config", broken])
     expect(code).toBe(2)
     expect(oneLine(stderr)).toMatch(
-      new RegExp(`^error: Invalid MCP configuration \\(${broken.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\): invalid JSON at line 4, column 3: `)
+      new RegExp(`^error: Invalid MCP configuration \\(${broken.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\): it is not valid JSON at line 4, column 3: `)
     )
     const wrong = writeConfig({ mcpServers: { weather: { url: "ftp://example.com" } } })
     const invalid = await baton(["mcp", "list", "--config", wrong])

@@ -128,7 +128,7 @@ describe("baton run (spawned)", () => {
     writeFileSync(file, "{\"name\": \"cut short\", \"turns\": [")
     const truncated = await baton("run", file)
     expect(truncated.code).toBe(2)
-    expect(truncated.stderr).toMatch(/^error: .+truncated\.json: it is not valid JSON \(.+\)\n$/)
+    expect(truncated.stderr).toMatch(/^error: .+truncated\.json: it is not valid JSON at .+\n$/)
     expect(truncated.stderr).not.toMatch(/^\s+at /m)
   }, 120_000)
 

@@ -233,7 +233,7 @@ describe("baton sessions recovery", () => {
       const shown = yield* run((io) => Sessions.show("trip", options("ana"), io))
       expect(shown.code).toBe(1)
       oneLine(shown.stderr)
-      expect(shown.stderr).toMatch(/^error: Session "trip" cannot be read: it is not valid JSON \(.+\)\. The record was kept in quarantine as entry #1\. /)
+      expect(shown.stderr).toMatch(/^error: Session "trip" cannot be read: it is not valid JSON at .+\. The record was kept in quarantine as entry #1\. /)
       expect(shown.stderr).toContain(
         "`baton sessions snapshots trip --user ana` lists its snapshots and `baton sessions restore trip <n> --user ana` restores one"
       )
@@ -322,7 +322,7 @@ describe("baton sessions recovery", () => {
       expect(refused.code).toBe(1)
       oneLine(refused.stderr)
       expect(refused.stderr).toMatch(
-        /^error: quarantined record #2 of session "trip" still cannot be read: it is not valid JSON \(.+\); nothing was changed\. Pass --drop to remove it from quarantine for good\.\n$/
+        /^error: quarantined record #2 of session "trip" still cannot be read: it is not valid JSON at .+; nothing was changed\. Pass --drop to remove it from quarantine for good\.\n$/
       )
       const released = yield* run((io) => Sessions.quarantineRelease("trip", 1, options("ana", { drop: false }), io))
       expect(released.stderr).toBe("")

@@ -82,11 +82,11 @@ describe("McpConfig", () => {
   it.effect("gives the line and column of bad JSON", () =>
     Effect.gen(function*() {
       expect(yield* reasonOf(file(`{\n  "mcpServers": {\n    "a": { "command": "x", }\n  }\n}`))).toMatch(
-        /^invalid JSON at line 3, column 28: /
+        /^it is not valid JSON at line 3, column 28: /
       )
       // V8 states no position for this one; it is found anyway.
-      expect(yield* reasonOf(file(`{"mcpServers": }`))).toMatch(/^invalid JSON at line 1, column 16: /)
-      expect(yield* reasonOf(file(`{"mcpServers": {`))).toMatch(/^invalid JSON at line 1, column 17: /)
+      expect(yield* reasonOf(file(`{"mcpServers": }`))).toMatch(/^it is not valid JSON at line 1, column 16: /)
+      expect(yield* reasonOf(file(`{"mcpServers": {`))).toMatch(/^it is not valid JSON at line 1, column 17: /)
     }))
 
   it.effect("names the field of each schema issue", () =>
@@ -126,7 +126,7 @@ describe("McpConfig", () => {
       const value = JSON.parse(`{"mcpServers": {"a": {"command": "x", "env": {"K": ${deep}}}}}`) as unknown
       const decoded = yield* Effect.flip(McpConfig.decode(value, "inline.json"))
       expect(decoded).toMatchObject({ _tag: "McpConfigError", path: "inline.json" })
-      expect(decoded.reason).toBe("mcpServers.a.env.K: nests more than 100 levels deep (arrays and objects inside each other)")
+      expect(decoded.reason).toBe("mcpServers.a.env.K: it nests more than 100 levels deep (arrays and objects inside each other); at most 100 are allowed")
     }))
 
   it.effect("never repeats the value of an env variable, a header, an argument or a URL in its issues", () =>
@@ -149,7 +149,7 @@ describe("McpConfig", () => {
   it.effect("keeps V8's excerpt of the text, which may hold a secret, out of a JSON syntax error", () =>
     Effect.gen(function*() {
       const reason = yield* reasonOf(file(`{"mcpServers": {"a": {"command": "x", "env": {"TOKEN": sk-live-abc}}}}`))
-      expect(reason).toMatch(/^invalid JSON at line 1, column \d+: /)
+      expect(reason).toMatch(/^it is not valid JSON at line 1, column \d+: /)
       expect(reason).not.toContain("sk-live")
     }))
 

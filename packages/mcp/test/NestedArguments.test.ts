@@ -45,7 +45,7 @@ describe("tool arguments nested too deep", () => {
         const error = yield* Effect.flip(gateway.invoke({ service: "any", tool, args: { deep: nested(100_000) } }))
         expect(error).toBeInstanceOf(ToolGateway.InvalidToolArguments)
         expect((error as ToolGateway.InvalidToolArguments).issues).toEqual([
-          "deep: nests more than 100 levels deep (arrays and objects inside each other)"
+          "deep: it nests more than 100 levels deep (arrays and objects inside each other); at most 100 are allowed"
         ])
       }
       expect(calls).toEqual([])

@@ -241,7 +241,9 @@ export const importSession = (file: string, options: ImportOptions, io: Io): Eff
     Effect.gen(function*() {
       const json = yield* JsonFile.read(io.cwd, file)
       // The manager validates too; checking first names each bad field by its path.
-      yield* JsonFile.parse(SessionManager.SessionExport, "a Baton session export", file, json)
+      yield* JsonFile.parse(SessionManager.SessionExport, "a Baton session export", file, json, {
+        maxDepth: SessionManager.EXPORT_MAX_DEPTH
+      })
       const state = yield* Effect.flatMap(manager, (sessions) =>
         sessions.importSession(json, { userId: options.user, overwrite: options.overwrite }))
       if (options.json) return yield* ok(printJson(io, summaryJson(state)))

@@ -77,12 +77,14 @@ export const problems = (error: ParseResult.ParseError): Array<string> => {
 export interface ParseOptions {
   /** Refuse fields the schema does not know: in a hand-written file they are typos. Default false. */
   readonly strict?: boolean
+  /** The deepest nesting allowed. Default `JsonInput.DEFAULT_MAX_DEPTH`. */
+  readonly maxDepth?: number
 }
 
 /**
  * `text`, the contents of `file`, as a `schema` value; `what` names the
  * expected kind of file in the error ("a valid scenario"). Text nested deeper
- * than `JsonInput.DEFAULT_MAX_DEPTH` is refused before it is decoded.
+ * than `options.maxDepth` is refused before it is decoded.
  *
  * @since 0.1.0 @category decoding
  */
@@ -94,7 +96,7 @@ export const parse = <A, I>(
   options: ParseOptions = {}
 ): Either.Either<A, BadFile> => {
   // Decoding and formatting its errors recurse: the nesting is bounded before either runs.
-  const raw = JsonInput.parse(text)
+  const raw = JsonInput.parse(text, options.maxDepth === undefined ? {} : { maxDepth: options.maxDepth })
   if (Either.isLeft(raw)) return Either.left(new BadFile({ file, reason: raw.left }))
   return Either.mapLeft(
     Schema.decodeUnknownEither(schema, { errors: "all", onExcessProperty: options.strict === true ? "error" : "ignore" })(raw.right),

@@ -7,7 +7,6 @@ import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import { McpConfigError } from "../Errors.js"
 import { CommandServer, type McpConfig, type ServerConfig, UrlServer } from "../McpConfig.js"
-import { tooDeep, tooDeepReason } from "./nesting.js"
 
 // Typos in a key would otherwise be ignored silently.
 const strict = { errors: "all", onExcessProperty: "error" } as const
@@ -66,8 +65,8 @@ const fallbackIssues = (servers: Readonly<Record<string, ServerConfig>>) =>
 export const decode = (input: unknown, source = "(inline)"): Effect.Effect<McpConfig, McpConfigError> => {
   const fail = (issues: ReadonlyArray<string>) =>
     Effect.fail(new McpConfigError({ path: source, reason: issues.join("; ") }))
-  const deep = tooDeep(input)
-  if (deep !== undefined) return fail([`${deep.join(".")}: ${tooDeepReason()}`])
+  const deep = JsonInput.pathTooDeep(input)
+  if (deep !== undefined) return fail([`${deep.join(".")}: ${JsonInput.tooDeep()}`])
   if (!isRecord(input) || !("mcpServers" in input)) return fail([`expected an object with "mcpServers"`])
   if (!isRecord(input.mcpServers)) return fail(["mcpServers: must be an object of servers by name"])
   const issues: Array<string> = []
@@ -82,70 +81,12 @@ export const decode = (input: unknown, source = "(inline)"): Effect.Effect<McpCo
   return issues.length > 0 ? fail(issues) : Effect.succeed({ mcpServers: servers })
 }
 
-const lineAndColumn = (text: string, position: number) => {
-  const before = text.slice(0, position).split("\n")
-  return `line ${before.length}, column ${before[before.length - 1]!.length + 1}`
-}
-
-const statedPosition = (message: string) => {
-  const stated = /at position (\d+)/.exec(message)
-  return stated === null ? undefined : Number(stated[1])
-}
-
-// Whether `text` is valid JSON so far: it parses, or fails only at its end.
-const endsEarly = (text: string) => {
-  try {
-    JSON.parse(text)
-    return true
-  } catch (error) {
-    const message = (error as Error).message
-    return /end of JSON input/.test(message) || (statedPosition(message) ?? -1) >= text.length
-  }
-}
-
-// V8 gives no position for some mistakes ("Unexpected token '}', … is not
-// valid JSON"). The first offending character is then found by bisecting
-// over prefixes: up to it, a prefix is valid JSON so far.
-const positionOf = (text: string, message: string): number | undefined => {
-  const stated = statedPosition(message)
-  if (stated !== undefined) return stated
-  if (/end of JSON input/.test(message)) return text.length
-  let low = 0
-  let high = text.length
-  while (low < high) {
-    const mid = (low + high) >> 1
-    if (endsEarly(text.slice(0, mid + 1))) low = mid + 1
-    else high = mid
-  }
-  return low < text.length ? low : undefined
-}
-
-// V8 quotes the text around a mistake ("Unexpected token 's', ..."TOKEN":
-// sk-live-ab"... is not valid JSON"), and the text may hold a secret: the
-// line and column say where instead.
-const withoutExcerpt = (message: string) => message.replace(/, (?:\.\.\.)?"[\s\S]*"(?:\.\.\.)? is not valid JSON$/, "")
-
-const syntaxError = (text: string): string => {
-  try {
-    JSON.parse(text)
-    return "invalid JSON"
-  } catch (error) {
-    const message = (error as Error).message
-    const position = positionOf(text, message)
-    const where = position === undefined ? "" : ` at ${lineAndColumn(text, position)}`
-    return `invalid JSON${where}: ${withoutExcerpt(message)}`
-  }
-}
-
-// Parsed with a bound on nesting, measured on the text: everything that
-// walks the value afterwards (decoding, error messages) recurses.
+// Parsed with a bound on nesting (decoding and error messages recurse), and
+// a syntax error quotes none of the text, which may hold a secret.
 const parseJson = (text: string, path: string): Effect.Effect<unknown, McpConfigError> =>
   Either.match(JsonInput.parse(text), {
     onRight: Effect.succeed,
-    onLeft: (refusal) => {
-      const nested = JsonInput.depthOf(text, JsonInput.DEFAULT_MAX_DEPTH) > JsonInput.DEFAULT_MAX_DEPTH
-      return Effect.fail(new McpConfigError({ path, reason: nested ? refusal : syntaxError(text) }))
-    }
+    onLeft: (reason) => Effect.fail(new McpConfigError({ path, reason }))
   })
 
 const readFailure = (error: unknown) => {

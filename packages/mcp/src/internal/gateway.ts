@@ -7,13 +7,12 @@ import * as Exit from "effect/Exit"
 import * as Option from "effect/Option"
 import type * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
-import { type BatonEvent, Degradation, EventBus, InvalidationBus, Timeout, ToolGateway } from "@baton/core"
+import { type BatonEvent, Degradation, EventBus, InvalidationBus, JsonInput, Timeout, ToolGateway } from "@baton/core"
 import type { PooledTool } from "../McpPool.js"
 import { CallSignal } from "./callSignal.js"
 import { callKey } from "./callKey.js"
 import { makeCoalescer } from "./coalesce.js"
 import { classify, resultError, type ToolResult } from "./errors.js"
-import { tooDeep, tooDeepReason } from "./nesting.js"
 import type { Pool } from "./pool.js"
 import { fallsBack, type Resilience, toToolError } from "./resilience.js"
 import * as resilience from "./resilience.js"
@@ -187,8 +186,8 @@ const checkTool = (pool: Pool, call: ToolGateway.ToolCall): PooledTool | ToolErr
   }
   // Checked first: the argument check, the call key and the SDK's
   // serialisation all recurse, and would exhaust the stack.
-  const deep = tooDeep(call.args)
-  const issues = deep === undefined ? tool.check(call.args) : [`${deep.join(".")}: ${tooDeepReason()}`]
+  const deep = JsonInput.pathTooDeep(call.args)
+  const issues = deep === undefined ? tool.check(call.args) : [`${deep.join(".")}: ${JsonInput.tooDeep()}`]
   return issues === undefined ? tool : new ToolGateway.InvalidToolArguments({ service, tool: name, issues })
 }
 
