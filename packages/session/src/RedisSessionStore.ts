@@ -21,6 +21,14 @@
  * `session:<id>` on `baton:invalidate` (see `InvalidationBus`). Scripts run by
  * `EVALSHA`, falling back to `EVAL` when the server answers `NOSCRIPT`.
  *
+ * On a Redis Cluster (`redis+cluster://[[user]:password@]host:port,…`, see
+ * `connectCluster`) the layout and the scripts are the same: each script
+ * touches one session's keys, all in the slot of its hash tag. The user's
+ * index is in the slot of `{u:<userId>}`, often on another master, so it is
+ * written with commands of its own: before the script on a session's first
+ * commit, best effort on later ones. A commit's outcome is its script's
+ * reply alone, and `listByUser` checks every member it lists.
+ *
  * The URL's password never appears in errors: they show the URL with `***`.
  * Connection failures are `SessionStoreError`s.
  *
@@ -41,7 +49,7 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import type * as Redacted from "effect/Redacted"
 import type * as Scope from "effect/Scope"
-import type { Cluster, ClusterOptions, Redis, RedisOptions } from "ioredis"
+import { Cluster, type ClusterOptions, type Redis, type RedisOptions } from "ioredis"
 import * as redis from "./internal/redis.js"
 import * as client from "./internal/redisClient.js"
 import * as scripts from "./internal/redisScripts.js"
@@ -50,7 +58,11 @@ import * as Migrations from "./Migrations.js"
 
 /** @since 0.1.0 @category models */
 export interface Options {
-  /** `redis://[:password@]host:port[/db]`; prefer a `Redacted` value. */
+  /**
+   * `redis://[:password@]host:port[/db]` for one server,
+   * `redis+cluster://[[user]:password@]host:port[,host:port…]` for a Redis
+   * Cluster; prefer a `Redacted` value.
+   */
   readonly url: string | Redacted.Redacted<string>
   /** The first segment of every key. Default `baton`. */
   readonly keyPrefix?: string
@@ -125,18 +137,29 @@ export const connectCluster = (
 ): Effect.Effect<Cluster, Errors.SessionStoreError, Scope.Scope> => client.connectCluster(client.safeUrl(url), options)
 
 /**
- * A store over a connected client; loads the scripts into the server.
+ * A connection to one Redis server or to a Redis Cluster.
+ *
+ * @since 0.2.0 @category models
+ */
+export type Client = client.Client
+
+/**
+ * A store over a connected client (one server's, or a cluster's); loads the
+ * scripts into the server, or into every master of the cluster.
  *
  * @since 0.1.0 @category constructors
  */
 export const make = (
-  redisClient: Redis,
-  options: Omit<Options, "redis">
+  redisClient: Client,
+  options: Omit<Options, "redis" | "cluster">
 ): Effect.Effect<SessionStore.Service, Errors.SessionStoreError> => {
   const url = client.safeUrl(options.url)
+  // A cluster runs each script on its key's master. A replica promoted later
+  // has not loaded them: the first call there falls back to EVAL.
+  const servers: ReadonlyArray<Redis> = redisClient instanceof Cluster ? redisClient.nodes("master") : [redisClient]
   return Effect.as(
     Effect.tryPromise({
-      try: () => Promise.all(scripts.all.map((script) => redisClient.script("LOAD", script.lua))),
+      try: () => Promise.all(servers.flatMap((server) => scripts.all.map((script) => server.script("LOAD", script.lua)))),
       catch: client.failure(url, "load scripts")
     }),
     store.make(
@@ -151,9 +174,16 @@ export const make = (
 }
 
 /**
- * The store with its own connection, quit when the layer is released.
+ * The store with its own connection (a cluster client for a
+ * `redis+cluster://` URL), quit when the layer is released.
  *
  * @since 0.1.0 @category layers
  */
 export const layer = (options: Options): Layer.Layer<SessionStore.SessionStore, Errors.SessionStoreError> =>
-  Layer.scoped(SessionStore.SessionStore, Effect.flatMap(connect(options.url, options.redis), (c) => make(c, options)))
+  Layer.scoped(
+    SessionStore.SessionStore,
+    Effect.flatMap(
+      client.connectAny(client.safeUrl(options.url), { redis: options.redis, cluster: options.cluster }),
+      (connected) => make(connected, options)
+    )
+  )

@@ -1,10 +1,13 @@
 /**
- * The Redis store's clients on a real Redis Cluster (three masters, three
- * replicas, on loopback ports, started by the testkit), with ioredis's
- * `Cluster` client: reached from any one node, refused with a typed error
- * that names the nodes but never the password, and carrying invalidation
- * hints between processes connected through different nodes.
+ * The Redis store on a real Redis Cluster (three masters, three replicas, on
+ * loopback ports, started by the testkit), with ioredis's `Cluster` client:
+ * the session-store conformance suite; clients reached from any one node,
+ * refused with a typed error that names the nodes but never the password;
+ * invalidation hints carried between processes connected through
+ * different nodes.
  */
+import { SessionStore } from "@baton/core"
+import { RedisCluster } from "@baton/testkit"
 import { afterAll, expect, layer } from "@effect/vitest"
 import * as Chunk from "effect/Chunk"
 import * as Context from "effect/Context"
@@ -12,8 +15,10 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
 import * as Stream from "effect/Stream"
-import * as RedisCluster from "../../testkit/src/chaos/RedisCluster.js"
+import type { Cluster } from "ioredis"
+import * as zlib from "node:zlib"
 import { InvalidationBus, RedisSessionStore } from "../src/index.js"
+import { conformance, type Raw, StoreUnderTest } from "./conformance.js"
 import * as TempDir from "./support/TempDir.js"
 
 const password = "cluster-s3cret"
@@ -24,6 +29,74 @@ class ClusterUnderTest extends Context.Tag("test/ClusterUnderTest")<ClusterUnder
 
 /** A cluster URL that names only the node on `port`. */
 const throughNode = (port: number, secret = password) => `redis+cluster://:${encodeURIComponent(secret)}@127.0.0.1:${port}`
+
+const sleep = (ms: number) => Effect.promise(() => new Promise((resolve) => setTimeout(resolve, ms)))
+
+/** Every key of every master (SCAN runs per node on a cluster), with what it holds. */
+const dumpAll = (client: Cluster) =>
+  Effect.promise(async () => {
+    const out: Array<string> = []
+    for (const master of client.nodes("master")) {
+      let cursor = "0"
+      do {
+        const [next, keys] = await master.scan(cursor, "COUNT", 500)
+        cursor = next
+        for (const key of keys) {
+          const type = await master.type(key)
+          const value = type === "string"
+            ? await master.get(key)
+            : type === "hash"
+            ? await master.hgetall(key)
+            : type === "stream"
+            ? await master.xrange(key, "-", "+")
+            : type === "set"
+            ? await master.smembers(key)
+            : `(${type})`
+          out.push(`${key} ${JSON.stringify(value)}`)
+        }
+      } while (cursor !== "0")
+    }
+    return out.join("\n")
+  })
+
+const shortTtlMs = 1_000
+
+conformance(
+  "Redis Cluster",
+  Layer.scoped(
+    StoreUnderTest,
+    Effect.gen(function*() {
+      const cluster = yield* Effect.orDie(RedisCluster.scoped({ password }))
+      const client = yield* RedisSessionStore.connectCluster(cluster.url)
+      const raw: Raw = {
+        putRecord: ({ checksummed, json, sessionId, userId, version }) =>
+          Effect.promise(async () => {
+            const key = RedisSessionStore.keys(sessionId).state
+            await client.hset(key, "version", version, "user", userId, "record", json)
+            await client.hdel(key, "quarantined", "sum")
+            if (checksummed === true) await client.hset(key, "sum", zlib.crc32(json))
+            await client.pexpire(key, 60_000)
+          }),
+        overwriteJson: (sessionId, json) =>
+          Effect.promise(() => client.hset(RedisSessionStore.keys(sessionId).state, "record", json)),
+        dump: dumpAll(client),
+        reopen: (migrations) => Effect.orDie(RedisSessionStore.make(client, { url: cluster.url, migrations }))
+      }
+      return {
+        store: yield* RedisSessionStore.make(yield* RedisSessionStore.connectCluster(cluster.url), { url: cluster.url }),
+        // The layer, as applications build it: a cluster client from the URL.
+        shortLived: yield* Effect.map(
+          Layer.build(RedisSessionStore.layer({ url: Redacted.make(cluster.url), ttl: shortTtlMs })),
+          Context.get(SessionStore.SessionStore)
+        ),
+        shortTtlMs,
+        advance: sleep,
+        raw
+      }
+    })
+  ),
+  { virtualClock: false, raw: true, propertyRuns: 100 }
+)
 
 const collect = (stream: Stream.Stream<string>, n: number) => Effect.map(Stream.runCollect(Stream.take(stream, n)), Chunk.toArray)
 
