@@ -6,19 +6,21 @@
  * invalidation hints carried between processes connected through
  * different nodes.
  */
-import { SessionStore } from "@baton/core"
+import { type Ids, SessionStore } from "@baton/core"
 import { RedisCluster } from "@baton/testkit"
 import { afterAll, expect, layer } from "@effect/vitest"
 import * as Chunk from "effect/Chunk"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Stream from "effect/Stream"
 import type { Cluster } from "ioredis"
 import * as zlib from "node:zlib"
 import { InvalidationBus, RedisSessionStore } from "../src/index.js"
-import { conformance, type Raw, StoreUnderTest } from "./conformance.js"
+import { conformance, freshSession, freshUser, type Raw, StoreUnderTest } from "./conformance.js"
+import { itemsOf, plainState } from "./support/sessions.js"
 import * as TempDir from "./support/TempDir.js"
 
 const password = "cluster-s3cret"
@@ -160,3 +162,41 @@ layer(Layer.scoped(ClusterUnderTest, Effect.orDie(RedisCluster.scoped({ password
       }))
   }
 )
+
+// A master that dies is failed over only after the node timeout: long here, so
+// that the commits below run while its slots have no server at all.
+layer(
+  Layer.scoped(ClusterUnderTest, Effect.orDie(RedisCluster.scoped({ password, nodeTimeoutMs: 60_000 }))),
+  { timeout: "90 seconds" }
+)("Redis Cluster store with the master of a user's index down", (it) => {
+  it.scoped("a commit's outcome is its script's reply: a later commit succeeds as it committed; a first commit fails and writes nothing", () =>
+    Effect.gen(function*() {
+      const cluster = yield* ClusterUnderTest
+      const store = yield* RedisSessionStore.make(yield* RedisSessionStore.connectCluster(cluster.url), { url: cluster.url })
+      const userId = freshUser("index-down")
+      const indexMaster = yield* cluster.masterFor(RedisSessionStore.userKey(userId))
+      // Sessions served by another master than the user's index.
+      const elsewhere: Array<Ids.SessionId> = []
+      while (elsewhere.length < 2) {
+        const sessionId = freshSession("index-down")
+        if ((yield* cluster.masterFor(RedisSessionStore.keys(sessionId).state)) !== indexMaster) elsewhere.push(sessionId)
+      }
+      const [older, newer] = elsewhere as [Ids.SessionId, Ids.SessionId]
+      yield* store.commit({ state: plainState(older, userId, 1, ["one"]), expectedVersion: 0, events: [] })
+
+      yield* cluster.crash(indexMaster)
+      const bounded = <A, E>(effect: Effect.Effect<A, E>) => Effect.timeoutFail(effect, { duration: "20 seconds", onTimeout: () => "timed out" })
+
+      // The script committed on the session's master: so does the commit, whatever became of the index.
+      yield* bounded(store.commit({ state: plainState(older, userId, 2, ["one", "two"]), expectedVersion: 1, events: [] }))
+      const after = yield* bounded(store.load(older))
+      expect(Option.map(after, (state) => [state.version, itemsOf(state)])).toEqual(Option.some([2, ["one", "two"]]))
+
+      // A first commit writes the index first: without it, the session is not written at all.
+      const first = yield* Effect.flip(
+        bounded(store.commit({ state: plainState(newer, userId, 1, ["lost?"]), expectedVersion: 0, events: [] }))
+      )
+      expect(first).toMatchObject({ _tag: "SessionStoreError", operation: "commit" })
+      expect(Option.isNone(yield* bounded(store.load(newer)))).toBe(true)
+    }), 60_000)
+})

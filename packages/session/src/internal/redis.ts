@@ -156,30 +156,40 @@ export const makeBackend = (client: Client, url: SafeUrl, options: Options): Bac
         createdAt: request.snapshot.createdAt,
         checksum: request.checksum
       })
+    const script = () =>
+      evalScript(client, scripts.commit, [keys.state, keys.events, keys.snaps, keys.fence], [
+        request.expectedVersion,
+        request.version,
+        request.userId,
+        request.record,
+        request.fencingToken ?? "",
+        ttlMs,
+        maxEvents,
+        snapshot,
+        keys.base,
+        hintChannel,
+        sessionHint(request.sessionId),
+        request.checksum,
+        ...request.events
+      ])
+    // The user index is in another slot (on a cluster, often on another
+    // master), so it is written outside the script, and the commit's outcome
+    // is the script's reply alone: a commit whose script ran is never
+    // reported failed because the index's server did not answer.
+    const index = () => Promise.all([client.sadd(owner, request.sessionId), client.pexpire(owner, ttlMs)])
     return Effect.flatMap(
-      // Sent together, answered in one round trip. The user index is in
-      // another slot, so outside the script; listByUser checks its members.
-      call("commit", () =>
-        Promise.all([
-          evalScript(client, scripts.commit, [keys.state, keys.events, keys.snaps, keys.fence], [
-            request.expectedVersion,
-            request.version,
-            request.userId,
-            request.record,
-            request.fencingToken ?? "",
-            ttlMs,
-            maxEvents,
-            snapshot,
-            keys.base,
-            hintChannel,
-            sessionHint(request.sessionId),
-            request.checksum,
-            ...request.events
-          ]),
-          client.sadd(owner, request.sessionId),
-          client.pexpire(owner, ttlMs)
-        ])),
-      ([raw]) =>
+      call(
+        "commit",
+        request.expectedVersion === 0
+          // A session's first commit indexes it before writing it: a session
+          // is never stored unlisted. A member whose script then lost its
+          // race is dropped by listByUser, which checks every member.
+          ? () => index().then(script)
+          // Later commits only refresh the index's TTL, in the same round
+          // trip, best effort: the session is listed already.
+          : () => Promise.all([script(), index().catch(() => undefined)]).then(([raw]) => raw)
+      ),
+      (raw) =>
         Effect.flatMap(reply("commit", raw), ([status, value]): Effect.Effect<CommitOutcome, Errors.SessionStoreError> => {
           if (status === "ok") return Effect.succeed({ _tag: "Committed" })
           if (status === "conflict") return Effect.succeed({ _tag: "Conflict", actual: Number(value) })

@@ -129,6 +129,12 @@ export interface RedisCluster {
    * node. The killed node stays down until `restart`.
    */
   readonly killMaster: (port?: number) => Effect.Effect<Failover, RedisClusterError>
+  /**
+   * SIGKILLs the node on `port` and returns at once: the cluster notices
+   * only after `nodeTimeoutMs`, and then fails a master over. Until then
+   * the node's slots have no server. The node stays down until `restart`.
+   */
+  readonly crash: (port: number) => Effect.Effect<void, RedisClusterError>
   /** Starts a stopped node again on its port and folder, and waits until it rejoined and the cluster is ok. */
   readonly restart: (port: number) => Effect.Effect<void, RedisClusterError>
   /** Stops every node and removes the folder. */
@@ -330,6 +336,15 @@ const startCluster = async (options: Options): Promise<RedisCluster> => {
     return node
   }
 
+  const sigkill = async (node: MutableNode) => {
+    const killed = node.running
+    if (killed === undefined) throw new RedisClusterError({ reason: `the node on port ${node.port} is not running` })
+    process.kill(killed.pid, "SIGKILL")
+    node.running = undefined
+    // The guard shell notices nothing until its pipe closes: end it too.
+    await RedisProcess.terminate(killed)
+  }
+
   try {
     for (let i = 0; i < NODES; i++) {
       const dir = Path.join(root, `node-${i}`)
@@ -407,16 +422,12 @@ const startCluster = async (options: Options): Promise<RedisCluster> => {
     killMaster: (port) =>
       attempt("the master kill failed", async () => {
         const { master, replica } = await masterPort(port)
-        const node = nodeOn(master)
-        const killed = node.running!
         const started = Date.now()
-        process.kill(killed.pid, "SIGKILL")
-        node.running = undefined
-        // The guard shell notices nothing until its pipe closes: end it too.
-        await RedisProcess.terminate(killed)
+        await sigkill(nodeOn(master))
         await until(`the cluster did not promote the replica on port ${replica} after the master on ${master} died`, promoted(master, replica))
         return { from: master, to: replica, ms: Date.now() - started }
       }),
+    crash: (port) => attempt(`the node on port ${port} could not be killed`, () => sigkill(nodeOn(port))),
     restart: (port) =>
       attempt(`the node on port ${port} did not start again`, async () => {
         const node = nodeOn(port)

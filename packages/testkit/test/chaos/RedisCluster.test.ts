@@ -8,7 +8,7 @@ import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import { existsSync, readFileSync } from "node:fs"
 import * as RedisCommand from "../../src/chaos/internal/redisCommand.js"
-import * as RedisCluster from "../../src/chaos/RedisCluster.js"
+import { RedisCluster } from "../../src/index.js"
 import { isAlive } from "../processes.js"
 
 const password = "cluster pass\"word"
