@@ -169,7 +169,7 @@ layer(
   Layer.scoped(ClusterUnderTest, Effect.orDie(RedisCluster.scoped({ password, nodeTimeoutMs: 60_000 }))),
   { timeout: "90 seconds" }
 )("Redis Cluster store with the master of a user's index down", (it) => {
-  it.scoped("a commit's outcome is its script's reply: a later commit succeeds as it committed; a first commit fails and writes nothing", () =>
+  it.scoped("a write's outcome is its script's reply: a later commit and a delete succeed as they happened; a first commit fails and writes nothing", () =>
     Effect.gen(function*() {
       const cluster = yield* ClusterUnderTest
       const store = yield* RedisSessionStore.make(yield* RedisSessionStore.connectCluster(cluster.url), { url: cluster.url })
@@ -191,6 +191,9 @@ layer(
       yield* bounded(store.commit({ state: plainState(older, userId, 2, ["one", "two"]), expectedVersion: 1, events: [] }))
       const after = yield* bounded(store.load(older))
       expect(Option.map(after, (state) => [state.version, itemsOf(state)])).toEqual(Option.some([2, ["one", "two"]]))
+      // So does a delete: the index keeps a stale member, which listByUser drops.
+      yield* bounded(store.delete(older))
+      expect(Option.isNone(yield* bounded(store.load(older)))).toBe(true)
 
       // A first commit writes the index first: without it, the session is not written at all.
       const first = yield* Effect.flip(

@@ -298,7 +298,8 @@ export const makeBackend = (client: Client, url: SafeUrl, options: Options): Bac
         // Members whose session expired, was deleted, or belongs to someone
         // else (a commit that lost its race) are dropped from the index.
         const stale = members.filter((_, i) => owners[i] !== userId)
-        if (stale.length > 0) yield* call("listByUser", () => client.srem(key, ...stale))
+        // Best effort: the listing does not depend on it, and the next one tries again.
+        if (stale.length > 0) yield* Effect.ignore(call("listByUser", () => client.srem(key, ...stale)))
         return members.filter((_, i) => owners[i] === userId).sort() as Array<Ids.SessionId>
       })
     },
@@ -311,7 +312,9 @@ export const makeBackend = (client: Client, url: SafeUrl, options: Options): Bac
           [keys.state, keys.events, keys.snaps, keys.fence, keys.lease, keys.quarantine],
           [keys.base, hintChannel, sessionHint(sessionId)]
         )
-        if (typeof user === "string" && user !== "") await client.srem(userKey(prefix, user), sessionId)
+        // Best effort, as the script's reply decides: listByUser drops a
+        // member whose session is gone.
+        if (typeof user === "string" && user !== "") await client.srem(userKey(prefix, user), sessionId).catch(() => 0)
       })
     },
     acquireLease: (sessionId, owner, leaseMs) => {
