@@ -42,6 +42,7 @@ import * as Cause from "effect/Cause"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
@@ -302,7 +303,17 @@ export const run = (
             reason: `the app "${app.name}" provides no BatonApp.FaultInjector, so faults cannot be injected`
           })
         }
+        // Every fault is checked with the app's injector (its services, its
+        // grammar) before any is set: a spec it would not read is refused
+        // here, not found out turn after turn. A service the common latency
+        // reaches but the app does not inject into is left alone.
         for (const [service, spec] of Object.entries(profile)) {
+          if (!requested.has(service) && !injector.value.services.includes(service)) continue
+          const valid = App.validateFault(injector.value, service, spec)
+          if (Either.isLeft(valid)) return yield* new InvalidLoadSetup({ reason: valid.left.message })
+        }
+        for (const [service, spec] of Object.entries(profile)) {
+          if (!requested.has(service) && !injector.value.services.includes(service)) continue
           const set = yield* Effect.either(injector.value.set(service, spec))
           if (set._tag === "Right") {
             injected[service] = spec

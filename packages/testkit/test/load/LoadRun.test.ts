@@ -1,4 +1,4 @@
-import { Agent, type BatonApp, Conversation, Ids, SessionStore } from "@baton/core"
+import { Agent, BatonApp, Conversation, Ids, SessionStore } from "@baton/core"
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
@@ -102,5 +102,35 @@ describe("LoadRun", () => {
       expect(scenario.message).toBe('the app "Helpdesk" has no demo scenario to play')
       const zero = yield* Effect.flip(LoadRun.run(app, { sessions: 0 }))
       expect(zero._tag).toBe("InvalidLoadSetup")
+    }).pipe(Effect.provide(SessionStore.layerMemory)))
+
+  it.effect("checks every fault with the app's injector before injecting any: a spec it does not read, or a service it has not, is refused up front", () =>
+    Effect.gen(function*() {
+      // An injector whose set takes anything: only its validate knows its grammar.
+      const injected: Array<string> = []
+      const injector: BatonApp.FaultInjectorService = {
+        services: ["greetings"],
+        validate: (service, spec) =>
+          spec.startsWith("slow")
+            ? Either.void
+            : Either.left(new BatonApp.InvalidFault({ service, spec, reason: "this injector reads only slow(<ms>)" })),
+        set: (service, spec) => Effect.sync(() => void injected.push(`${service}=${spec}`)),
+        clear: () => Effect.void
+      }
+      const injecting: BatonApp.BatonApp = {
+        ...app,
+        layer: (options) => Layer.merge(app.layer(options), Layer.succeed(BatonApp.FaultInjector, injector))
+      }
+      const badSpec = yield* Effect.flip(LoadRun.run(injecting, { sessions: 1, faults: { greetings: "hang" } }))
+      expect(badSpec).toMatchObject({ _tag: "InvalidLoadSetup" })
+      expect(badSpec.message).toBe('cannot inject "hang#1" into greetings: this injector reads only slow(<ms>)')
+      const badService = yield* Effect.flip(LoadRun.run(injecting, { sessions: 1, faults: { weather: "slow(5)" } }))
+      expect(badService.message).toBe(
+        'cannot inject "slow(5)#1" into weather: the app injects faults into no service "weather"; it injects them into greetings'
+      )
+      expect(injected).toEqual([])
+      const report = yield* LoadRun.run(injecting, { sessions: 1, faults: { greetings: "slow(5)" } })
+      expect(report.sessions.lost).toBe(0)
+      expect(injected).toEqual(["greetings=slow(5)#1"])
     }).pipe(Effect.provide(SessionStore.layerMemory)))
 })
