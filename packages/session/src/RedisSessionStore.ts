@@ -43,7 +43,7 @@
  *
  * @since 0.1.0
  */
-import { type Errors, SessionStore } from "@baton/core"
+import { Errors, SessionStore } from "@baton/core"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -72,6 +72,21 @@ export interface Options {
   readonly maxEvents?: number
   /** The record migrations. Default `Migrations.builtin`. */
   readonly migrations?: Migrations.Registry
+  /**
+   * Make each commit wait until `replicas` replicas of its server have it
+   * (`WAIT replicas timeout`, sent with the commit in one round trip to the
+   * session's master), or until `timeout` passed. Redis replicates
+   * asynchronously: without this, a master that dies (kill -9, a crash)
+   * can take the commits it acknowledged last with it when its replica
+   * takes over. With it, a commit is acknowledged only once a replica has
+   * it, unless no replica answered within the timeout: the commit then
+   * stands on the master alone, as without the option (it committed; it is
+   * not reported failed). It costs a replication round trip per commit.
+   * Default: no wait.
+   *
+   * @since 0.2.0
+   */
+  readonly waitForReplicas?: { readonly replicas: number; readonly timeout: Duration.DurationInput }
   /** Extra ioredis options (timeouts, TLS…). */
   readonly redis?: RedisOptions
   /**
@@ -154,6 +169,17 @@ export const make = (
   options: Omit<Options, "redis" | "cluster">
 ): Effect.Effect<SessionStore.Service, Errors.SessionStoreError> => {
   const url = client.safeUrl(options.url)
+  const wait = options.waitForReplicas
+  const waitMs = wait === undefined ? 0 : Duration.toMillis(Duration.decode(wait.timeout))
+  if (wait !== undefined && (!Number.isInteger(wait.replicas) || wait.replicas < 1 || !(waitMs > 0 && waitMs < Infinity))) {
+    return Effect.fail(
+      new Errors.SessionStoreError({
+        operation: "connect",
+        reason: `waitForReplicas needs a whole number of replicas of at least 1 and a finite timeout longer than 0 ` +
+          `(WAIT with timeout 0 would wait forever); got ${wait.replicas} replicas and ${waitMs} ms`
+      })
+    )
+  }
   // A cluster runs each script on its key's master. A replica promoted later
   // has not loaded them: the first call there falls back to EVAL.
   const servers: ReadonlyArray<Redis> = redisClient instanceof Cluster ? redisClient.nodes("master") : [redisClient]
@@ -166,7 +192,8 @@ export const make = (
       redis.makeBackend(redisClient, url, {
         prefix: options.keyPrefix ?? defaultKeyPrefix,
         ttlMs: Duration.toMillis(Duration.decode(options.ttl ?? SessionStore.DEFAULT_TTL)),
-        maxEvents: options.maxEvents ?? 10_000
+        maxEvents: options.maxEvents ?? 10_000,
+        waitForReplicas: wait === undefined ? undefined : { replicas: wait.replicas, timeoutMs: waitMs }
       }),
       { migrations: options.migrations ?? Migrations.builtin }
     )

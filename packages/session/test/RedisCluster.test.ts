@@ -11,7 +11,9 @@ import { RedisCluster } from "@baton/testkit"
 import { afterAll, expect, layer } from "@effect/vitest"
 import * as Chunk from "effect/Chunk"
 import * as Context from "effect/Context"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
@@ -167,7 +169,8 @@ layer(Layer.scoped(ClusterUnderTest, Effect.orDie(RedisCluster.scoped({ password
 // that the commits below run while its slots have no server at all.
 layer(
   Layer.scoped(ClusterUnderTest, Effect.orDie(RedisCluster.scoped({ password, nodeTimeoutMs: 60_000 }))),
-  { timeout: "90 seconds" }
+  // Real time: the commits are bounded by the clock.
+  { timeout: "90 seconds", excludeTestServices: true }
 )("Redis Cluster store with the master of a user's index down", (it) => {
   it.scoped("a write's outcome is its script's reply: a later commit and a delete succeed as they happened; a first commit fails and writes nothing", () =>
     Effect.gen(function*() {
@@ -203,3 +206,97 @@ layer(
       expect(Option.isNone(yield* bounded(store.load(newer)))).toBe(true)
     }), 60_000)
 })
+
+// Real time: WAIT's timeout is measured.
+layer(Layer.scoped(ClusterUnderTest, Effect.orDie(RedisCluster.scoped({ password }))), { timeout: "90 seconds", excludeTestServices: true })(
+  "Redis Cluster store waiting for replicas",
+  (it) => {
+    const waiting = (cluster: RedisCluster.RedisCluster, timeout: number) =>
+      Effect.flatMap(RedisSessionStore.connectCluster(cluster.url), (client) =>
+        RedisSessionStore.make(client, { url: cluster.url, waitForReplicas: { replicas: 1, timeout } }))
+
+    /** A fresh session whose keys the master on `port` serves (or does not, with `elsewhere`). */
+    const sessionOn = (cluster: RedisCluster.RedisCluster, port: number, elsewhere = false) =>
+      Effect.gen(function*() {
+        for (;;) {
+          const sessionId = freshSession("wait")
+          if (((yield* cluster.masterFor(RedisSessionStore.keys(sessionId).state)) === port) !== elsewhere) return sessionId
+        }
+      })
+
+    it.scoped("a commit waits for a replica of its session's own master: slow only where that replica is down", () =>
+      Effect.gen(function*() {
+        const cluster = yield* ClusterUnderTest
+        const views = yield* cluster.topology
+        const master = views.filter((view) => view.role === "master").sort((a, b) => a.port - b.port)[0]!
+        const replica = views.find((view) => view.masterId === master.id)!
+        const timeoutMs = 3_000
+        const store = yield* waiting(cluster, timeoutMs)
+        const userId = freshUser("wait")
+        const [alone, replicated] = [yield* sessionOn(cluster, master.port), yield* sessionOn(cluster, master.port, true)]
+        // Started again at the end: the cluster is shared with the next tests.
+        yield* Effect.acquireRelease(cluster.crash(replica.port), () => Effect.orDie(cluster.restart(replica.port)))
+        const timed = (sessionId: Ids.SessionId) =>
+          Effect.map(
+            Effect.timed(store.commit({ state: plainState(sessionId, userId, 1), expectedVersion: 0, events: [] })),
+            ([duration]) => Duration.toMillis(duration)
+          )
+        // No replica answers for the first: WAIT gives up after its timeout, and the commit stands.
+        expect(yield* timed(alone)).toBeGreaterThanOrEqual(timeoutMs - 50)
+        expect(Option.map(yield* store.load(alone), (state) => state.version)).toEqual(Option.some(1))
+        // The second's master has its replica: WAIT asked that master, not any node.
+        expect(yield* timed(replicated)).toBeLessThan(timeoutMs)
+      }), 60_000)
+
+    it.scoped("commits waiting for replicas follow a manual failover: none fails, none is lost", () =>
+      Effect.gen(function*() {
+        const cluster = yield* ClusterUnderTest
+        const store = yield* waiting(cluster, 2_000)
+        const views = yield* cluster.topology
+        const master = views.filter((view) => view.role === "master" && !view.failing).sort((a, b) => a.port - b.port)[0]!
+        const userId = freshUser("wait")
+        const sessions = yield* Effect.forEach(Array.from({ length: 8 }), () => sessionOn(cluster, master.port))
+        let done = false
+        const failures: Array<string> = []
+        const versions = new Map<string, number>()
+        const writer = (sessionId: Ids.SessionId) =>
+          Effect.gen(function*() {
+            let version = 0
+            while (!done || version < 3) {
+              const committed = yield* Effect.either(
+                store.commit({ state: plainState(sessionId, userId, version + 1), expectedVersion: version, events: [] })
+              )
+              if (committed._tag === "Left") {
+                failures.push(committed.left.message)
+                return
+              }
+              version++
+              versions.set(sessionId, version)
+            }
+          })
+        const writers = yield* Effect.fork(Effect.forEach(sessions, writer, { concurrency: "unbounded", discard: true }))
+        // Once every writer has committed, so that the failover lands among commits in flight.
+        while (versions.size < sessions.length) yield* Effect.sleep("10 millis")
+        yield* cluster.failover(master.port)
+        done = true
+        yield* Fiber.join(writers)
+        expect(failures).toEqual([])
+        for (const sessionId of sessions) {
+          expect(Option.map(yield* store.load(sessionId), (state) => state.version)).toEqual(Option.some(versions.get(sessionId)))
+        }
+      }), 60_000)
+
+    it.effect("waitForReplicas with a timeout of 0 (WAIT would block forever) or no replicas is refused", () =>
+      Effect.gen(function*() {
+        const cluster = yield* ClusterUnderTest
+        for (const wait of [{ replicas: 1, timeout: 0 }, { replicas: 0, timeout: 100 }, { replicas: 1.5, timeout: 100 }]) {
+          const refused = yield* Effect.flip(
+            Effect.scoped(Effect.flatMap(RedisSessionStore.connectCluster(cluster.url), (client) =>
+              RedisSessionStore.make(client, { url: cluster.url, waitForReplicas: wait })))
+          )
+          expect(refused).toMatchObject({ _tag: "SessionStoreError", operation: "connect" })
+          expect(refused.message).toContain("waitForReplicas needs a whole number of replicas of at least 1 and a finite timeout longer than 0")
+        }
+      }))
+  }
+)

@@ -4,7 +4,7 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
-import { type Client, evalScript, failure, type SafeUrl } from "./redisClient.js"
+import { type Client, evalScript, evalScriptWaiting, failure, type SafeUrl } from "./redisClient.js"
 import * as scripts from "./redisScripts.js"
 import type { AcquireOutcome, Backend, CommitOutcome, RenewOutcome, StoredState } from "./store.js"
 
@@ -65,11 +65,13 @@ export interface Options {
   readonly prefix: string
   readonly ttlMs: number
   readonly maxEvents: number
+  /** After each commit, WAIT until this many replicas have it, or the timeout passed. */
+  readonly waitForReplicas?: { readonly replicas: number; readonly timeoutMs: number } | undefined
 }
 
 /** A backend over one Redis server or a Redis Cluster: every key a command or script touches shares one hash tag. */
 export const makeBackend = (client: Client, url: SafeUrl, options: Options): Backend => {
-  const { maxEvents, prefix, ttlMs } = options
+  const { maxEvents, prefix, ttlMs, waitForReplicas } = options
   const hintChannel = channel(prefix)
 
   const call = <A>(operation: string, f: () => Promise<A>) =>
@@ -156,8 +158,9 @@ export const makeBackend = (client: Client, url: SafeUrl, options: Options): Bac
         createdAt: request.snapshot.createdAt,
         checksum: request.checksum
       })
-    const script = () =>
-      evalScript(client, scripts.commit, [keys.state, keys.events, keys.snaps, keys.fence], [
+    const script = () => {
+      const scriptKeys = [keys.state, keys.events, keys.snaps, keys.fence]
+      const args = [
         request.expectedVersion,
         request.version,
         request.userId,
@@ -171,7 +174,14 @@ export const makeBackend = (client: Client, url: SafeUrl, options: Options): Bac
         sessionHint(request.sessionId),
         request.checksum,
         ...request.events
-      ])
+      ]
+      // The commit is acknowledged once the replicas have it too, or the
+      // timeout passed: then it stands on the master alone, as without WAIT.
+      return waitForReplicas === undefined
+        ? evalScript(client, scripts.commit, scriptKeys, args)
+        : evalScriptWaiting(client, scripts.commit, scriptKeys, args, waitForReplicas.replicas, waitForReplicas.timeoutMs)
+          .then(({ reply }) => reply)
+    }
     // The user index is in another slot (on a cluster, often on another
     // master), so it is written outside the script, and the commit's outcome
     // is the script's reply alone: a commit whose script ran is never

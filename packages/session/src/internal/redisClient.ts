@@ -251,6 +251,50 @@ export const quit = (client: Client): Promise<void> => {
 
 const isNoScript = (error: unknown) => error instanceof Error && error.message.startsWith("NOSCRIPT")
 
+/**
+ * EVALSHA (EVAL when the server lost its script cache), then `WAIT replicas
+ * timeoutMs` on the same connection, in one round trip: on a cluster the
+ * pipeline goes to the master of the script's keys, so WAIT counts the
+ * replicas of the server that ran the script. Resolves with the script's
+ * reply and the replicas that acknowledged it (fewer than asked after the
+ * timeout).
+ */
+export const evalScriptWaiting = async (
+  client: Client,
+  script: Script,
+  keys: ReadonlyArray<string>,
+  args: ReadonlyArray<string | number | Buffer>,
+  replicas: number,
+  timeoutMs: number
+): Promise<{ readonly reply: unknown; readonly replicas: number }> => {
+  const run = async (lua: boolean, redirections: number): Promise<{ readonly reply: unknown; readonly replicas: number }> => {
+    const pipeline = client.pipeline()
+    if (lua) pipeline.eval(script.lua, keys.length, ...keys, ...args)
+    else pipeline.evalsha(script.sha, keys.length, ...keys, ...args)
+    const [ran, waited] = (await pipeline.wait(replicas, timeoutMs).exec()) ?? []
+    const error = ran?.[0]
+    if (error !== null && error !== undefined) {
+      if (!lua && isNoScript(error)) return run(true, redirections)
+      // ioredis follows a pipeline's redirection only when every command
+      // failed alike, and WAIT fails otherwise (a replica refuses it): the
+      // script did not run, so it is sent again once the slots are known.
+      if (client instanceof Cluster && notRun(error) && redirections < MAX_REDIRECTIONS) {
+        await new Promise<void>((resolve) => client.refreshSlotsCache(() => resolve()))
+        if (!/^(MOVED|ASK) /.test(error.message)) await new Promise((resolve) => setTimeout(resolve, 100))
+        return run(lua, redirections + 1)
+      }
+      throw error
+    }
+    return { reply: ran?.[1], replicas: waited?.[0] === null ? Number(waited[1]) : 0 }
+  }
+  return run(false, 0)
+}
+
+const MAX_REDIRECTIONS = 16
+
+/** A cluster's answer that the command did not run here: elsewhere, or not yet. */
+const notRun = (error: Error) => /^(MOVED|ASK|TRYAGAIN|CLUSTERDOWN) /.test(error.message)
+
 /** EVALSHA, falling back to EVAL when the server lost its script cache. */
 export const evalScript = (
   client: Client,
