@@ -10,8 +10,10 @@
  * with `CLUSTER FAILOVER` (a manual failover, which loses nothing), and
  * `killMaster` SIGKILLs a master and waits until the cluster has promoted
  * its replica (writes the master acknowledged but had not replicated yet
- * are lost, as Redis Cluster documents). `restart` brings a stopped node
- * back; it rejoins as a replica.
+ * are lost, as Redis Cluster documents). Both say how long the master's
+ * slots refused writes, measured by writing to them until the promoted
+ * replica accepts. `crash` SIGKILLs a node without waiting. `restart` brings
+ * a stopped node back; it rejoins as a replica.
  *
  * Settings, a password among them (`requirepass` and `masterauth`), are in
  * each node's configuration file (mode 0600), and redis-cli gets the
@@ -42,6 +44,7 @@ import { execFile } from "node:child_process"
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import * as Path from "node:path"
+import * as KeySlot from "./internal/keySlot.js"
 import * as RedisCommand from "./internal/redisCommand.js"
 import * as RedisProcess from "./internal/redisProcess.js"
 
@@ -102,6 +105,13 @@ export interface Failover {
   readonly to: number
   /** From the fault until the replica said it was master and every running node said `cluster_state:ok`. */
   readonly ms: number
+  /**
+   * From the fault until the promoted replica accepted a write to one of
+   * the old master's slots: how long those slots refused writes.
+   *
+   * @since 0.2.0
+   */
+  readonly writableMs: number
 }
 
 /** @since 0.2.0 @category models */
@@ -144,7 +154,22 @@ export interface RedisCluster {
 /** @since 0.2.0 @category constants */
 export const NODES = 6
 
-const SLOTS = 16_384
+const SLOTS = KeySlot.SLOTS
+
+/**
+ * The slot of `key` (CRC16 of the key or of its `{hash tag}`, modulo
+ * 16384), as every node computes it.
+ *
+ * @since 0.2.0 @category accessors
+ */
+export const slotOf: (key: string) => number = KeySlot.slotOf
+
+/**
+ * Whether the master `view` serves `slot`.
+ *
+ * @since 0.2.0 @category accessors
+ */
+export const serves = (view: NodeView, slot: number): boolean => view.slots.some(([from, to]) => slot >= from && slot <= to)
 
 interface MutableNode {
   readonly port: number
@@ -298,6 +323,21 @@ const startCluster = async (options: Options): Promise<RedisCluster> => {
     return true
   }
 
+  /**
+   * Writes to a key of `master`'s first slot on `port` until it is accepted
+   * (it answers MOVED while a replica, CLUSTERDOWN while the cluster is
+   * down); the key expires by itself.
+   */
+  const writable = async (master: NodeView, port: number, started: number) => {
+    const slot = master.slots[0]![0]
+    let n = 0
+    while (slotOf(`{probe-${n}}`) !== slot) n++
+    const key = `baton-redis-cluster-probe:{probe-${n}}`
+    await until(`the slots of the master on port ${master.port} did not take writes again`, async () =>
+      (await ask(port, ["SET", key, "1", "PX", "1000"])) === "OK")
+    return Date.now() - started
+  }
+
   const masterPort = async (port: number | undefined) => {
     const views = await topology()
     const masters = views.filter((view) => view.role === "master" && !view.failing && view.slots.length > 0)
@@ -311,7 +351,7 @@ const startCluster = async (options: Options): Promise<RedisCluster> => {
     const replica = views.find((view) => view.masterId === master.id && !view.failing &&
       nodes.some((node) => node.port === view.port && node.running !== undefined))
     if (replica === undefined) throw new RedisClusterError({ reason: `the master on port ${master.port} has no running replica` })
-    return { master: master.port, replica: replica.port }
+    return { master: master.port, replica: replica.port, view: master }
   }
 
   /**
@@ -404,28 +444,30 @@ const startCluster = async (options: Options): Promise<RedisCluster> => {
     topology: attempt("cannot read the topology", topology),
     masterFor: (key) =>
       attempt(`cannot find the master of ${JSON.stringify(key)}`, async () => {
-        const slot = Number(await ask(running()[0]!.port, ["CLUSTER", "KEYSLOT", key]))
-        const master = (await topology()).find((view) =>
-          view.role === "master" && !view.failing && view.slots.some(([from, to]) => slot >= from && slot <= to)
-        )
+        const slot = slotOf(key)
+        const master = (await topology()).find((view) => view.role === "master" && !view.failing && serves(view, slot))
         if (master === undefined) throw new RedisClusterError({ reason: `no master serves slot ${slot}` })
         return master.port
       }),
     failover: (port) =>
       attempt("the failover failed", async () => {
-        const { master, replica } = await masterPort(port)
+        const { master, replica, view } = await masterPort(port)
         const started = Date.now()
         await ask(replica, ["CLUSTER", "FAILOVER"])
+        const writableMs = writable(view, replica, started)
+        writableMs.catch(() => undefined) // awaited below, after the promotion
         await until(`the replica on port ${replica} did not take over from ${master}`, promoted(master, replica))
-        return { from: master, to: replica, ms: Date.now() - started }
+        return { from: master, to: replica, ms: Date.now() - started, writableMs: await writableMs }
       }),
     killMaster: (port) =>
       attempt("the master kill failed", async () => {
-        const { master, replica } = await masterPort(port)
+        const { master, replica, view } = await masterPort(port)
         const started = Date.now()
         await sigkill(nodeOn(master))
+        const writableMs = writable(view, replica, started)
+        writableMs.catch(() => undefined) // awaited below, after the promotion
         await until(`the cluster did not promote the replica on port ${replica} after the master on ${master} died`, promoted(master, replica))
-        return { from: master, to: replica, ms: Date.now() - started }
+        return { from: master, to: replica, ms: Date.now() - started, writableMs: await writableMs }
       }),
     crash: (port) => attempt(`the node on port ${port} could not be killed`, () => sigkill(nodeOn(port))),
     restart: (port) =>

@@ -42,6 +42,12 @@ describe("RedisCluster", () => {
         expect(String(refused.error)).toMatch(/NOAUTH/)
         for (const pid of pids) expect(cmdline(pid)).not.toContain("cluster pass")
 
+        // Slots are computed as the servers compute them, hash tags included.
+        for (const key of ["123456789", "baton:{s:one}:state", "{}", "a{}b", "{u:ü}x", "x{y}{z}"]) {
+          expect(RedisCluster.slotOf(key), key).toBe(Number(yield* ask(port, "CLUSTER", "KEYSLOT", key)))
+        }
+        expect(RedisCluster.slotOf("123456789")).toBe(12_739)
+
         // A key is served by the master of its slot.
         const master = yield* cluster.masterFor("baton:{s:one}:state")
         expect(yield* ask(master, "SET", "baton:{s:one}:state", "v1")).toBe("OK")
@@ -63,6 +69,7 @@ describe("RedisCluster", () => {
       expect(yield* ask(first, "WAIT", "1", "5000")).toBe("1")
 
       const manual = yield* cluster.failover(first)
+      expect(manual.writableMs).toBeGreaterThan(0)
       expect(manual.from).toBe(first)
       expect(manual.to).not.toBe(first)
       expect(yield* cluster.masterFor(key)).toBe(manual.to)
@@ -76,6 +83,8 @@ describe("RedisCluster", () => {
       const killed = yield* cluster.killMaster(manual.to)
       expect(killed).toMatchObject({ from: manual.to, to: first })
       expect(killed.ms).toBeGreaterThan(0)
+      // Nobody takes the dead master's writes until its replica is promoted, after the node timeout.
+      expect(killed.writableMs).toBeGreaterThanOrEqual(2_000)
       expect(isAlive(killedPid)).toBe(false)
       expect(yield* cluster.masterFor(key)).toBe(first)
       expect(yield* ask(first, "GET", key)).toBe("after")
