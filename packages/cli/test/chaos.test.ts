@@ -1,11 +1,13 @@
 /**
  * `baton chaos` end to end, as a spawned process: a cluster of worker
- * processes on a redis-server the command starts and stops itself, a fault
- * timeline, and the invariants read back from the `--json` report.
+ * processes on a redis-server — or a Redis Cluster of three masters and
+ * three replicas — the command starts and stops itself, a fault timeline,
+ * and the invariants and figures read back from the `--json` report.
  */
 import { describe, expect, it } from "@effect/vitest"
 import { mkdtempSync, readFileSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
+import * as net from "node:net"
 import * as Path from "node:path"
 import { baton, survivors } from "./support.js"
 
@@ -16,19 +18,42 @@ interface Report {
   readonly profile: string
   readonly passed: boolean
   readonly sessions: number
-  readonly timeline: ReadonlyArray<{ readonly kind: string; readonly text: string }>
+  readonly store: string
+  readonly timeline: ReadonlyArray<{ readonly atMs: number; readonly kind: string; readonly text: string }>
   readonly invariants: ReadonlyArray<{ readonly name: string; readonly holds: boolean; readonly evidence: string }>
-  readonly run: { readonly acknowledged: number; readonly turns: number; readonly workerRestarts: number }
+  readonly clusterFaults: ReadonlyArray<{
+    readonly fault: string
+    readonly atMs: number
+    readonly atShare: number
+    readonly master: number
+    readonly replica: number
+    readonly sessionsOnMaster: number
+    readonly writableAfterMs: number
+    readonly failoverMs: number
+    readonly retriesDuring: number
+    readonly turnsRetriedDuring: number
+    readonly errorsDuring: ReadonlyArray<string>
+  }>
+  readonly run: {
+    readonly acknowledged: number
+    readonly turns: number
+    readonly workerRestarts: number
+    readonly lostTurns: number
+    readonly lostSessions: number
+    readonly duplicateTurns: number
+    readonly sessionsGivenUp: number
+    readonly retries: number
+  }
 }
 
 // A cold start of the worker processes on a busy 2-core machine dominates the run.
 const timeoutMs = 120_000
 
-const chaos = async (profile: string) => {
+const chaos = async (profile: string, sessions = 50) => {
   const dir = mkdtempSync(Path.join(tmpdir(), "baton-chaos-"))
   try {
     const file = Path.join(dir, "report.json")
-    const ran = await baton(["chaos", profile, "--sessions", "50", "--json", file], { timeoutMs, watchChildren: true })
+    const ran = await baton(["chaos", profile, "--sessions", String(sessions), "--json", file], { timeoutMs, watchChildren: true })
     const report = JSON.parse(readFileSync(file, "utf8")) as Report
     return { ...ran, report }
   } finally {
@@ -36,13 +61,62 @@ const chaos = async (profile: string) => {
   }
 }
 
-const holdsAll = (report: Report) => {
+const holdsAll = (report: Report, sessions = 50) => {
   expect(report.format).toBe("baton.chaos-report")
   expect(report.invariants.map((invariant) => invariant.name)).toEqual(invariants)
   for (const invariant of report.invariants) expect(invariant, invariant.evidence).toMatchObject({ holds: true })
   expect(report.passed).toBe(true)
   // Every session played every scripted turn plus the turn after the timeline.
-  expect(report.run.acknowledged).toBe(50 * report.run.turns)
+  expect(report.run.acknowledged).toBe(sessions * report.run.turns)
+  expect(report.run).toMatchObject({ lostTurns: 0, lostSessions: 0, duplicateTurns: 0, sessionsGivenUp: 0 })
+}
+
+/** Whether something still listens on 127.0.0.1:`port`. */
+const listening = (port: number) =>
+  new Promise<boolean>((resolve) => {
+    const socket = net.connect({ port, host: "127.0.0.1" })
+    socket.once("connect", () => {
+      socket.destroy()
+      resolve(true)
+    })
+    socket.once("error", () => resolve(false))
+  })
+
+/**
+ * A Redis Cluster profile: the figures of its one failover, and the
+ * cluster gone afterwards (every node's port closed, every child ended).
+ */
+const failedOver = async (profile: string, fault: string) => {
+  const sessions = 30
+  const { children, code, report, stdout } = await chaos(profile, sessions)
+  expect(code, stdout).toBe(0)
+  holdsAll(report, sessions)
+  expect(report.profile).toBe(profile)
+  expect(report.store).toMatch(/^Redis Cluster: masters on ports \d+, \d+, \d+, a replica each on ports \d+, \d+, \d+; commits wait for 1 replica/)
+  expect(report.clusterFaults).toHaveLength(1)
+  const [failover] = report.clusterFaults
+  expect(failover).toMatchObject({ fault })
+  expect(failover!.master).not.toBe(failover!.replica)
+  expect(failover!.sessionsOnMaster).toBeGreaterThan(0)
+  // Mid-run: after both workers acknowledged turns, well before the end.
+  expect(failover!.atShare).toBeGreaterThan(0)
+  expect(failover!.atShare).toBeLessThan(1)
+  expect(failover!.writableAfterMs).toBeGreaterThan(0)
+  expect(failover!.failoverMs).toBeGreaterThan(0)
+  expect(failover!.turnsRetriedDuring).toBeLessThanOrEqual(failover!.retriesDuring)
+  expect(report.timeline.map((entry) => entry.text)).toContainEqual(
+    expect.stringMatching(new RegExp(`^the replica on port ${failover!.replica} took over from ${failover!.master}: its slots took writes again after \\d+ ms`))
+  )
+  expect(stdout).toContain("Failovers")
+  expect(stdout).toMatch(/0 lost, 0 acknowledged twice; 0 sessions lost, 0 given up/)
+  expect(stdout).toContain("PASS: every invariant held")
+  // The run's password is in no report or output.
+  expect(report.store).not.toContain("@")
+  expect(await survivors(children)).toEqual([])
+  const ports = [...report.store.matchAll(/\d{4,5}/g)].map((match) => Number(match[0]))
+  expect(ports).toHaveLength(6)
+  for (const port of ports) expect(await listening(port), `port ${port}`).toBe(false)
+  return { failover: failover!, report, stdout }
 }
 
 describe("baton chaos", () => {
@@ -75,12 +149,30 @@ describe("baton chaos", () => {
     expect(await survivors(children)).toEqual([])
   }, timeoutMs + 5_000)
 
+  it("cluster-failover: CLUSTER FAILOVER of the busiest master mid-run; its replica takes over; every invariant holds; exit 0", async () => {
+    const { failover, stdout } = await failedOver("cluster-failover", "failover")
+    expect(stdout).toMatch(/CLUSTER FAILOVER on the replica of the master on port \d+ \(serving \d+ of the 30 sessions\) at \d+% of turns/)
+    // A manual failover hands over in order: its slots refuse writes for a moment, not a node timeout.
+    expect(failover.writableAfterMs).toBeLessThan(failover.failoverMs + 1_000)
+  }, timeoutMs + 5_000)
+
+  it("cluster-master-kill: the busiest master SIGKILLed mid-run; its replica is promoted, the node rejoins; every invariant holds; exit 0", async () => {
+    const { failover, report, stdout } = await failedOver("cluster-master-kill", "master-kill")
+    expect(stdout).toMatch(/SIGKILL the master on port \d+ \(serving \d+ of the 30 sessions\) at \d+% of turns/)
+    // Nobody takes a dead master's writes before the cluster's node timeout (2 s) has passed.
+    expect(failover.writableAfterMs).toBeGreaterThanOrEqual(2_000)
+    expect(report.timeline.map((entry) => entry.text)).toContainEqual(
+      expect.stringMatching(new RegExp(`^the killed node on port ${failover.master} started again and rejoined as a replica`))
+    )
+  }, timeoutMs + 5_000)
+
   it("an unknown profile is a usage error that lists the profiles: exit 2", async () => {
     const { code, stderr, stdout } = await baton(["chaos", "meteor-strike"])
     expect(code).toBe(2)
     expect(stdout).toBe("")
     expect(stderr).toBe(
-      'error: unknown profile "meteor-strike"; the profiles are: worker-crash, redis-restart, service-crash, service-flap, latency-spike, all\n'
+      'error: unknown profile "meteor-strike"; the profiles are: worker-crash, redis-restart, service-crash, service-flap, ' +
+        "latency-spike, all, cluster-failover, cluster-master-kill\n"
     )
   })
 

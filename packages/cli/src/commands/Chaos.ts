@@ -1,14 +1,19 @@
 /**
  * `baton chaos <profile>`: a cluster run of the app's demo conversation —
  * `--sessions` sessions over `--workers` worker processes sharing a Redis
- * store on a redis-server this command starts on a free port — with the
- * profile's fault timeline played mid-run (kill a worker, restart Redis,
- * crash, flap or slow a service). It prints the timeline as it happens,
- * then checks the invariants — no session lost, no acknowledged turn lost,
- * every turn played once, every context preserved, every transient fault
- * recovered without a person — and prints each with its evidence. Exit 0
- * when all hold, 1 otherwise, 2 on a usage error (an unknown profile lists
- * the known ones).
+ * store on a redis-server this command starts on a free port, or, for the
+ * `cluster-*` profiles, on a Redis Cluster of three masters with a replica
+ * each that it starts on free loopback ports — with the profile's fault
+ * timeline played mid-run (kill a worker, restart Redis, crash, flap or
+ * slow a service, fail a cluster master over by hand or by SIGKILL). It
+ * prints the timeline as it happens, then checks the invariants — no
+ * session lost, no acknowledged turn lost, every turn played once, every
+ * context preserved, every transient fault recovered without a person —
+ * and prints each with its evidence, then each cluster failover's figures
+ * (which master, when, how long its slots refused writes, the attempts
+ * retried meanwhile) and the run's (turns acknowledged, lost, duplicated,
+ * sessions lost and given up, retries). Exit 0 when all hold, 1 otherwise,
+ * 2 on a usage error (an unknown profile lists the known ones).
  *
  * @since 0.1.0
  */
@@ -22,6 +27,7 @@ import * as AppCommand from "../AppCommand.js"
 import * as AppLoader from "../AppLoader.js"
 import { ExitCode, type Io } from "../Io.js"
 import * as Style from "../Style.js"
+import * as TerminalText from "../TerminalText.js"
 
 const Text = Schema.optionalWith(Schema.String, { exact: true })
 
@@ -54,8 +60,19 @@ const timelineLine = (entry: Chaos.TimelineEntry, style: Style.Style) => {
     : entry.kind === "recovery"
     ? style.green("recovery")
     : style.dim("cluster ")
-  return `  ${seconds(entry.atMs).padStart(7)}  ${kind}  ${entry.text}`
+  // What a worker said is remote text.
+  const detail = entry.detail === undefined ? "" : `: ${TerminalText.inline(entry.detail)}`
+  return `  ${seconds(entry.atMs).padStart(7)}  ${kind}  ${entry.text}${detail}`
 }
+
+const failoverLines = (fault: Chaos.ClusterFault, style: Style.Style): Array<string> => [
+  `  ${style.red(fault.fault === "failover" ? "CLUSTER FAILOVER" : "SIGKILL")} of the master on port ${fault.master} ` +
+  `(serving ${fault.sessionsOnMaster} sessions) at ${seconds(fault.atMs)}, ${Math.round(fault.atShare * 100)}% of turns; ` +
+  `the replica on port ${fault.replica} took over`,
+  `      its slots refused writes for ${fault.writableAfterMs} ms; every node said cluster_state:ok after ${fault.failoverMs} ms`,
+  `      ${fault.retriesDuring} failed attempts retried meanwhile, on ${fault.turnsRetriedDuring} turns` +
+  (fault.errorsDuring.length === 0 ? "" : `: ${fault.errorsDuring.map(TerminalText.inline).join("; ")}`)
+]
 
 /**
  * The invariants and the run's figures, as printed after the timeline.
@@ -68,12 +85,20 @@ export const renderReport = (report: Chaos.Report, style: Style.Style): Array<st
   for (const invariant of report.invariants) {
     const mark = invariant.holds ? style.green("✓ holds ") : style.red("✗ BROKEN")
     lines.push(`  ${mark}  ${invariant.name.padEnd(width)}  ${invariant.evidence}`)
-    for (const violation of invariant.violations) lines.push(`      ${style.red("-")} ${violation}`)
+    for (const violation of invariant.violations) lines.push(`      ${style.red("-")} ${TerminalText.inline(violation)}`)
+    if (invariant.count > invariant.violations.length) lines.push(`      … and ${invariant.count - invariant.violations.length} more`)
+  }
+  if (report.clusterFaults.length > 0) {
+    lines.push("", style.bold("Failovers"), ...report.clusterFaults.flatMap((fault) => failoverLines(fault, style)))
   }
   const run = report.run
+  const count = (n: number, text: string) => (n === 0 ? `${n} ${text}` : style.red(`${n} ${text}`))
   lines.push(
     "",
-    `${style.bold("Run")}: ${run.acknowledged} turns acknowledged (${run.recovered} recovered from the store), ` +
+    `${style.bold("Run")}: ${report.sessions} sessions on ${report.store}; ` +
+      `${run.acknowledged} turns acknowledged (${run.recovered} recovered from the store), ` +
+      `${count(run.lostTurns, "lost")}, ${count(run.duplicateTurns, "acknowledged twice")}; ` +
+      `${count(run.lostSessions, "sessions lost")}, ${count(run.sessionsGivenUp, "given up")}; ` +
       `${run.retries} failed attempts retried, ${run.workerRestarts} worker replacement(s); ` +
       `turn p50 ${run.turnP50Ms.toFixed(0)} ms, p99 ${run.turnP99Ms.toFixed(0)} ms; wall ${seconds(run.wallMs)}; ` +
       `peak RSS per worker ${run.peakRssBytesPerWorker.map(megabytes).join(", ")}`,
@@ -106,7 +131,8 @@ export const run = (name: string, options: Options, io: Io): Effect.Effect<numbe
     if (turns.length === 0) return yield* new AppLoader.AppLoadError({ module, reason: "the app has no demo scenario to play" })
     yield* print([
       style.bold(`Chaos: ${profile.name}`) + ` — ${profile.description}`,
-      `${sessions} sessions × ${turns.length} turns of "${app.name}" on ${workers} worker processes sharing Redis; seed ${seed}`,
+      `${sessions} sessions × ${turns.length} turns of "${app.name}" on ${workers} worker processes sharing ` +
+      `${profile.store === "redis-cluster" ? "a Redis Cluster (3 masters, 3 replicas)" : "Redis"}; seed ${seed}`,
       "",
       style.bold("Timeline")
     ])
@@ -166,12 +192,13 @@ export const register = (program: Command, io: Io, exit: (code: number) => void)
       "after",
       `
 Profiles:
-${ChaosProfile.profiles.map((profile) => `  ${profile.name.padEnd(14)} ${profile.description}`).join("\n")}
+${ChaosProfile.profiles.map((profile) => `  ${profile.name.padEnd(19)} ${profile.description}`).join("\n")}
 
 Examples:
   $ baton chaos worker-crash                        200 sessions, 2 workers, one SIGKILLed mid-run
   $ baton chaos redis-restart --sessions 50         Redis stopped and started again mid-run
   $ baton chaos all --workers 3 --seed 7 --json chaos.json
+  $ baton chaos cluster-master-kill --sessions 100    a Redis Cluster master SIGKILLed mid-run
 
 Exit codes: 0 every invariant held, 1 an invariant broke or the run failed, 2 usage error (unknown profile: the known ones are listed).`
     )

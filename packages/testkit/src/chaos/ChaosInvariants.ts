@@ -4,7 +4,9 @@
  *
  * - **no session lost**: every session exists in the store;
  * - **no acknowledged turn lost**: every acknowledged turn's user message is
- *   in its session's stored history, at its place;
+ *   in its session's stored history, at its place, and no worker ever found
+ *   the store holding fewer turns than it had acknowledged (a Redis master
+ *   that died before its replica had them; the turns were played again);
  * - **every turn once**: each stored history holds each scripted message
  *   exactly once, in order, with one `TurnCompleted` event per turn, and no
  *   turn was acknowledged twice;
@@ -29,6 +31,13 @@ export interface Invariant {
   readonly evidence: string
   /** Up to ten violations, each naming the session. */
   readonly violations: ReadonlyArray<string>
+  /**
+   * How many violations there were in all (turns, sessions or handoffs, as
+   * the invariant counts them).
+   *
+   * @since 0.2.0
+   */
+  readonly count: number
 }
 
 /** @since 0.1.0 @category models */
@@ -53,7 +62,7 @@ const invariant = (
   name: Invariant["name"],
   violations: ReadonlyArray<string>,
   evidence: string
-): Invariant => ({ name, holds: violations.length === 0, evidence, violations: first(violations) })
+): Invariant => ({ name, holds: violations.length === 0, evidence, violations: first(violations), count: violations.length })
 
 const read = (sessionId: string) =>
   Effect.gen(function*() {
@@ -109,7 +118,14 @@ export const check = (input: Input): Effect.Effect<ReadonlyArray<Invariant>, nev
 
     const acked = result.acks.length - result.duplicateAcks
     const recovered = result.acks.filter((ack) => ack.recovered).length
-    const lostTurns = sessions.flatMap(({ session, stored }) => {
+    const rewound = sessions.flatMap(({ session }) =>
+      session.rewinds.flatMap((rewind) =>
+        Array.from({ length: rewind.acknowledged - rewind.stored }, (_, i) =>
+          `${session.sessionId} turn ${rewind.stored + i + 1}: acknowledged, then missing from the store ` +
+          `(worker ${rewind.slot}, pid ${rewind.pid}, found ${rewind.stored} of ${rewind.acknowledged} turns); played again`)
+      )
+    )
+    const missingNow = sessions.flatMap(({ session, stored }) => {
       const history = userMessages(stored)
       return session.acks.flatMap((ack, turn) =>
         ack !== undefined && history[turn] !== result.turns[turn]
@@ -117,6 +133,8 @@ export const check = (input: Input): Effect.Effect<ReadonlyArray<Invariant>, nev
           : []
       )
     })
+    const lostTurns = [...missingNow, ...rewound]
+    const standing = sessions.reduce((sum, { session }) => sum + session.acks.filter((ack) => ack !== undefined).length, 0)
 
     const twice = sessions.flatMap(({ session, stored }) => {
       const history = userMessages(stored)
@@ -166,7 +184,8 @@ export const check = (input: Input): Effect.Effect<ReadonlyArray<Invariant>, nev
         "no-acked-turn-lost",
         lostTurns,
         `${acked} acknowledged turns (${recovered} of them found committed after their acknowledgement was lost), ` +
-          `${acked - lostTurns.length} found at their place in the stored histories`
+          `${standing - missingNow.length} of the ${standing} last acknowledged found at their place in the stored histories; ` +
+          `${rewound.length} went missing from the store during the run and were played again`
       ),
       invariant(
         "every-turn-once",

@@ -11,6 +11,11 @@
  * again. `all` uses the injected `crash` fault for its service crash, so its
  * workers keep their services in process and start fast.
  *
+ * `cluster-failover` and `cluster-master-kill` run the workers on a Redis
+ * Cluster of three masters with a replica each, and fail over the master
+ * serving most of the run's sessions once every worker has acknowledged
+ * turns: by hand (`CLUSTER FAILOVER` on its replica), or by SIGKILLing it.
+ *
  * @since 0.1.0
  */
 import * as Prng from "../Prng.js"
@@ -25,6 +30,16 @@ export type Action =
   | { readonly _tag: "KillService"; readonly service: string }
   /** Set `spec` on the services for `forMs`, then clear it. */
   | { readonly _tag: "Fault"; readonly services: ReadonlyArray<string>; readonly spec: string; readonly forMs: number }
+  /**
+   * `CLUSTER FAILOVER` on the replica of the master serving most of the
+   * run's sessions (a Redis Cluster run). @since 0.2.0
+   */
+  | { readonly _tag: "FailoverMaster" }
+  /**
+   * SIGKILL the master serving most of the run's sessions; the cluster
+   * promotes its replica (a Redis Cluster run). @since 0.2.0
+   */
+  | { readonly _tag: "KillMaster" }
 
 /** @since 0.1.0 @category models */
 export interface Step {
@@ -40,6 +55,13 @@ export interface Profile {
   readonly steps: (context: { readonly seed: number; readonly workers: number }) => ReadonlyArray<Step>
   /** How the workers reach the app's services. Default `in-process`. */
   readonly transport?: "in-process" | "stdio"
+  /**
+   * What the workers share: one redis-server (default), or a Redis Cluster
+   * of three masters with a replica each.
+   *
+   * @since 0.2.0
+   */
+  readonly store?: "redis" | "redis-cluster"
 }
 
 const jitter = (seed: number, name: string, at: number) => at + Prng.derive(seed, name, at).between(-0.03, 0.03)
@@ -81,6 +103,20 @@ const latencySpike: Profile = {
   description: "flights and accommodations answer 400 ms late (`latency:fixed(400)`) for 3 s",
   steps: fault(0.25, ["flights", "accommodations"], "latency:fixed(400)", 3_000)
 }
+const clusterFailover: Profile = {
+  name: "cluster-failover",
+  description: "on a Redis Cluster (3 masters, 3 replicas): CLUSTER FAILOVER on the replica of the master serving most " +
+    "sessions, mid-run; the replica takes over its slots",
+  steps: ({ seed }) => [{ at: jitter(seed, "failover", 0.3), action: { _tag: "FailoverMaster" } }],
+  store: "redis-cluster"
+}
+const clusterMasterKill: Profile = {
+  name: "cluster-master-kill",
+  description: "on a Redis Cluster (3 masters, 3 replicas): SIGKILL the master serving most sessions, mid-run; " +
+    "the cluster promotes its replica",
+  steps: ({ seed }) => [{ at: jitter(seed, "master-kill", 0.3), action: { _tag: "KillMaster" } }],
+  store: "redis-cluster"
+}
 const all: Profile = {
   name: "all",
   description: "every fault in turn: worker crash, service flap, Redis restart, service crash (the injected `crash` " +
@@ -99,7 +135,16 @@ const all: Profile = {
  *
  * @since 0.1.0 @category constants
  */
-export const profiles: ReadonlyArray<Profile> = [workerCrash, redisRestart, serviceCrash, serviceFlap, latencySpike, all]
+export const profiles: ReadonlyArray<Profile> = [
+  workerCrash,
+  redisRestart,
+  serviceCrash,
+  serviceFlap,
+  latencySpike,
+  all,
+  clusterFailover,
+  clusterMasterKill
+]
 
 /** @since 0.1.0 @category constants */
 export const names: ReadonlyArray<string> = profiles.map((profile) => profile.name)
@@ -122,5 +167,9 @@ export const describeAction = (action: Action): string => {
       return `SIGKILL the ${action.service} service's processes`
     case "Fault":
       return `${action.services.join(", ")}: ${action.spec} for ${action.forMs} ms`
+    case "FailoverMaster":
+      return "CLUSTER FAILOVER of the busiest master"
+    case "KillMaster":
+      return "SIGKILL the busiest master"
   }
 }

@@ -103,6 +103,12 @@ export type Event =
   }
   | { readonly _tag: "Acked"; readonly ack: AckRecord }
   | { readonly _tag: "GaveUp"; readonly slot: number; readonly gaveUp: Protocol.GaveUp; readonly at: number }
+  /** A failed attempt the worker retries. @since 0.2.0 */
+  | { readonly _tag: "Retried"; readonly slot: number; readonly retrying: Protocol.Retrying; readonly at: number }
+  /** Acknowledged turns found missing from the store, played again. @since 0.2.0 */
+  | { readonly _tag: "Rewound"; readonly slot: number; readonly rewound: Protocol.Rewound; readonly at: number }
+  /** A worker's fault injector refused a fault: the run stops with a `ClusterError`. @since 0.2.0 */
+  | { readonly _tag: "FaultRefused"; readonly slot: number; readonly refused: Protocol.FaultRefused; readonly at: number }
 
 /** @since 0.1.0 @category models */
 export interface SessionRecord {
@@ -115,6 +121,24 @@ export interface SessionRecord {
   readonly assignments: number
   /** Turns workers gave up on, oldest first. */
   readonly gaveUp: ReadonlyArray<Protocol.GaveUp>
+  /**
+   * Times acknowledged turns were found missing from the store (and played
+   * again), oldest first.
+   *
+   * @since 0.2.0
+   */
+  readonly rewinds: ReadonlyArray<Rewind>
+}
+
+/** @since 0.2.0 @category models */
+export interface Rewind {
+  /** Turns acknowledged when the worker read the store. */
+  readonly acknowledged: number
+  /** Turns the store held. */
+  readonly stored: number
+  readonly slot: number
+  readonly pid: number
+  readonly at: number
 }
 
 /** @since 0.1.0 @category models */
@@ -164,6 +188,7 @@ interface MutableSession {
   readonly acks: Array<AckRecord | undefined>
   assignments: number
   readonly gaveUp: Array<Protocol.GaveUp>
+  readonly rewinds: Array<Rewind>
   /** Gave up on the current turn list. */
   stuck: boolean
 }
@@ -227,6 +252,7 @@ export const start = (options: Options): Effect.Effect<Cluster, ClusterError, Sc
       acks: [],
       assignments: 0,
       gaveUp: [],
+      rewinds: [],
       stuck: false
     }))
     const byId = new Map(sessions.map((session) => [session.sessionId, session]))
@@ -346,7 +372,24 @@ export const start = (options: Options): Effect.Effect<Cluster, ClusterError, Sc
               }
               case "Retrying":
                 retries++
-                return
+                return emit({ _tag: "Retried", slot: proc.slot?.index ?? -1, retrying: message, at: Date.now() })
+              case "Rewound": {
+                const session = byId.get(message.sessionId)
+                if (session === undefined) return
+                const at = Date.now()
+                session.rewinds.push({ acknowledged: message.acknowledged, stored: message.stored, slot: session.slot, pid: proc.worker.pid, at })
+                // The turns the store lost are played again: their next
+                // acknowledgements are no duplicates.
+                session.acks.length = Math.min(session.acks.length, message.stored)
+                return emit({ _tag: "Rewound", slot: session.slot, rewound: message, at })
+              }
+              case "FaultRefused":
+                emit({ _tag: "FaultRefused", slot: proc.slot?.index ?? -1, refused: message, at: Date.now() })
+                fatal ??= new ClusterError({
+                  reason: `worker ${proc.slot?.index ?? "(spare)"} (pid ${proc.worker.pid}) did not inject ` +
+                    `${JSON.stringify(message.spec)} into ${message.service}: ${message.reason}`
+                })
+                return settle()
               case "Stats":
                 if (proc.slot !== undefined) {
                   proc.slot.peakRssBytes = Math.max(proc.slot.peakRssBytes, message.rssBytes)
@@ -426,7 +469,8 @@ export const start = (options: Options): Effect.Effect<Cluster, ClusterError, Sc
         slot: session.slot,
         acks: [...session.acks],
         assignments: session.assignments,
-        gaveUp: [...session.gaveUp]
+        gaveUp: [...session.gaveUp],
+        rewinds: [...session.rewinds]
       })),
       workers: slots.map((slot) => ({
         slot: slot.index,

@@ -102,6 +102,38 @@ export const Retrying = Schema.TaggedStruct("Retrying", {
   turn: Schema.Number,
   error: Schema.String
 })
+/** @since 0.2.0 @category worker */
+export type Retrying = typeof Retrying.Type
+
+/**
+ * Turns acknowledged before are missing from the store: it holds `stored`
+ * of the session's turns, `acknowledged` were acknowledged (a Redis master
+ * that acknowledged them died before its replica had them). The worker
+ * plays them again from what the store holds.
+ *
+ * @since 0.2.0 @category worker
+ */
+export const Rewound = Schema.TaggedStruct("Rewound", {
+  sessionId: Schema.String,
+  acknowledged: Schema.Number,
+  stored: Schema.Number
+})
+/** @since 0.2.0 @category worker */
+export type Rewound = typeof Rewound.Type
+
+/**
+ * The app's fault injector refused a fault (`BatonApp.validateFault`): an
+ * unknown service or a spec it does not read. Nothing was injected.
+ *
+ * @since 0.2.0 @category worker
+ */
+export const FaultRefused = Schema.TaggedStruct("FaultRefused", {
+  service: Schema.String,
+  spec: Schema.String,
+  reason: Schema.String
+})
+/** @since 0.2.0 @category worker */
+export type FaultRefused = typeof FaultRefused.Type
 
 /**
  * The worker's memory, sent every second.
@@ -118,7 +150,7 @@ export const Stats = Schema.TaggedStruct("Stats", { rssBytes: Schema.Number, hea
 export const Failed = Schema.TaggedStruct("Failed", { reason: Schema.String })
 
 /** @since 0.1.0 @category worker */
-export const FromWorker = Schema.Union(Ready, Ack, GaveUp, Retrying, Stats, Failed)
+export const FromWorker = Schema.Union(Ready, Ack, GaveUp, Retrying, Rewound, FaultRefused, Stats, Failed)
 /** @since 0.1.0 @category worker */
 export type FromWorker = typeof FromWorker.Type
 

@@ -41,7 +41,11 @@ import * as Modules from "./internal/modules.js"
 export const Options = Schema.Struct({
   /** The host app module's path. */
   app: Schema.String,
-  store: Schema.Struct({ url: Schema.String, module: Schema.optionalWith(Schema.String, { exact: true }) }),
+  store: Schema.Struct({
+    url: Schema.String,
+    module: Schema.optionalWith(Schema.String, { exact: true }),
+    waitForReplicas: Schema.optionalWith(Schema.Struct({ replicas: Schema.Number, timeoutMs: Schema.Number }), { exact: true })
+  }),
   transport: Schema.Literal(...BatonApp.transports),
   /** This worker's name: the owner of the leases it takes. */
   owner: Schema.String,
@@ -129,6 +133,13 @@ const play = (options: Options) => (assign: Protocol.Assign) =>
         return
       }
       const committed = committedTurns(stored.right).length
+      // Acknowledged turns the store no longer holds (a Redis master died
+      // before its replica had them): said, then played again from what the
+      // store holds.
+      if (committed < acked) {
+        yield* send({ _tag: "Rewound", sessionId: assign.sessionId, acknowledged: acked, stored: committed })
+        acked = committed
+      }
       // Committed turns nobody acknowledged: their acknowledgement was lost
       // with a process or a connection, not the turn.
       for (; acked < Math.min(committed, assign.turns.length) && Option.isSome(stored.right); acked++) {
@@ -186,13 +197,24 @@ const play = (options: Options) => (assign: Protocol.Assign) =>
 const setFault = (fault: Protocol.Fault) =>
   Effect.gen(function*() {
     const injector = yield* Effect.serviceOption(BatonApp.FaultInjector)
-    if (Option.isNone(injector)) return
-    const change = fault.spec === undefined
-      ? injector.value.clear(fault.service)
-      : injector.value.set(fault.service, fault.spec)
+    const spec = fault.spec
+    const refuse = (reason: string) => send({ _tag: "FaultRefused", service: fault.service, spec: spec ?? "", reason })
+    if (Option.isNone(injector)) {
+      return spec === undefined ? undefined : yield* refuse("the app provides no BatonApp.FaultInjector")
+    }
+    if (spec === undefined) {
+      if (!injector.value.services.includes(fault.service)) return
+    } else {
+      // Checked with the app's own injector before anything is set: a spec
+      // it does not read is refused, not injected to fail turn after turn.
+      const valid = BatonApp.validateFault(injector.value, fault.service, spec)
+      if (Either.isLeft(valid)) return yield* refuse(valid.left.reason)
+    }
+    const change = spec === undefined ? injector.value.clear(fault.service) : injector.value.set(fault.service, spec)
     // A service whose connection a fault just closed is reconnecting: ask
     // again until it answers, so a fault is never left on by accident.
-    yield* Effect.ignore(Effect.retry(change, Schedule.spaced("100 millis").pipe(Schedule.upTo("10 seconds"))))
+    const done = yield* Effect.either(Effect.retry(change, Schedule.spaced("100 millis").pipe(Schedule.upTo("10 seconds"))))
+    if (Either.isLeft(done) && spec !== undefined) yield* refuse(`the injector failed: ${describe(done.left)}`)
   })
 
 const reportMemory = Effect.suspend(() => {

@@ -3,7 +3,10 @@
  * are played by a `Cluster` of workers sharing one Redis session store, and
  * the report is built from their acknowledgements. Every session is then
  * restored from the store and checked: it is lost when it is gone, older than
- * its last acknowledged version, or missing an acknowledged turn's message.
+ * its last acknowledged version, or missing an acknowledged turn's message,
+ * or when a worker found acknowledged turns missing from the store during
+ * the run (a Redis master that died before its replica had them), even
+ * though they were played again.
  *
  * Workers report turns and handoffs, not their tool calls, so a cluster
  * report has turn and handoff latency, sessions lost and context violations,
@@ -61,6 +64,14 @@ const lostSessions = (store: SessionStore.Service, result: Cluster.Result) =>
           const missing = acked.findIndex((ack) => said[ack.turn] !== result.turns[ack.turn])
           if (missing >= 0) {
             return { sessionId: session.sessionId, reason: `acknowledged turn ${acked[missing]!.turn + 1} is missing` }
+          }
+          const rewind = session.rewinds[0]
+          if (rewind !== undefined) {
+            return {
+              sessionId: session.sessionId,
+              reason: `acknowledged turn ${rewind.stored + 1} went missing from the store during the run (it held ` +
+                `${rewind.stored} of ${rewind.acknowledged} acknowledged turns) and was played again`
+            }
           }
           return unfinished
             ? { sessionId: session.sessionId, reason: session.gaveUp.at(-1)?.error ?? "unfinished" }

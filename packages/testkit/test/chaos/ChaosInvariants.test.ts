@@ -81,13 +81,19 @@ const store = (sessionId: string, texts: ReadonlyArray<string>, lostContext = fa
     })
   })
 
-const session = (sessionId: string, acks: ReadonlyArray<Cluster.AckRecord | undefined>, gaveUp: Cluster.SessionRecord["gaveUp"] = []) => ({
+const session = (
+  sessionId: string,
+  acks: ReadonlyArray<Cluster.AckRecord | undefined>,
+  gaveUp: Cluster.SessionRecord["gaveUp"] = [],
+  rewinds: Cluster.SessionRecord["rewinds"] = []
+): Cluster.SessionRecord => ({
   sessionId,
   userId: `${sessionId}-user`,
   slot: 0,
   acks,
   assignments: 1,
-  gaveUp
+  gaveUp,
+  rewinds
 })
 
 const result = (sessions: ReadonlyArray<Cluster.SessionRecord>, duplicateAcks = 0): Cluster.Result => ({
@@ -162,6 +168,23 @@ describe("ChaosInvariants", () => {
       expect(invariants["faults-recovered"]!.violations).toContain(
         "s-stuck: the turn after the timeline did not succeed (Redis is down)"
       )
+    }).pipe(Effect.provide(SessionStore.layerMemory)))
+
+  it.effect("turns acknowledged, then found missing from the store and played again, are lost turns even though the store ends whole", () =>
+    Effect.gen(function*() {
+      yield* store("s-1", [...turns, probe])
+      const rewound = session("s-1", all("s-1"), [], [{ acknowledged: 3, stored: 1, slot: 0, pid: 7, at: 0 }])
+      const invariants = byName(yield* ChaosInvariants.check({ result: result([rewound]), probeTurn: 3 }))
+      expect(invariants["no-acked-turn-lost"]).toMatchObject({
+        holds: false,
+        count: 2,
+        violations: [
+          "s-1 turn 2: acknowledged, then missing from the store (worker 0, pid 7, found 1 of 3 turns); played again",
+          "s-1 turn 3: acknowledged, then missing from the store (worker 0, pid 7, found 1 of 3 turns); played again"
+        ]
+      })
+      expect(invariants["no-acked-turn-lost"]!.evidence).toContain("2 went missing from the store during the run and were played again")
+      expect(invariants["every-turn-once"]!.holds).toBe(true)
     }).pipe(Effect.provide(SessionStore.layerMemory)))
 
   it.effect("a turn acknowledged twice breaks every-turn-once", () =>

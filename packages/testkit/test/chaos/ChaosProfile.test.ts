@@ -3,8 +3,17 @@ import { describe, expect, it } from "@effect/vitest"
 import * as ChaosProfile from "../../src/chaos/ChaosProfile.js"
 
 describe("ChaosProfile", () => {
-  it("ships the six profiles, each with a description and at least one step mid-run", () => {
-    expect(ChaosProfile.names).toEqual(["worker-crash", "redis-restart", "service-crash", "service-flap", "latency-spike", "all"])
+  it("ships the eight profiles, each with a description and at least one step mid-run", () => {
+    expect(ChaosProfile.names).toEqual([
+      "worker-crash",
+      "redis-restart",
+      "service-crash",
+      "service-flap",
+      "latency-spike",
+      "all",
+      "cluster-failover",
+      "cluster-master-kill"
+    ])
     for (const profile of ChaosProfile.profiles) {
       expect(profile.description.length).toBeGreaterThan(20)
       const steps = profile.steps({ seed: 1, workers: 2 })
@@ -27,6 +36,15 @@ describe("ChaosProfile", () => {
     )
     expect([...slots].every((slot) => slot >= 0 && slot < 3)).toBe(true)
     expect(slots.size).toBeGreaterThan(1)
+  })
+
+  it("the cluster profiles run on a Redis Cluster and fail its busiest master over, by hand or by SIGKILL", () => {
+    const failover = ChaosProfile.find("cluster-failover")!
+    const kill = ChaosProfile.find("cluster-master-kill")!
+    expect([failover.store, kill.store]).toEqual(["redis-cluster", "redis-cluster"])
+    expect(ChaosProfile.find("worker-crash")!.store).toBeUndefined()
+    expect(failover.steps({ seed: 1, workers: 2 }).map((step) => step.action)).toEqual([{ _tag: "FailoverMaster" }])
+    expect(kill.steps({ seed: 1, workers: 2 }).map((step) => step.action)).toEqual([{ _tag: "KillMaster" }])
   })
 
   it("`all` plays every kind of fault in turn, in order of when it fires", () => {

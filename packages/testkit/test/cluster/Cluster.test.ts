@@ -95,4 +95,31 @@ describe("Cluster", () => {
       // The workers are gone once the cluster's scope closed.
       expect(result.workers.flatMap((worker) => worker.pids).filter(isAlive)).toEqual([])
     }), 120_000)
+
+  it.scopedLive("a fault the app's injector refuses (a spec it does not read, a service it has not) stops the run with a ClusterError that says why", () =>
+    Effect.gen(function*() {
+      const redis = yield* RedisServer.scoped()
+      const refused = (service: string, spec: string) =>
+        Effect.scoped(Effect.gen(function*() {
+          const events: Array<Cluster.Event> = []
+          const cluster = yield* Cluster.start({
+            app,
+            store: { url: redis.url },
+            sessions: 2,
+            workers: 1,
+            sessionPrefix: `cluster-refused-${service}`,
+            onEvent: (event) => void events.push(event)
+          })
+          // Told to the worker as soon as it is ready, before its turns.
+          yield* cluster.fault(service, spec)
+          const error = yield* Effect.flip(cluster.finished)
+          return { error, events }
+        }))
+      const badSpec = yield* refused("weather", "not-a-fault-spec(((")
+      expect(badSpec.error._tag).toBe("ClusterError")
+      expect(badSpec.error.message).toMatch(/^The cluster run failed: worker 0 \(pid \d+\) did not inject "not-a-fault-spec\(\(\(" into weather: /)
+      expect(badSpec.events.filter((event) => event._tag === "FaultRefused")).toHaveLength(1)
+      const badService = yield* refused("teleporter", "error@1")
+      expect(badService.error.message).toContain('did not inject "error@1" into teleporter: the app injects faults into no service "teleporter"')
+    }), 120_000)
 })

@@ -5,6 +5,7 @@
  * path the runner resolved), as the runner has it installed.
  */
 import type { BatonApp, Errors, SessionStore } from "@baton/core"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import type * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
@@ -18,6 +19,8 @@ export interface StoreSpec {
   readonly url: string
   /** The module exporting `RedisSessionStore` (a path, file URL or package name). Default `@baton/session`. */
   readonly module?: string
+  /** Commits wait until this many replicas have them, up to `timeoutMs` (`RedisSessionStore`'s `waitForReplicas`). */
+  readonly waitForReplicas?: { readonly replicas: number; readonly timeoutMs: number }
 }
 
 const describe = (cause: unknown) => (cause instanceof Error ? cause.message.split("\n")[0]! : String(cause))
@@ -35,6 +38,7 @@ const asSpecifier = (module: string) =>
 
 type RedisLayer = (options: {
   readonly url: Redacted.Redacted<string>
+  readonly waitForReplicas?: { readonly replicas: number; readonly timeout: Duration.Duration }
 }) => Layer.Layer<SessionStore.SessionStore, Errors.SessionStoreError>
 
 /** The Redis session store `spec` names. */
@@ -44,7 +48,12 @@ export const storeLayer = (
   Effect.flatMap(importModule(asSpecifier(spec.module ?? "@baton/session"), "the session store"), (exports) => {
     const store = (exports as { readonly RedisSessionStore?: { readonly layer?: unknown } }).RedisSessionStore
     return typeof store?.layer === "function"
-      ? Effect.succeed((store.layer as RedisLayer)({ url: Redacted.make(spec.url) }))
+      ? Effect.succeed((store.layer as RedisLayer)({
+        url: Redacted.make(spec.url),
+        ...(spec.waitForReplicas === undefined ? {} : {
+          waitForReplicas: { replicas: spec.waitForReplicas.replicas, timeout: Duration.millis(spec.waitForReplicas.timeoutMs) }
+        })
+      }))
       : Effect.fail(new ClusterError({ reason: `${spec.module ?? "@baton/session"} exports no RedisSessionStore.layer` }))
   })
 
