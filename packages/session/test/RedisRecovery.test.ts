@@ -11,7 +11,7 @@ import * as Option from "effect/Option"
 import * as Schedule from "effect/Schedule"
 import { RedisSessionStore } from "../src/index.js"
 import { freshSession, freshUser } from "./conformance.js"
-import { killAll, startWorker } from "./support/processes.js"
+import { commandLine, killAll, startWorker } from "./support/processes.js"
 import * as RedisServer from "./support/RedisServer.js"
 import { itemsOf, plainState, turnStarted } from "./support/sessions.js"
 import { ledgerKeys, type WorkerJob } from "./support/worker.js"
@@ -27,7 +27,9 @@ const userTexts = (state: { readonly context: { readonly history: ReadonlyArray<
 describe("a worker killed with SIGKILL", () => {
   it.scopedLive("mid-turn and mid-workflow: the successor process loses no acknowledged turn and completes the workflow once", () =>
     Effect.gen(function*() {
-      const server = yield* RedisServer.scoped
+      // A password, so that the workers' command lines can be searched for it.
+      const secret = "w0rker-s3cret"
+      const server = yield* RedisServer.scopedWithPassword(secret)
       const client = yield* RedisSessionStore.connect(server.url)
       const store = yield* RedisSessionStore.make(yield* RedisSessionStore.connect(server.url), { url: server.url })
       const sessionId = freshSession("killed")
@@ -44,6 +46,9 @@ describe("a worker killed with SIGKILL", () => {
       }
 
       const first = startWorker(job)
+      // The job, with the store's URL and its password, goes to the worker's stdin.
+      expect(commandLine(first.pid)).toContain("worker.ts")
+      expect(commandLine(first.pid)).not.toContain(secret)
       yield* Effect.promise(() =>
         first.waitFor((lines) => lines.includes("blocked pay") && lines.includes(`in-turn turn ${job.turns}`), 30_000)
       )
@@ -58,6 +63,7 @@ describe("a worker killed with SIGKILL", () => {
       ])
 
       const successor = startWorker({ ...job, mode: "successor", worker: "worker-2" })
+      expect(commandLine(successor.pid)).not.toContain(secret)
       expect(yield* Effect.promise(() => successor.exited)).toBe(0)
       const report = JSON.parse(successor.lines().at(-1)!)
       expect(report).toEqual({

@@ -12,7 +12,7 @@ import type { Redis } from "ioredis"
 import * as zlib from "node:zlib"
 import { InvalidationBus, RedisSessionStore } from "../src/index.js"
 import { conformance, freshSession, freshUser, type Raw, StoreUnderTest } from "./conformance.js"
-import { runWriters } from "./support/processes.js"
+import { commandLine, runWriters } from "./support/processes.js"
 import * as RedisServer from "./support/RedisServer.js"
 import { itemsOf, plainState, turnStarted } from "./support/sessions.js"
 
@@ -312,6 +312,29 @@ layer(
     }), 60_000)
 })
 
+describe("RedisSessionStore writer processes", () => {
+  it.scopedLive("get the store's URL, password included, on stdin, never on their command line", () =>
+    Effect.gen(function*() {
+      const secret = "wr1ter-s3cret"
+      const server = yield* RedisServer.scopedWithPassword(secret)
+      const sessionId = freshSession("writer-secret")
+      const userId = freshUser("u")
+      const started: Array<string> = []
+      yield* Effect.promise(() =>
+        runWriters(["p1", "p2"].map((worker) => ({ store: { kind: "redis", url: server.url }, sessionId, userId, worker, count: 3 })), {
+          onStarted: (pid) => started.push(commandLine(pid))
+        })
+      )
+      expect(started).toHaveLength(2)
+      for (const line of started) {
+        expect(line).toContain("writer.ts")
+        expect(line).not.toContain(secret)
+      }
+      const store = yield* RedisSessionStore.make(yield* RedisSessionStore.connect(server.url), { url: server.url })
+      expect(Option.map(yield* store.load(sessionId), (state) => state.version)).toEqual(Option.some(6))
+    }), 60_000)
+})
+
 describe("RedisSessionStore failures", () => {
   const secret = "s3cr3t-Pa55word"
 
@@ -328,9 +351,11 @@ describe("RedisSessionStore failures", () => {
       }
     }))
 
-  it.scopedLive("a password the server refuses is reported without the password", () =>
+  it.scopedLive("a password the server refuses is reported without the password, and the server's own is on no command line", () =>
     Effect.gen(function*() {
       const server = yield* RedisServer.scopedWithPassword("the-right-one")
+      expect(server.argv()!.join(" ")).not.toContain("the-right-one")
+      expect(commandLine(server.pid()!)).not.toContain("the-right-one")
       const url = `redis://:${secret}@127.0.0.1:${server.port}`
       const error = yield* Effect.flip(Effect.scoped(Layer.build(RedisSessionStore.layer({ url: Redacted.make(url) }))))
       expect(error._tag).toBe("SessionStoreError")

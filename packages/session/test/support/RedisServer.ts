@@ -1,8 +1,10 @@
 /**
  * A real `redis-server` for tests: on a free loopback port, in a temporary
- * folder, without persistence (`--save '' --appendonly no`) unless asked for
- * an append-only file (`appendOnly`: `--appendonly yes --appendfsync always`,
- * so every acknowledged write is on disk). It can be stopped — gracefully or
+ * folder, without persistence (`save ""`, `appendonly no`) unless asked for
+ * an append-only file (`appendOnly`: `appendonly yes`, `appendfsync always`,
+ * so every acknowledged write is on disk). Its settings, a password among
+ * them, are in a configuration file (mode 0600) in its folder: its command
+ * line names only that file. It can be stopped — gracefully or
  * with SIGKILL — and started again on the same port and folder (fault tests;
  * with the AOF it reloads what it had), and `dispose` stops it and removes
  * the folder. `disposeAll` (for a file-level
@@ -11,7 +13,9 @@
 import * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
 import { type ChildProcess, spawn } from "node:child_process"
+import { writeFileSync } from "node:fs"
 import * as net from "node:net"
+import * as path from "node:path"
 import * as TempDir from "./TempDir.js"
 
 export interface RedisServer {
@@ -19,6 +23,14 @@ export interface RedisServer {
   readonly url: string
   readonly dir: string
   readonly running: () => boolean
+  /** The server's pid, while it runs. */
+  readonly pid: () => number | undefined
+  /**
+   * The command line it was started with, while it runs (redis-server
+   * rewrites the title `ps` shows once it is up, so this is what `ps` could
+   * show while it starts).
+   */
+  readonly argv: () => ReadonlyArray<string> | undefined
   /** Stops the server (SIGTERM, or `signal`), keeping its port and folder. */
   readonly stop: (signal?: "SIGTERM" | "SIGKILL") => Promise<void>
   /** Stops it (`signal`, default SIGTERM) and starts it again on the same port and folder. */
@@ -63,23 +75,34 @@ const ping = (port: number, password: string | undefined) =>
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 
 export interface StartOptions {
-  /** Require this password (`--requirepass`). */
+  /** Require this password (`requirepass`). */
   readonly password?: string
-  /** Persist every write to an append-only file before answering (`--appendfsync always`). */
+  /** Persist every write to an append-only file before answering (`appendfsync always`). */
   readonly appendOnly?: boolean
 }
 
+/** A configuration value as redis-server reads it: quoted, with `\\` and `"` escaped. */
+const quote = (value: string) => `"${value.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n")}"`
+
+/** The server's settings in `dir/redis.conf`, readable by this user only: it may hold a password. */
+const writeConfig = (port: number, dir: string, options: StartOptions) => {
+  const file = path.join(dir, "redis.conf")
+  const settings: ReadonlyArray<readonly [string, string]> = [
+    ["port", String(port)],
+    ["bind", "127.0.0.1"],
+    ["save", ""],
+    ...(options.appendOnly === true ? [["appendonly", "yes"], ["appendfsync", "always"]] as const : [["appendonly", "no"]] as const),
+    ["dir", dir],
+    ["daemonize", "no"],
+    ["loglevel", "warning"],
+    ...(options.password === undefined ? [] : [["requirepass", options.password]] as const)
+  ]
+  writeFileSync(file, settings.map(([name, value]) => `${name} ${quote(value)}\n`).join(""), { mode: 0o600 })
+  return file
+}
+
 const launch = async (port: number, dir: string, options: StartOptions): Promise<ChildProcess> => {
-  const child = spawn(BINARY, [
-    "--port", String(port),
-    "--bind", "127.0.0.1",
-    "--save", "",
-    ...(options.appendOnly === true ? ["--appendonly", "yes", "--appendfsync", "always"] : ["--appendonly", "no"]),
-    "--dir", dir,
-    "--daemonize", "no",
-    "--loglevel", "warning",
-    ...(options.password === undefined ? [] : ["--requirepass", options.password])
-  ], { stdio: ["ignore", "ignore", "pipe"] })
+  const child = spawn(BINARY, [writeConfig(port, dir, options)], { stdio: ["ignore", "ignore", "pipe"] })
   let stderr = ""
   child.stderr?.on("data", (chunk) => (stderr += String(chunk)))
   const kill = () => child.kill("SIGKILL")
@@ -140,6 +163,8 @@ export const start = async (options: StartOptions = {}): Promise<RedisServer> =>
       : `redis://:${encodeURIComponent(options.password)}@127.0.0.1:${port}`,
     dir,
     running: () => child !== undefined,
+    pid: () => child?.pid,
+    argv: () => child?.spawnargs,
     stop,
     restart: async (signal) => {
       await stop(signal)

@@ -1,8 +1,12 @@
 /**
  * Runs writer processes (see writer.ts) against one store at the same time,
- * and worker processes (see worker.ts) that a test watches and kills.
+ * and worker processes (see worker.ts) that a test watches and kills. A
+ * process's job holds the store's URL, password included: it is the first
+ * line on the process's stdin, never on its command line, which every user
+ * of the machine can read.
  */
 import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process"
+import { readFileSync } from "node:fs"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
 import type { WorkerJob } from "./worker.js"
@@ -11,13 +15,28 @@ import type { WriterJob } from "./writer.js"
 const here = path.dirname(fileURLToPath(import.meta.url))
 const root = path.resolve(here, "../../../..")
 
-const tsx = (script: string, job: unknown): ChildProcessWithoutNullStreams =>
-  spawn(process.execPath, ["--conditions=@baton/source", "--import", "tsx", path.join(here, script), JSON.stringify(job)], {
+const tsx = (script: string, job: unknown): ChildProcessWithoutNullStreams => {
+  const child = spawn(process.execPath, ["--conditions=@baton/source", "--import", "tsx", path.join(here, script)], {
     cwd: root,
     stdio: ["pipe", "pipe", "pipe"]
   })
+  // A process that died early leaves its stdin broken: the write is dropped, its exit says why.
+  child.stdin.on("error", () => {})
+  child.stdin.write(`${JSON.stringify(job)}\n`)
+  return child
+}
+
+/** Process `pid`'s command line as `ps` shows it to every user ("" once it is gone). */
+export const commandLine = (pid: number): string => {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").join(" ").trim()
+  } catch {
+    return ""
+  }
+}
 
 export interface Worker {
+  readonly pid: number
   /** Every complete line written to stdout so far. */
   readonly lines: () => ReadonlyArray<string>
   readonly stderr: () => string
@@ -79,6 +98,7 @@ export const startWorker = (job: WorkerJob): Worker => {
       check()
     })
   return {
+    pid: child.pid!,
     lines,
     stderr: () => stderr,
     waitFor,
@@ -98,8 +118,12 @@ export const killAll = async (): Promise<void> => {
 }
 
 /** Starts one writer per job, releases them together, and returns their conflict counts. */
-export const runWriters = async (jobs: ReadonlyArray<WriterJob>): Promise<ReadonlyArray<number>> => {
+export const runWriters = async (
+  jobs: ReadonlyArray<WriterJob>,
+  options: { readonly onStarted?: (pid: number) => void } = {}
+): Promise<ReadonlyArray<number>> => {
   const children = jobs.map((job) => tsx("writer.ts", job))
+  for (const child of children) options.onStarted?.(child.pid!)
   const outputs = children.map((child) => {
     let stdout = ""
     let stderr = ""

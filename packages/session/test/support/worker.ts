@@ -1,7 +1,8 @@
 /**
  * A worker process for the crash tests, on the Redis store. Run with
- * `node --conditions=@baton/source --import tsx worker.ts '<json>'` (see
- * `WorkerJob`). It writes one line per fact to stdout:
+ * `node --conditions=@baton/source --import tsx worker.ts`, its job (see
+ * `WorkerJob`) as the first line on its stdin (`processes.ts`). It writes
+ * one line per fact to stdout:
  *
  * - `first`: plays `turns` leased turns (`ack <i>` once turn `i` returned),
  *   starting the booking workflow (run `runId`) after turn 1. The payment
@@ -24,6 +25,7 @@ import * as Schema from "effect/Schema"
 import type { Redis } from "ioredis"
 import { RedisSessionStore, SessionManager } from "../../src/index.js"
 import { bookTrip, type Ledger } from "./booking.js"
+import { readJob } from "./jobLine.js"
 
 export interface WorkerJob {
   readonly mode: "first" | "successor"
@@ -121,15 +123,18 @@ const successor = (job: WorkerJob, ledger: Ledger) =>
     }))
   })
 
-if (process.argv[1]?.endsWith("worker.ts")) {
-  const job: WorkerJob = JSON.parse(process.argv[2] ?? "{}")
+const main = (job: WorkerJob) => {
   const url = Redacted.make(job.url)
   const program = Effect.scoped(Effect.gen(function*() {
     const ledger = redisLedger(yield* RedisSessionStore.connect(url), job.worker)
     yield* job.mode === "first" ? first(job, ledger) : successor(job, ledger)
   }))
   const layer = Layer.provideMerge(SessionManager.layer, RedisSessionStore.layer({ url }))
-  Effect.runPromise(Effect.provide(program, layer)).then(
+  return Effect.runPromise(Effect.provide(program, layer))
+}
+
+if (process.argv[1]?.endsWith("worker.ts")) {
+  readJob<WorkerJob>().then(({ job }) => main(job)).then(
     () => process.exit(0),
     (error) => {
       process.stderr.write(`${String(error)}\n`)

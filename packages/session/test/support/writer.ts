@@ -1,15 +1,17 @@
 /**
  * A writer process for the two-process tests. Run with
- * `node --conditions=@baton/source --import tsx writer.ts '<json>'` where the
- * JSON says which store to open, the session, the worker's name and how many
- * items to append. It prints `ready`, waits for `go` on stdin (so that all
- * writers start together), appends its items with read-modify-commit retried
- * on conflict, prints `{"conflicts":n}` and exits.
+ * `node --conditions=@baton/source --import tsx writer.ts`, its job as the
+ * first line on its stdin (`processes.ts`): which store to open, the
+ * session, the worker's name and how many items to append. It prints
+ * `ready`, waits for a `go` line on stdin (so that all writers start
+ * together), appends its items with read-modify-commit retried on conflict,
+ * prints `{"conflicts":n}` and exits.
  */
 import { Ids, SessionStore } from "@baton/core"
 import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
 import { RedisSessionStore, SqliteSessionStore } from "../../src/index.js"
+import { readJob } from "./jobLine.js"
 import { appendItem } from "./sessions.js"
 
 export interface WriterJob {
@@ -20,17 +22,16 @@ export interface WriterJob {
   readonly count: number
 }
 
-const job: WriterJob = JSON.parse(process.argv[2] ?? "{}")
+const { job, lines } = await readJob<WriterJob>()
 const layer = job.store.kind === "sqlite"
   ? SqliteSessionStore.layer({ filename: job.store.filename })
   : RedisSessionStore.layer({ url: Redacted.make(job.store.url) })
 
-const go = new Promise<void>((resolve) => {
-  process.stdin.setEncoding("utf8")
-  process.stdin.on("data", (chunk) => {
-    if (String(chunk).includes("go")) resolve()
-  })
-})
+const go = (async () => {
+  for (let line = await lines.next(); line.done !== true; line = await lines.next()) {
+    if (line.value.trim() === "go") return
+  }
+})()
 
 let conflicts = 0
 const program = Effect.gen(function*() {
