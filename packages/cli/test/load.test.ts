@@ -5,7 +5,8 @@ import { execFile, spawn } from "node:child_process"
 import { mkdtempSync, readFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import * as Path from "node:path"
-import { RedisServer } from "@baton/testkit"
+import { RedisSessionStore } from "@baton/session"
+import { RedisCluster, RedisServer } from "@baton/testkit"
 import * as LoadOptions from "../src/load/LoadOptions.js"
 import * as Progress from "../src/load/Progress.js"
 import { baton, nodeArgs, root } from "./support.js"
@@ -234,6 +235,45 @@ describe("baton load", () => {
       expect(stdout + stderr).not.toContain(password)
     } finally {
       await Effect.runPromise(redis.dispose)
+    }
+  }, 150_000)
+
+  it("plays the sessions on two worker processes sharing a Redis Cluster named by --redis-node, losing none; its password on no command line", async () => {
+    const password = `pw-${Math.random().toString(36).slice(2)}`
+    const cluster = await Effect.runPromise(RedisCluster.start({ password }))
+    try {
+      const dir = temp()
+      const json = Path.join(dir, "report.json")
+      // Two of the six nodes: the client finds the others.
+      const seeds = cluster.seeds.slice(0, 2)
+      const { code, commandLines, stderr, stdout } = await batonWatched(
+        [
+          "load", "--sessions", "24", "--workers", "2", "--store", "redis",
+          ...seeds.flatMap((seed) => ["--redis-node", seed]),
+          "--json", json, "--progress-interval", "1s"
+        ],
+        { BATON_REDIS_PASSWORD: password },
+        120_000
+      )
+      expect(code, stderr).toBe(0)
+      expect(stdout).toContain(`store redis cluster ${seeds.join(",")} shared by 2 worker processes`)
+      expect(stdout).toContain("sessions lost                    0 ✓")
+      const report = JSON.parse(readFileSync(json, "utf8"))
+      expect(report.sessions).toMatchObject({ started: 24, completed: 24, lost: 0 })
+      expect(report.turns.total).toBe(24 * report.settings.turnsPerSession)
+      expect(report.turns.failed).toBe(0)
+      // The sessions are spread over the cluster's three masters: each holds keys.
+      const sizes = await Effect.runPromise(Effect.scoped(Effect.flatMap(
+        RedisSessionStore.connectCluster(cluster.url),
+        (client) => Effect.promise(() => Promise.all(client.nodes("master").map((master) => master.dbsize())))
+      )))
+      expect(sizes).toHaveLength(3)
+      for (const size of sizes) expect(size).toBeGreaterThan(0)
+      expect([...commandLines].filter((line) => / ps: .*cluster\/worker\.[jt]s/.test(line)).length).toBeGreaterThanOrEqual(2)
+      for (const line of commandLines) expect(line).not.toContain(password)
+      expect(stdout + stderr).not.toContain(password)
+    } finally {
+      await Effect.runPromise(cluster.dispose)
     }
   }, 150_000)
 
