@@ -36,6 +36,16 @@ end
  * ARGV: expected version, new version, user id, record, fencing token or '',
  * TTL ms, max events, snapshot metadata JSON or '', key base, channel, hint,
  * record checksum, then one event JSON per argument.
+ *
+ * The snapshot records' keys (`<key base>snap:<n>`) are built here, not
+ * declared in KEYS: `n` runs up to the number of snapshots, which only the
+ * script reads atomically (declaring them would take a read before every
+ * commit, and a retry when a snapshot was taken in between). They share the
+ * declared keys' hash tag, so their slot: Redis Cluster runs the script on
+ * that slot's master and refuses a key of another slot, and the conformance
+ * suite passes on a real cluster. The other scripts that reach snapshot
+ * records (`quarantineWrongType`, `saveSnapshot`, `deleteSession`) do the
+ * same, for the same reason.
  */
 export const commit = script(
   "commit",
