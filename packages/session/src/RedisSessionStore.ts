@@ -29,6 +29,12 @@
  * commit, best effort on later ones. A commit's outcome is its script's
  * reply alone, and `listByUser` checks every member it lists.
  *
+ * Redis replicates asynchronously: a master that dies can take the commits
+ * it acknowledged last with it when its replica takes over. With
+ * `waitForReplicas` each commit is followed, in the same round trip to the
+ * session's master, by `WAIT <replicas> <timeout>`, so a commit is
+ * acknowledged once a replica has it (or the timeout passed).
+ *
  * The URL's password never appears in errors: they show the URL with `***`.
  * Connection failures are `SessionStoreError`s.
  *

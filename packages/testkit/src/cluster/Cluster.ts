@@ -9,7 +9,10 @@
  * and hands it that slot's unfinished sessions with the number of turns
  * acknowledged so far; the new worker reads each session from the store and
  * carries on from what actually committed, so an interrupted turn is played
- * again only if it did not commit, and no turn is played twice.
+ * again only if it did not commit, and no turn is played twice. Turns a
+ * worker found missing from the store after they were acknowledged are
+ * recorded per session (`rewinds`) and played again. A fault a worker's app
+ * refuses stops the run with a `ClusterError` that says why.
  *
  * @example
  * ```ts

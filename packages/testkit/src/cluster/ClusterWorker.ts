@@ -13,8 +13,16 @@
  * until `retryForMs` have passed since the session's last progress; a turn
  * that hangs is abandoned after `turnTimeoutMs`.
  *
+ * A store holding fewer turns than were acknowledged (a Redis master that
+ * died before its replica had them) is said (`Rewound`), and the missing
+ * turns are played again.
+ *
  * Each turn holds the session's store lease for this worker, so a worker
  * that took over from a dead one waits until the dead one's lease expires.
+ *
+ * A fault is checked with the app's injector (`BatonApp.validateFault`: the
+ * services it injects into, its grammar) before it is set; one it refuses,
+ * or cannot set, is reported (`FaultRefused`) and never injected.
  *
  * The worker stops when its stdin closes: when the coordinator stops it or
  * dies.
