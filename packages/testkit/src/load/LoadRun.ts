@@ -310,7 +310,9 @@ export const run = (
         for (const [service, spec] of Object.entries(profile)) {
           if (!requested.has(service) && !injector.value.services.includes(service)) continue
           const valid = App.validateFault(injector.value, service, spec)
-          if (Either.isLeft(valid)) return yield* new InvalidLoadSetup({ reason: valid.left.message })
+          if (Either.isLeft(valid)) {
+            return yield* new InvalidLoadSetup({ reason: `cannot inject faults into "${service}": ${valid.left.reason}` })
+          }
         }
         for (const [service, spec] of Object.entries(profile)) {
           if (!requested.has(service) && !injector.value.services.includes(service)) continue

@@ -123,10 +123,10 @@ describe("LoadRun", () => {
       }
       const badSpec = yield* Effect.flip(LoadRun.run(injecting, { sessions: 1, faults: { greetings: "hang" } }))
       expect(badSpec).toMatchObject({ _tag: "InvalidLoadSetup" })
-      expect(badSpec.message).toBe('cannot inject "hang#1" into greetings: this injector reads only slow(<ms>)')
+      expect(badSpec.message).toBe('cannot inject faults into "greetings": this injector reads only slow(<ms>)')
       const badService = yield* Effect.flip(LoadRun.run(injecting, { sessions: 1, faults: { weather: "slow(5)" } }))
       expect(badService.message).toBe(
-        'cannot inject "slow(5)#1" into weather: the app injects faults into no service "weather"; it injects them into greetings'
+        'cannot inject faults into "weather": the app injects faults into no service "weather"; it injects them into greetings'
       )
       expect(injected).toEqual([])
       const report = yield* LoadRun.run(injecting, { sessions: 1, faults: { greetings: "slow(5)" } })
