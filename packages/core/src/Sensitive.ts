@@ -8,14 +8,19 @@
  * A card number is found the way people write one: decimal digits in any
  * script (ASCII, full-width `４１１１`, Arabic-Indic `٤١١١`… every Unicode
  * `Nd` digit, read for its value), in groups of any size, with up to four
- * characters that are neither letters nor digits between groups (spaces of
- * any kind, dots, dashes, slashes, underscores, line breaks…). Consecutive
+ * group separators between groups: spaces of any kind but line breaks,
+ * dashes, dots, slashes, underscores, middle dots and bullets, and invisible
+ * marks and format characters (a zero-width space cannot hide a number).
+ * Anything else ends a run of groups: a letter, and the punctuation that
+ * separates the items of a list or a field from its value — commas,
+ * semicolons, colons, line breaks, brackets, currency signs — since a list
+ * of ports or prices is not a card number, whatever its digits. Consecutive
  * groups holding 13 to 19 digits (the lengths of ISO/IEC 7812 card numbers)
  * whose Luhn check passes are a card number. Luhn, because every card number
  * carries that check digit and nine in ten other digit strings fail it: order
  * numbers, phone numbers and references of the right length stay readable.
- * A letter ends a run of groups, and more than 19 digits without a separator
- * are one number, never part of a card. Each of a card number's digits but
+ * More than 19 digits without a separator are one number, never part of a
+ * card. Each of a card number's digits but
  * the last four becomes `*` and its separators stay, so text keeps its shape.
  * Masking errs on the safe side: figures whose digits happen to pass Luhn (a
  * date and time written with separators, one time in ten) are masked too.
@@ -64,13 +69,13 @@ const CVV_KEY = /^(?:cvv2?|cvc2?|csc|card_?(?:cvv|cvc)|card_?verification(?:_?(?
 const CARD_KEY = /^(?:card_?(?:number|no|num)?|pan|primary_?account_?number)$/i
 
 // What a character is to the search for card numbers: a decimal digit (its
-// value, 0 to 9), a letter or another kind of number (it ends a run of
-// digit groups), or anything else (it may separate two groups).
-const WORD = 10
+// value, 0 to 9), a group separator (it may stand between two groups of one
+// number), or anything else (it ends a run of digit groups).
+const BREAK = 10
 const SEPARATOR = 11
 const UNKNOWN = 0xff
 const IS_DIGIT = /^\p{Nd}$/u
-const IS_WORD = /^[\p{L}\p{N}]$/u
+const IS_SEPARATOR = /^[\p{Zs}\t\p{Pd}\p{Pc}\p{M}\p{Cf}./\\\u00b7\u2022\u2219\u22c5]$/u
 // U+0660 ARABIC-INDIC DIGIT ZERO: no decimal digit lies between ASCII's and it.
 const FIRST_NON_ASCII_DIGIT = 0x660
 
@@ -78,7 +83,7 @@ const FIRST_NON_ASCII_DIGIT = 0x660
 // value is its distance from the start of its block of digits, modulo ten.
 const learnKind = (code: number): number => {
   const char = String.fromCodePoint(code)
-  if (!IS_DIGIT.test(char)) return IS_WORD.test(char) ? WORD : SEPARATOR
+  if (!IS_DIGIT.test(char)) return IS_SEPARATOR.test(char) ? SEPARATOR : BREAK
   let zero = code
   while (IS_DIGIT.test(String.fromCodePoint(zero - 1))) zero--
   return (code - zero) % 10
@@ -132,7 +137,7 @@ const countDigitsFrom = (text: string, from: number, counted: number, enough: nu
       continue
     }
     const code = text.codePointAt(i)!
-    if (kindOf(code) < WORD) count++
+    if (kindOf(code) < BREAK) count++
     if (code > 0xffff) i++
   }
   return count
@@ -208,10 +213,10 @@ const maskCards = (text: string): string => {
   for (let i = 0; i < text.length;) {
     const code = text.codePointAt(i)!
     const kind = kindOf(code)
-    if (kind < WORD) {
+    if (kind < BREAK) {
       run.add(i, kind, gap !== 0)
       gap = 0
-    } else if (gap >= 0 && (kind === WORD || ++gap > MAX_GAP)) {
+    } else if (gap >= 0 && (kind === BREAK || ++gap > MAX_GAP)) {
       run.close(hidden)
       gap = -1
     }

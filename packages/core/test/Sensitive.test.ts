@@ -24,7 +24,7 @@ const digitIn = (zero: number, value: number) => String.fromCodePoint(zero + val
 const written = (zero: number, digits: string) => [...digits].map((d) => digitIn(zero, Number(d))).join("")
 
 // What may stand between the digit groups of a card number written by hand.
-const SEPARATORS = [" ", ".", "-", "/", "_", ",", ":", "\u00a0", "\u202f", "\u2007", "\u3000", "\u2013", "\u2014", "·", "\t", "\n"]
+const SEPARATORS = [" ", ".", "-", "/", "_", "\u00a0", "\u202f", "\u2007", "\u3000", "\u2013", "\u2014", "·", "•", "\t", "\u200b", "\u0301"]
 // Free text around a number: words (no "cvv"/"cvc"/"csc" can be spelt without "c"), punctuation, a few digits.
 const TEXT_CHARS = [..."abdefghijklmnopqrtuwxyz ABDEFXYZ éжא中.,;:!?()-'\"", ..."0123456789", "٣", "７"]
 
@@ -86,10 +86,10 @@ const freeText = fc.string({ unit: fc.constantFrom(...TEXT_CHARS), maxLength: 24
 
 /**
  * An independent reading of "a card number in text": runs of digits with at
- * most four non-alphanumeric characters between groups, and any consecutive
- * groups of 13 to 19 digits in a run that pass Luhn.
+ * most four group separators between groups, and any consecutive groups of
+ * 13 to 19 digits in a run that pass Luhn.
  */
-const RUN = /\p{Nd}+(?:[^\p{L}\p{N}]{1,4}\p{Nd}+)*/gu
+const RUN = /\p{Nd}+(?:[\p{Zs}\t\p{Pd}\p{Pc}\p{M}\p{Cf}./\\\u00b7\u2022\u2219\u22c5]{1,4}\p{Nd}+)*/gu
 const GROUP = /\p{Nd}+/gu
 const valueOf = (char: string): number => {
   const code = char.codePointAt(0)!
@@ -150,6 +150,21 @@ describe("Sensitive: card numbers in text", () => {
 
   it("leaves a digit run that fails the Luhn check alone: it is not a card number", () => {
     for (const text of ["4111 1111 1111 1112", "4111.1111.1111.1112", "order 1234567890123", "٤١١١ ١١١١ ١١١١ ١١١٢"]) {
+      expect(Sensitive.maskText(text)).toBe(text)
+    }
+  })
+
+  it("leaves lists of numbers alone: commas, colons, line breaks and currency signs end a run of digit groups", () => {
+    // Each of these holds 15 digits whose Luhn check passes, one number per item.
+    for (
+      const text of [
+        "ports 34073, 38149, 40735",
+        "ports 34073; 38149; 40735",
+        "34073\n38149\n40735",
+        "from €120, €340, €560, €790, €995",
+        "times 3407:3381:4940:735"
+      ]
+    ) {
       expect(Sensitive.maskText(text)).toBe(text)
     }
   })

@@ -54,7 +54,7 @@ const app = Conversation.make<Said, never, never>({
 
 // Each script's zero: Unicode decimal digits come in runs of ten.
 const ZEROS = [0x30, 0xff10, 0x660, 0x6f0, 0x966, 0xe50, 0x1d7ce, 0x1e950]
-const SEPARATORS = [" ", ".", "-", "/", "_", "\u00a0", "\u202f", "\u3000", "\u2013", ":", "\t"]
+const SEPARATORS = [" ", ".", "-", "/", "_", "\u00a0", "\u202f", "\u3000", "\u2013", "·", "\t"]
 const TEXT_CHARS = [..."abdefghijkmnopqrtuwxyz ABDEF éжא中.,;:!?()-", ..."0123456789", "٣"]
 
 const luhnValid = (digits: ReadonlyArray<number>): boolean => {
