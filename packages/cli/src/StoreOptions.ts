@@ -117,13 +117,15 @@ const hostsOf = (url: string): Either.Either<{ readonly cluster: boolean; readon
 }
 
 /**
- * What is wrong with the Redis options, for a usage error (exit 2): a URL
- * that names no host, both a URL and nodes, or a node that is not
- * `host:port`. A URL is never quoted: it may hold a password.
+ * What is wrong with the Redis options of a command using `--store redis`,
+ * for a usage error (exit 2): a URL that names no host, both a URL and
+ * nodes, or a node that is not `host:port`. A URL is never quoted: it may
+ * hold a password. Other stores have no Redis options to be wrong.
  *
  * @since 0.2.0 @category validation
  */
 export const problem = (io: Io, options: Options): string | undefined => {
+  if (options.store !== "redis") return undefined
   const nodes = options.redisNode ?? []
   if (nodes.length === 0) {
     return Either.isLeft(hostsOf(Redacted.value(redisUrl(io, options))))

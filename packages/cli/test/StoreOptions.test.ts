@@ -39,6 +39,12 @@ describe("StoreOptions (Redis)", () => {
     expect(StoreOptions.problem(io(), { store: "redis" })).toBeUndefined()
   })
 
+  it("has no Redis problem to report for another store, whatever BATON_REDIS_URL holds", () => {
+    const env = io({ BATON_REDIS_URL: "not a url" })
+    expect(StoreOptions.problem(env, { store: "sqlite" })).toBeUndefined()
+    expect(StoreOptions.problem(env, { store: "memory" })).toBeUndefined()
+  })
+
   it("--redis-node makes a cluster URL whose password comes from BATON_REDIS_PASSWORD", () => {
     const nodes = { store: "redis", redisNode: ["127.0.0.1:7000", "[::1]:7001"] } as const
     expect(Redacted.value(StoreOptions.redisUrl(io({ BATON_REDIS_PASSWORD: "p@ss word" }), nodes))).toBe(

@@ -222,6 +222,18 @@ describe("baton sessions and internal records", () => {
     }))
 })
 
+describe("baton sessions and the store options", () => {
+  it.effect("a Redis URL that names no Redis is a usage error (exit 2) that does not quote the URL", () =>
+    Effect.gen(function*() {
+      const listed = yield* run((io) =>
+        Sessions.list({ ...options("ana"), store: "redis" as const, redisUrl: "s3cret-not-a-url" }, io))
+      expect(listed.code).toBe(2)
+      expect(listed.stderr).toBe(
+        "error: the Redis URL is neither redis://[:password@]host:port nor redis+cluster://[:password@]host:port,host:port\n"
+      )
+    }))
+})
+
 describe("baton sessions recovery", () => {
   it.effect("a corrupted session's error names the commands to run; its snapshots are listed and one restored", () =>
     Effect.gen(function*() {

@@ -90,6 +90,8 @@ export const storeFlags = (options: StoreOptions.Options): string => {
 /** @since 0.1.0 @category commands */
 export const run = (options: Options, io: Io, terminal: Terminal): Effect.Effect<number> =>
   Effect.gen(function*() {
+    const storeProblem = StoreOptions.problem(io, options)
+    if (storeProblem !== undefined) return yield* AppCommand.usage(io)({ message: storeProblem })
     const { app, module } = yield* AppCommand.load(io, options)
     const conversation = yield* AppLoader.layer(app, module, { transport: "in-process" })
     const services = Layer.mergeAll(conversation, SessionManager.layer).pipe(

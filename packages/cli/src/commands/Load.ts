@@ -130,7 +130,7 @@ export const run = (options: Options, io: Io): Effect.Effect<number> => {
   return Effect.gen(function*() {
     const parsed = engineOptions(options)
     if (Either.isLeft(parsed)) return yield* usage({ message: parsed.left })
-    const storeProblem = options.store === "redis" ? StoreOptions.problem(io, options) : undefined
+    const storeProblem = StoreOptions.problem(io, options)
     if (storeProblem !== undefined) return yield* usage({ message: storeProblem })
     const { engine, progressMs, workers } = parsed.right
     if (workers !== undefined && options.store !== "redis") {

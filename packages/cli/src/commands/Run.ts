@@ -108,6 +108,8 @@ export const run = (file: string, options: Options, io: Io): Effect.Effect<numbe
   const print = (lines: ReadonlyArray<string>) => Effect.sync(() => io.write(`${lines.join("\n")}\n`))
   const quiet = () => Effect.void
   return Effect.gen(function*() {
+    const storeProblem = StoreOptions.problem(io, options)
+    if (storeProblem !== undefined) return yield* AppCommand.usage(io)({ message: storeProblem })
     const read = yield* readScenario(io, file)
     const scenario: Scenario.Scenario = {
       ...read,

@@ -149,8 +149,15 @@ export const withManager = (
   io: Io,
   options: Options,
   body: Effect.Effect<number, Failure, SessionManager.SessionManager>
-): Effect.Effect<number> =>
-  body.pipe(
+): Effect.Effect<number> => {
+  const storeProblem = StoreOptions.problem(io, options)
+  if (storeProblem !== undefined) {
+    return Effect.sync(() => {
+      io.writeError(`error: ${TerminalText.safe(storeProblem)}\n`)
+      return ExitCode.usage
+    })
+  }
+  return body.pipe(
     Effect.provide(Layer.provide(SessionManager.layer, StoreOptions.layer(io, options))),
     Effect.catchAll((failure) =>
       Effect.sync(() => {
@@ -166,3 +173,4 @@ export const withManager = (
       })
     )
   )
+}
