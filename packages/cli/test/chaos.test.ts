@@ -4,6 +4,7 @@
  * three replicas — the command starts and stops itself, a fault timeline,
  * and the invariants and figures read back from the `--json` report.
  */
+import type { Chaos } from "@baton/testkit"
 import { describe, expect, it } from "@effect/vitest"
 import { mkdtempSync, readFileSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
@@ -21,19 +22,7 @@ interface Report {
   readonly store: string
   readonly timeline: ReadonlyArray<{ readonly atMs: number; readonly kind: string; readonly text: string }>
   readonly invariants: ReadonlyArray<{ readonly name: string; readonly holds: boolean; readonly evidence: string }>
-  readonly clusterFaults: ReadonlyArray<{
-    readonly fault: string
-    readonly atMs: number
-    readonly atShare: number
-    readonly master: number
-    readonly replica: number
-    readonly sessionsOnMaster: number
-    readonly writableAfterMs: number
-    readonly failoverMs: number
-    readonly retriesDuring: number
-    readonly turnsRetriedDuring: number
-    readonly errorsDuring: ReadonlyArray<string>
-  }>
+  readonly clusterFaults: ReadonlyArray<Chaos.ClusterFault>
   readonly run: {
     readonly acknowledged: number
     readonly turns: number

@@ -18,10 +18,10 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Stream from "effect/Stream"
-import type { Cluster } from "ioredis"
 import * as zlib from "node:zlib"
 import { InvalidationBus, RedisSessionStore } from "../src/index.js"
 import { conformance, freshSession, freshUser, type Raw, StoreUnderTest } from "./conformance.js"
+import { dumpKeys } from "./support/dumpKeys.js"
 import { itemsOf, plainState } from "./support/sessions.js"
 import * as TempDir from "./support/TempDir.js"
 
@@ -35,33 +35,6 @@ class ClusterUnderTest extends Context.Tag("test/ClusterUnderTest")<ClusterUnder
 const throughNode = (port: number, secret = password) => `redis+cluster://:${encodeURIComponent(secret)}@127.0.0.1:${port}`
 
 const sleep = (ms: number) => Effect.promise(() => new Promise((resolve) => setTimeout(resolve, ms)))
-
-/** Every key of every master (SCAN runs per node on a cluster), with what it holds. */
-const dumpAll = (client: Cluster) =>
-  Effect.promise(async () => {
-    const out: Array<string> = []
-    for (const master of client.nodes("master")) {
-      let cursor = "0"
-      do {
-        const [next, keys] = await master.scan(cursor, "COUNT", 500)
-        cursor = next
-        for (const key of keys) {
-          const type = await master.type(key)
-          const value = type === "string"
-            ? await master.get(key)
-            : type === "hash"
-            ? await master.hgetall(key)
-            : type === "stream"
-            ? await master.xrange(key, "-", "+")
-            : type === "set"
-            ? await master.smembers(key)
-            : `(${type})`
-          out.push(`${key} ${JSON.stringify(value)}`)
-        }
-      } while (cursor !== "0")
-    }
-    return out.join("\n")
-  })
 
 const shortTtlMs = 1_000
 
@@ -83,7 +56,7 @@ conformance(
           }),
         overwriteJson: (sessionId, json) =>
           Effect.promise(() => client.hset(RedisSessionStore.keys(sessionId).state, "record", json)),
-        dump: dumpAll(client),
+        dump: dumpKeys(() => client.nodes("master")),
         reopen: (migrations) => Effect.orDie(RedisSessionStore.make(client, { url: cluster.url, migrations }))
       }
       return {

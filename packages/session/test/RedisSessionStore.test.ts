@@ -12,36 +12,12 @@ import type { Redis } from "ioredis"
 import * as zlib from "node:zlib"
 import { InvalidationBus, RedisSessionStore } from "../src/index.js"
 import { conformance, freshSession, freshUser, type Raw, StoreUnderTest } from "./conformance.js"
+import { dumpKeys } from "./support/dumpKeys.js"
 import { commandLine, runWriters } from "./support/processes.js"
 import * as RedisServer from "./support/RedisServer.js"
 import { itemsOf, plainState, turnStarted } from "./support/sessions.js"
 
 const sleep = (ms: number) => Effect.promise(() => new Promise((resolve) => setTimeout(resolve, ms)))
-
-/** Every key (found with SCAN, never KEYS) with what it holds, read by its type. */
-const dumpAll = (client: Redis) =>
-  Effect.promise(async () => {
-    const out: Array<string> = []
-    let cursor = "0"
-    do {
-      const [next, keys] = await client.scan(cursor, "COUNT", 500)
-      cursor = next
-      for (const key of keys) {
-        const type = await client.type(key)
-        const value = type === "string"
-          ? await client.get(key)
-          : type === "hash"
-          ? await client.hgetall(key)
-          : type === "stream"
-          ? await client.xrange(key, "-", "+")
-          : type === "set"
-          ? await client.smembers(key)
-          : `(${type})`
-        out.push(`${key} ${JSON.stringify(value)}`)
-      }
-    } while (cursor !== "0")
-    return out.join("\n")
-  })
 
 const scanKeys = (client: Redis, pattern: string) =>
   Effect.promise(async () => {
@@ -79,7 +55,7 @@ conformance(
           }),
         overwriteJson: (sessionId, json) =>
           Effect.promise(() => client.hset(RedisSessionStore.keys(sessionId).state, "record", json)),
-        dump: dumpAll(client),
+        dump: dumpKeys(() => [client]),
         reopen: (migrations) => Effect.orDie(RedisSessionStore.make(client, { url: server.url, migrations }))
       }
       return {
