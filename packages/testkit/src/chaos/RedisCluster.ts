@@ -310,13 +310,21 @@ const startCluster = async (options: Options): Promise<RedisCluster> => {
 
   const roleOf = async (port: number) => RedisCommand.fields(await ask(port, ["INFO", "replication"])).get("role")
 
-  /** Every running node says the cluster is ok and knows `known` nodes; every replica's link is up. */
+  /**
+   * Every running node says the cluster is ok and knows `known` nodes, and
+   * sees no running node as failing (a restarted replica keeps its `fail`
+   * flag on the other nodes until gossip clears it, though the cluster is
+   * ok); every replica's link is up.
+   */
   const healthy = async (known: number) => {
+    const up = new Set(running().map((node) => node.port))
     for (const node of running()) {
       const info = RedisCommand.fields(await ask(node.port, ["CLUSTER", "INFO"]))
       if (info.get("cluster_state") !== "ok") return false
       if (Number(info.get("cluster_slots_ok")) !== SLOTS) return false
       if (Number(info.get("cluster_known_nodes")) !== known) return false
+      const views = parseNodes(await ask(node.port, ["CLUSTER", "NODES"]))
+      if (views.some((view) => view.failing && up.has(view.port))) return false
       const replication = RedisCommand.fields(await ask(node.port, ["INFO", "replication"]))
       if (replication.get("role") === "slave" && replication.get("master_link_status") !== "up") return false
     }
