@@ -3,7 +3,8 @@
  * listing id encodes its place, so lookups work in any process with the same
  * seed), searched by dates, guests, price, guests' rating and star class.
  * Reservations live in the instance; a booked listing is not offered again
- * for overlapping dates.
+ * for overlapping dates (its confirmed stays are kept in a `StayCalendar`,
+ * so a check costs the same however many stays were booked before).
  */
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js"
 import * as z from "zod"
@@ -15,6 +16,7 @@ import { convert, currency, type Currency, money, times } from "../internal/mone
 import * as Places from "../internal/places.js"
 import { report } from "../internal/progress.js"
 import { failure, ok } from "../internal/toolResult.js"
+import * as StayCalendar from "./stayCalendar.js"
 
 const listingTypes = ["hotel", "apartment", "hostel", "guesthouse", "villa"] as const
 const neighbourhoods = ["City Centre", "Old Town", "Riverside", "Harbour", "University Quarter", "Station District", "Garden District"]
@@ -134,13 +136,11 @@ const stayProblem = (checkIn: string, checkOut: string) => {
 }
 
 const make = ({ seed, now }: MockServiceContext) => {
-  const reservations: Array<AccommodationReservation> = []
+  // By id, in booking order: a Map keeps its keys in insertion order, and
+  // replacing a value keeps its place.
+  const reservations = new Map<string, AccommodationReservation>()
+  const calendar = StayCalendar.make()
   const idempotency = Idempotency.make()
-
-  const isFree = (listingId: string, checkIn: string, checkOut: string) =>
-    !reservations.some((r) =>
-      r.listing_id === listingId && r.status === "confirmed" && r.check_in < checkOut && checkIn < r.check_out
-    )
 
   const lookup = (listingId: string, curr: Currency) => {
     const decoded = decodeId(listingId)
@@ -181,7 +181,7 @@ const make = ({ seed, now }: MockServiceContext) => {
         .filter((l) => args.max_price === undefined || l.nightly_price.amount <= args.max_price)
         .filter((l) => args.min_rating === undefined || l.rating >= args.min_rating)
         .filter((l) => args.min_stars === undefined || (l.stars ?? 0) >= args.min_stars)
-        .filter((l) => isFree(l.id, args.check_in, args.check_out))
+        .filter((l) => calendar.isFree(l.id, args.check_in, args.check_out))
         .sort((a, b) => b.rating - a.rating)
         .map((l) => ({ ...l, total_price: times(l.nightly_price, nights) }))
       return ok({
@@ -245,10 +245,10 @@ const make = ({ seed, now }: MockServiceContext) => {
         const found = lookup(args.listing_id, args.currency)
         if (found === undefined) return unknownListing(args.listing_id)
         if (args.guests > found.max_guests) return failure(`"${found.name}" sleeps at most ${found.max_guests} guest(s).`)
-        if (!isFree(found.id, args.check_in, args.check_out)) {
+        if (!calendar.isFree(found.id, args.check_in, args.check_out)) {
           return failure(`"${found.name}" is not available from ${args.check_in} to ${args.check_out}.`)
         }
-        const number = reservations.length + 1
+        const number = reservations.size + 1
         const nights = daysBetween(args.check_in, args.check_out)
         const booked: AccommodationReservation = {
           id: `stay_${String(number).padStart(5, "0")}`,
@@ -264,7 +264,8 @@ const make = ({ seed, now }: MockServiceContext) => {
           total_price: times(found.nightly_price, nights),
           created_at: iso(now())
         }
-        reservations.push(booked)
+        reservations.set(booked.id, booked)
+        calendar.book(booked.listing_id, booked.check_in, booked.check_out)
         return ok({ reservation: booked })
       }))
 
@@ -276,19 +277,19 @@ const make = ({ seed, now }: MockServiceContext) => {
       outputSchema: { reservation, refund: money },
       annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: true }
     }, ({ reservation_id }) => {
-      const index = reservations.findIndex((r) => r.id === reservation_id)
-      const current = reservations[index]
+      const current = reservations.get(reservation_id)
       if (current === undefined) return failure(`Unknown reservation "${reservation_id}".`)
       const policy = lookup(current.listing_id, "USD")?.cancellation_policy ?? "strict"
       const refund = times(current.total_price, refundShare[policy])
       if (current.status === "cancelled") return ok({ reservation: current, refund })
       const cancelled: AccommodationReservation = { ...current, status: "cancelled", cancelled_at: iso(now()) }
-      reservations[index] = cancelled
+      reservations.set(reservation_id, cancelled)
+      calendar.release(current.listing_id, current.check_in)
       return ok({ reservation: cancelled, refund })
     })
   }
 
-  return { register, state: (): AccommodationsState => ({ reservations: [...reservations] }) }
+  return { register, state: (): AccommodationsState => ({ reservations: [...reservations.values()] }) }
 }
 
 /**

@@ -1,7 +1,10 @@
 /**
  * The flights mock: searches offers between airports (see `flightOffers.ts`),
  * and reserves and cancels them. Reservations live in the instance and take
- * seats from their offer.
+ * seats from their offer. The seats each offer has sold are counted as
+ * reservations are made and cancelled, so pricing an offer costs the same
+ * after ten reservations as after ten thousand (a load run measures Baton,
+ * not a scan of the mock's bookings).
  */
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js"
 import * as z from "zod"
@@ -55,16 +58,16 @@ export interface FlightsState {
 const seatsTaken = (p: ReadonlyArray<{ readonly type: string }>) => p.filter((x) => x.type !== "infant").length
 
 const make = ({ seed, now }: MockServiceContext) => {
-  const reservations: Array<FlightReservation> = []
+  // By id, in booking order: a Map keeps its keys in insertion order, and
+  // replacing a value keeps its place.
+  const reservations = new Map<string, FlightReservation>()
+  // Seats of confirmed reservations, by the offer id they were made with.
+  const seatsSold = new Map<string, number>()
+  const addSeats = (offerId: string, seats: number) => seatsSold.set(offerId, (seatsSold.get(offerId) ?? 0) + seats)
   const idempotency = Idempotency.make()
 
   const seatsLeft = (generated: GeneratedOffer) =>
-    Math.max(
-      0,
-      generated.seats - reservations
-        .filter((r) => r.offer_id === generated.offer.id && r.status === "confirmed")
-        .reduce((sum, r) => sum + seatsTaken(r.passengers), 0)
-    )
+    Math.max(0, generated.seats - (seatsSold.get(generated.offer.id) ?? 0))
 
   const withSeats = (generated: GeneratedOffer): Offer => ({ ...generated.offer, seats_left: seatsLeft(generated) })
 
@@ -197,7 +200,7 @@ const make = ({ seed, now }: MockServiceContext) => {
         if (left < seatsTaken(args.passengers)) {
           return failure(`Only ${left} seat(s) left on this offer; choose another offer.`)
         }
-        const number = reservations.length + 1
+        const number = reservations.size + 1
         const booked: FlightReservation = {
           id: `rsv_${String(number).padStart(5, "0")}`,
           booking_reference: reference(Prng.derive(seed, "pnr", number).next),
@@ -207,7 +210,8 @@ const make = ({ seed, now }: MockServiceContext) => {
           total_price: generated.offer.price,
           created_at: iso(now())
         }
-        reservations.push(booked)
+        reservations.set(booked.id, booked)
+        addSeats(booked.offer_id, seatsTaken(booked.passengers))
         return ok({ reservation: booked })
       }))
 
@@ -218,19 +222,19 @@ const make = ({ seed, now }: MockServiceContext) => {
       outputSchema: { reservation, refund: money },
       annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: true }
     }, ({ reservation_id }) => {
-      const index = reservations.findIndex((r) => r.id === reservation_id)
-      const current = reservations[index]
+      const current = reservations.get(reservation_id)
       if (current === undefined) return failure(`Unknown reservation "${reservation_id}".`)
       const refundable = lookup(current.offer_id)?.generated.offer.refundable ?? false
       const refund = refundable ? current.total_price : { amount: 0, currency: current.total_price.currency }
       if (current.status === "cancelled") return ok({ reservation: current, refund })
       const cancelled: FlightReservation = { ...current, status: "cancelled", cancelled_at: iso(now()) }
-      reservations[index] = cancelled
+      reservations.set(reservation_id, cancelled)
+      addSeats(current.offer_id, -seatsTaken(current.passengers))
       return ok({ reservation: cancelled, refund })
     })
   }
 
-  return { register, state: (): FlightsState => ({ reservations: [...reservations] }) }
+  return { register, state: (): FlightsState => ({ reservations: [...reservations.values()] }) }
 }
 
 /**
