@@ -1,13 +1,12 @@
 /**
  * What the commands that drive a host application share: the `--app` and
- * `--config` options, loading the app, and the exit codes of the ways that
- * can go wrong — no app to load is the user's to fix (2, with a one-line
- * reason), a crash is a failure (1).
+ * `--config` options (declared in `program/AppOptions`), loading the app,
+ * and the exit codes of the ways that can go wrong — no app to load is the
+ * user's to fix (2, with a one-line reason), a crash is a failure (1).
  *
  * @since 0.1.0
  */
-import { BatonApp } from "@baton/core"
-import { type Command, Option as CommandOption } from "commander"
+import type { BatonApp } from "@baton/core"
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 import * as AppLoader from "./AppLoader.js"
@@ -20,23 +19,6 @@ export const AppOptions = {
   app: Schema.optionalWith(Schema.String, { exact: true }),
   config: Schema.optionalWith(Schema.String, { exact: true })
 }
-
-/** @since 0.1.0 @category commands */
-export const withAppOptions = (command: Command): Command =>
-  command
-    .option("--app <module>", "module exporting `app` (default: \"app\" in baton.config.json, else examples/tripsage/src/app.ts)")
-    .option("--config <file>", "config file to read the app from", "baton.config.json")
-
-/**
- * `--transport <kind>`: how the app reaches its tool services (in this
- * process, or as child processes over stdio or HTTP).
- *
- * @since 0.1.0 @category commands
- */
-export const transportOption = (): CommandOption =>
-  new CommandOption("--transport <kind>", "how the app reaches its tool services: in this process, or as child processes")
-    .choices(BatonApp.transports)
-    .default(BatonApp.transports[0])
 
 /**
  * The app named by the options, with the module it came from.

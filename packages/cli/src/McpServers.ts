@@ -8,7 +8,6 @@
  */
 import { ToolGateway } from "@baton/core"
 import { type Errors, McpConfig, McpGateway } from "@baton/mcp"
-import { InvalidArgumentError } from "commander"
 import * as Effect from "effect/Effect"
 import * as Logger from "effect/Logger"
 import * as LogLevel from "effect/LogLevel"
@@ -146,17 +145,3 @@ export const withoutHiddenTools = <E>(error: E): E =>
   error instanceof ToolGateway.UnknownTool
     ? new ToolGateway.UnknownTool({ ...error, known: error.known.filter((tool) => !isHidden(tool)) }) as E
     : error
-
-/** @since 0.1.0 @category constants */
-export const defaultTimeoutMs = 30_000
-
-/**
- * Commander's parser for `--timeout <ms>`.
- *
- * @since 0.1.0 @category parsing
- */
-export const parseTimeout = (text: string): number => {
-  const ms = Number(text)
-  if (!/^\d+$/.test(text) || ms <= 0) throw new InvalidArgumentError("expected a positive whole number of milliseconds.")
-  return ms
-}

@@ -1,26 +1,31 @@
 /**
  * The `baton` command line: commander with its exits turned into codes, so a
  * usage error is exit 2 with a one-line reason, and the program can run in a
- * test without ending the process.
+ * test without ending the process. It holds only the commands' declarations
+ * (`program/`): a command's implementation (`commands/`), with effect and
+ * the Baton packages, is imported when that command runs, so `--help` and
+ * a usage error start in the time commander takes.
  *
  * @since 0.1.0
  */
 import { Command, CommanderError } from "commander"
-import * as Schema from "effect/Schema"
 import { createRequire } from "node:module"
-import * as Chaos from "./commands/Chaos.js"
-import * as Chat from "./commands/Chat.js"
-import * as Demo from "./commands/Demo.js"
-import * as Load from "./commands/Load.js"
-import * as Mcp from "./commands/Mcp.js"
-import * as MockServer from "./commands/MockServer.js"
-import * as Plan from "./commands/Plan.js"
-import * as Run from "./commands/Run.js"
-import * as Sessions from "./commands/Sessions.js"
 import { ExitCode, type Io } from "./Io.js"
+import * as Chaos from "./program/Chaos.js"
+import * as Chat from "./program/Chat.js"
+import * as Demo from "./program/Demo.js"
+import * as Load from "./program/Load.js"
+import * as Mcp from "./program/Mcp.js"
+import * as MockServer from "./program/MockServer.js"
+import * as Plan from "./program/Plan.js"
+import * as Run from "./program/Run.js"
+import * as Sessions from "./program/Sessions.js"
 
-const versionOf = () =>
-  Schema.decodeUnknownSync(Schema.Struct({ version: Schema.String }))(createRequire(import.meta.url)("../package.json")).version
+const versionOf = (): string => {
+  const { version } = createRequire(import.meta.url)("../package.json") as { readonly version?: unknown }
+  if (typeof version !== "string") throw new Error("the CLI's package.json has no version")
+  return version
+}
 
 /**
  * The program; a command's exit code goes to `exit`.

@@ -7,13 +7,13 @@
  * its nodes with `--redis-node host:port` (repeated; the password then
  * comes from `BATON_REDIS_PASSWORD`, never the command line). The URL's
  * password never reaches output: it is `Redacted` from the moment it is read.
+ * The options are declared in `program/StoreOptions`.
  *
  * @since 0.1.0
  */
 import { Errors, type SessionStore } from "@baton/core"
 import { RedisSessionStore, SqliteSessionStore } from "@baton/session"
 import { SessionStore as Store } from "@baton/core"
-import { type Command, Option as CommandOption } from "commander"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Either from "effect/Either"
@@ -22,16 +22,7 @@ import * as Schema from "effect/Schema"
 import { mkdirSync } from "node:fs"
 import * as Path from "node:path"
 import type { Io } from "./Io.js"
-
-/** @since 0.1.0 @category constants */
-export const kinds = ["memory", "sqlite", "redis"] as const
-/** @since 0.1.0 @category models */
-export type Kind = typeof kinds[number]
-
-/** @since 0.1.0 @category constants */
-export const DEFAULT_DB = Path.join(".baton", "baton.db")
-/** @since 0.1.0 @category constants */
-export const DEFAULT_REDIS_URL = "redis://127.0.0.1:6379"
+import { CLUSTER_SCHEME, DEFAULT_DB, DEFAULT_REDIS_URL, type Kind, kinds } from "./program/StoreOptions.js"
 
 /**
  * The fields a command's options schema spreads in.
@@ -56,29 +47,6 @@ export interface Options {
    */
   readonly redisNode?: ReadonlyArray<string>
 }
-
-/** @since 0.2.0 @category constants */
-export const CLUSTER_SCHEME = "redis+cluster://"
-
-/**
- * Adds `--store`, `--db` and `--redis-url` to a command, with `fallback` as
- * the default store.
- *
- * @since 0.1.0 @category commands
- */
-export const withStoreOptions = (command: Command, fallback: Kind): Command =>
-  command
-    .addOption(new CommandOption("--store <kind>", "where sessions are kept").choices(kinds).default(fallback))
-    .option("--db <file>", `SQLite file for --store sqlite (default ${DEFAULT_DB})`)
-    .option(
-      "--redis-url <url>",
-      `Redis for --store redis: redis://… or a cluster's ${CLUSTER_SCHEME}host:port,host:port (default $BATON_REDIS_URL, else ${DEFAULT_REDIS_URL})`
-    )
-    .option(
-      "--redis-node <host:port>",
-      "a Redis Cluster node for --store redis, repeated for each node to start from (password from $BATON_REDIS_PASSWORD)",
-      (node: string, nodes: Array<string> | undefined) => [...(nodes ?? []), node]
-    )
 
 /**
  * The SQLite file the options name, resolved against `cwd`.

@@ -18,7 +18,6 @@
  * @since 0.1.0
  */
 import { Chaos, ChaosProfile, Cluster } from "@baton/testkit"
-import type { Command } from "commander"
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 import { mkdirSync, writeFileSync } from "node:fs"
@@ -171,35 +170,10 @@ export const run = (name: string, options: Options, io: Io): Effect.Effect<numbe
 const decodeOptions = Schema.decodeUnknownSync(Options)
 
 /**
- * Adds the command to `program`; its exit code goes to `exit`.
+ * Runs the command on commander's parsed options (`program/Chaos` declares
+ * them) and gives its exit code.
  *
- * @since 0.1.0 @category commands
+ * @since 0.2.0 @category commands
  */
-export const register = (program: Command, io: Io, exit: (code: number) => void): Command =>
-  AppCommand.withAppOptions(
-    program
-      .command("chaos")
-      .description("a cluster run with a fault timeline, then the invariants checked with their evidence")
-      .argument("<profile>", `the fault timeline: ${ChaosProfile.names.join(", ")}`)
-  )
-    .option("--sessions <n>", "sessions, each playing the app's demo turns", "200")
-    .option("--workers <n>", "worker processes sharing the Redis store", "2")
-    .option("--seed <n>", "picks the worker to kill and jitters when faults fire", "1")
-    .option("--concurrency <n>", "sessions each worker plays at once (default 16)")
-    .option("--json <file>", "also write the report (timeline, invariants with evidence, figures) as JSON")
-    .option("--no-color", "plain output even on a terminal (NO_COLOR also works)")
-    .addHelpText(
-      "after",
-      `
-Profiles:
-${ChaosProfile.profiles.map((profile) => `  ${profile.name.padEnd(19)} ${profile.description}`).join("\n")}
-
-Examples:
-  $ baton chaos worker-crash                        200 sessions, 2 workers, one SIGKILLed mid-run
-  $ baton chaos redis-restart --sessions 50         Redis stopped and started again mid-run
-  $ baton chaos all --workers 3 --seed 7 --json chaos.json
-  $ baton chaos cluster-master-kill --sessions 100    a Redis Cluster master SIGKILLed mid-run
-
-Exit codes: 0 every invariant held, 1 an invariant broke or the run failed, 2 usage error (unknown profile: the known ones are listed).`
-    )
-    .action(async (name: string, options: unknown) => exit(await Effect.runPromise(run(name, decodeOptions(options), io))))
+export const main = (name: string, options: unknown, io: Io): Promise<number> =>
+  Effect.runPromise(run(name, decodeOptions(options), io))

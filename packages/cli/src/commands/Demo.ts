@@ -10,7 +10,6 @@
  * @since 0.1.0
  */
 import { BatonApp, Conversation, SessionStore } from "@baton/core"
-import type { Command } from "commander"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
@@ -70,28 +69,9 @@ export const run = (options: Options, io: Io): Effect.Effect<number> => {
 const decodeOptions = Schema.decodeUnknownSync(Options)
 
 /**
- * Adds the command to `program`; its exit code goes to `exit`.
+ * Runs the command on commander's parsed options (`program/Demo` declares
+ * them) and gives its exit code.
  *
- * @since 0.1.0 @category commands
+ * @since 0.2.0 @category commands
  */
-export const register = (program: Command, io: Io, exit: (code: number) => void): Command =>
-  AppCommand.withAppOptions(
-    program
-      .command("demo")
-      .description("play the app's demo scenario and print the transcript, handoffs and a self-check")
-  )
-    .addOption(AppCommand.transportOption())
-    .option("--no-color", "plain output even on a terminal (NO_COLOR also works)")
-    .addHelpText(
-      "after",
-      `
-Examples:
-  $ baton demo                                      play the demo of the app in baton.config.json
-  $ baton demo --app examples/tripsage/src/app.ts   play a given app's demo
-  $ baton demo --transport stdio                    the app's services as child processes over stdio
-  $ baton demo --transport http                     the same over HTTP, on free local ports
-  $ NO_COLOR=1 baton demo > transcript.txt          save a plain transcript
-
-Exit codes: 0 all expectations met and every context preserved, 1 otherwise, 2 usage error.`
-    )
-    .action(async (options: unknown) => exit(await Effect.runPromise(run(decodeOptions(options), io))))
+export const main = (options: unknown, io: Io): Promise<number> => Effect.runPromise(run(decodeOptions(options), io))

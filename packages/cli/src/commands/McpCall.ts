@@ -11,7 +11,6 @@
  * @since 0.1.0
  */
 import { JsonInput, ToolGateway } from "@baton/core"
-import type { Command } from "commander"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import { ExitCode, type Io } from "../Io.js"
@@ -75,39 +74,9 @@ export const run = (options: Options, io: Io): Effect.Effect<number> =>
   )
 
 /**
- * Adds `call` to the `mcp` command; its exit code goes to `exit`.
+ * Runs the command on commander's parsed arguments and options
+ * (`program/Mcp` declares them) and gives its exit code.
  *
- * @since 0.1.0 @category commands
+ * @since 0.2.0 @category commands
  */
-export const register = (mcp: Command, io: Io, exit: (code: number) => void): Command =>
-  mcp
-    .command("call")
-    .description("call one tool of a configured MCP server and print the result as JSON")
-    .argument("<server>", "a server named in \"mcpServers\"")
-    .argument("<tool>", "one of its tools (see baton mcp list)")
-    .argument("[json]", "the tool's arguments as a JSON object", "{}")
-    .option("--config <file>", "config file with \"mcpServers\"", "baton.config.json")
-    .option(
-      "--timeout <ms>",
-      "give up connecting, or waiting for the result, after this long (a server's policy.timeoutMs wins for the call)",
-      McpServers.parseTimeout,
-      McpServers.defaultTimeoutMs
-    )
-    .addHelpText(
-      "after",
-      `
-Examples:
-  $ baton mcp call weather forecast '{"location":"Lisbon","start_date":"2026-12-10","end_date":"2026-12-12"}'
-  $ baton mcp call flights search_flights '{"origin":"LHR","destination":"LIS","departure_date":"2026-12-10","adults":2}'
-  $ baton mcp call payments process '{"amount":12.5,"currency":"EUR","card_token":"tok_visa","idempotency_key":"order-0001"}'
-  $ baton mcp call maps geocode '{"query":"LIS"}' | jq '.results[0]'
-
-The result is the tool's structured content, or its content blocks when it has none.
-Tools whose names start with "_" are not listed by baton mcp list, but can be called.
-Exit codes: 0 the tool answered, 1 the server could not be reached, the call failed or the tool
-reported an error, 2 bad JSON, an unknown server or tool, arguments that do not fit the tool's
-schema, or a bad config file.`
-    )
-    .action(async (server: string, tool: string, json: string, options: { config: string; timeout: number }) =>
-      exit(await Effect.runPromise(run({ server, tool, args: json, ...options }, io)))
-    )
+export const main = (options: Options, io: Io): Promise<number> => Effect.runPromise(run(options, io))

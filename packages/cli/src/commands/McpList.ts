@@ -11,7 +11,6 @@
  * @since 0.1.0
  */
 import { type McpConfig, type McpGateway, type McpPool, ServerAddress, type ToolCatalogue } from "@baton/mcp"
-import type { Command } from "commander"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Path from "node:path"
@@ -158,29 +157,12 @@ export const run = (options: Options, io: Io): Effect.Effect<number> =>
   )
 
 /**
- * Adds `list` to the `mcp` command; its exit code goes to `exit`.
+ * Runs the command on commander's parsed options (`program/Mcp` declares
+ * them) and gives its exit code.
  *
- * @since 0.1.0 @category commands
+ * @since 0.2.0 @category commands
  */
-export const register = (mcp: Command, io: Io, exit: (code: number) => void): Command =>
-  mcp
-    .command("list")
-    .description("connect to every configured MCP server and list its instances, health and tools")
-    .option("--config <file>", "config file with \"mcpServers\"", "baton.config.json")
-    .option("--json", "print the listing as JSON, with each tool's input schema")
-    .option("--timeout <ms>", "give up connecting to a server after this long", McpServers.parseTimeout, McpServers.defaultTimeoutMs)
-    .option("--no-color", "plain output even on a terminal (NO_COLOR also works)")
-    .addHelpText(
-      "after",
-      `
-Examples:
-  $ baton mcp list                                  the servers in ./baton.config.json
-  $ baton mcp list --config ~/.cursor/mcp.json      any file in the "mcpServers" shape
-  $ baton mcp list --json | jq '.servers[].tools[].name'
-
-Tools whose names start with "_" (such as the mock services' _control) are not listed.
-Exit codes: 0 every server answered, 1 a server could not be reached, 2 a bad config file.`
-    )
-    .action(async (options: { config: string; json?: true; timeout: number; color: boolean }) =>
-      exit(await Effect.runPromise(run({ ...options, json: options.json === true }, io)))
-    )
+export const main = (
+  options: { readonly config: string; readonly json?: true; readonly timeout: number; readonly color: boolean },
+  io: Io
+): Promise<number> => Effect.runPromise(run({ ...options, json: options.json === true }, io))

@@ -7,7 +7,6 @@
  * @since 0.1.0
  */
 import { MockServerCommand } from "@baton/testkit"
-import type { Command } from "commander"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import { ExitCode, type Io } from "../Io.js"
@@ -33,43 +32,23 @@ export const run = (argv: ReadonlyArray<string>, io: Io): Effect.Effect<number> 
 }
 
 /**
- * Adds the command to `program`; its exit code goes to `exit`.
+ * Serves `service` with commander's parsed options (`program/MockServer`
+ * declares them), handed to the testkit as the arguments it parses, and
+ * gives the exit code.
  *
- * @since 0.1.0 @category commands
+ * @since 0.2.0 @category commands
  */
-export const register = (program: Command, io: Io, exit: (code: number) => void): Command =>
-  program
-    .command("mock-server")
-    .description("serve a mock MCP service (flights, accommodations, weather, maps, activities, payments)")
-    .argument("<service>", "the mock service to serve")
-    .option("--stdio", "speak MCP over standard input and output")
-    .option("--http <port>", "serve MCP over Streamable HTTP on 127.0.0.1:PORT (0 picks a free port)")
-    .option("--faults <spec>", "inject faults, e.g. 'latency:normal(50,10)@0.3;tool=reserve:error:rate-limit(2s)@0.1'")
-    .option("--seed <n>", "seed of the mock's data and of the fault dice")
-    .addHelpText(
-      "after",
-      `
-Examples:
-  $ baton mock-server flights --stdio                         for an mcpServers "command" entry
-  $ baton mock-server weather --http 7001                     then POST http://127.0.0.1:7001/mcp
-  $ baton mock-server payments --http 0 --faults 'error:tool@0.2#7'
-
-An mcpServers entry runs it with --stdio: see the repository's baton.config.json, then
-  $ baton mcp call flights search_flights '{"origin":"LHR","destination":"LIS","departure_date":"2026-12-10"}'
-
-Faults change at run time through the '_control' tool or POST /control (HTTP).
-The fault grammar is documented in packages/testkit/README.md.
-
-Over HTTP, as MCP servers must against DNS rebinding, it answers 403 unless the request's
-Host is 127.0.0.1:PORT or localhost:PORT and its Origin, if any, is a loopback origin.`
-    )
-    .action(async (service: string, options: { stdio?: true; http?: string; faults?: string; seed?: string }) => {
-      const argv = [
-        service,
-        ...(options.stdio ? ["--stdio"] : []),
-        ...(options.http === undefined ? [] : ["--http", options.http]),
-        ...(options.faults === undefined ? [] : ["--faults", options.faults]),
-        ...(options.seed === undefined ? [] : ["--seed", options.seed])
-      ]
-      exit(await Effect.runPromise(run(argv, io)))
-    })
+export const main = (
+  service: string,
+  options: { readonly stdio?: true; readonly http?: string; readonly faults?: string; readonly seed?: string },
+  io: Io
+): Promise<number> => {
+  const argv = [
+    service,
+    ...(options.stdio ? ["--stdio"] : []),
+    ...(options.http === undefined ? [] : ["--http", options.http]),
+    ...(options.faults === undefined ? [] : ["--faults", options.faults]),
+    ...(options.seed === undefined ? [] : ["--seed", options.seed])
+  ]
+  return Effect.runPromise(run(argv, io))
+}

@@ -9,7 +9,6 @@
  * @since 0.1.0
  */
 import { WorkflowPlan } from "@baton/core"
-import type { Command } from "commander"
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 import * as AppCommand from "../AppCommand.js"
@@ -52,24 +51,10 @@ export const run = (name: string, options: Options, io: Io): Effect.Effect<numbe
 const decodeOptions = Schema.decodeUnknownSync(Options)
 
 /**
- * Adds the command to `program`; its exit code goes to `exit`.
+ * Runs the command on commander's parsed options (`program/Plan` declares
+ * them) and gives its exit code.
  *
- * @since 0.1.0 @category commands
+ * @since 0.2.0 @category commands
  */
-export const register = (program: Command, io: Io, exit: (code: number) => void): Command =>
-  AppCommand.withAppOptions(
-    program
-      .command("plan")
-      .description("print how one of the app's named workflows would run: levels, parallel steps, critical path")
-      .argument("<workflow>", "the workflow's name, as the app's `workflows` names it")
-  )
-    .addHelpText(
-      "after",
-      `
-Examples:
-  $ baton plan trip-search                          the TripSage parallel search
-  $ baton plan booking --app examples/tripsage/src/app.ts
-
-Exit codes: 0 plan printed, 1 the workflow is invalid, 2 usage error (unknown workflow: the known ones are listed).`
-    )
-    .action(async (name: string, options: unknown) => exit(await Effect.runPromise(run(name, decodeOptions(options), io))))
+export const main = (name: string, options: unknown, io: Io): Promise<number> =>
+  Effect.runPromise(run(name, decodeOptions(options), io))

@@ -18,7 +18,6 @@
  * @since 0.1.0
  */
 import { BatonApp, Conversation, Scenario, Sensitive } from "@baton/core"
-import type { Command } from "commander"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
@@ -28,7 +27,6 @@ import * as AppLoader from "../AppLoader.js"
 import { ExitCode, type Io } from "../Io.js"
 import * as ScenarioPlayer from "../ScenarioPlayer.js"
 import * as JsonFile from "../sessions/JsonFile.js"
-import { nonEmptyId } from "../sessions/SessionOptions.js"
 import * as StoreOptions from "../StoreOptions.js"
 import * as Style from "../Style.js"
 import * as TerminalText from "../TerminalText.js"
@@ -171,39 +169,10 @@ export const run = (file: string, options: Options, io: Io): Effect.Effect<numbe
 const decodeOptions = Schema.decodeUnknownSync(Options)
 
 /**
- * Adds the command to `program`; its exit code goes to `exit`.
+ * Runs the command on commander's parsed options (`program/Run` declares
+ * them) and gives its exit code.
  *
- * @since 0.1.0 @category commands
+ * @since 0.2.0 @category commands
  */
-export const register = (program: Command, io: Io, exit: (code: number) => void): Command =>
-  StoreOptions.withStoreOptions(
-    AppCommand.withAppOptions(
-      program
-        .command("run")
-        .description("play a scenario file against the app: transcript, handoffs and pass/fail per turn")
-        .argument("<scenario.json>", "a scenario: { name, userId, sessionId, turns: [{ text, expect?, faults? }] }")
-    ),
-    "memory"
-  )
-    .addOption(AppCommand.transportOption())
-    .option("--session <id>", "play under this session id instead of the file's", nonEmptyId("session"))
-    .option("--user <id>", "play as this user instead of the file's", nonEmptyId("user"))
-    .option("--json", "print one JSON result (summary, turns, handoffs, checks) instead of the transcript")
-    .option("--no-color", "plain output even on a terminal (NO_COLOR also works)")
-    .addHelpText(
-      "after",
-      `
-A turn's "expect" may name the answering "agent", the "handoffs" as "from->to" in order
-(a refused one as "from->to (refused)"), and words the reply must contain ("replyContains").
-A turn's "faults" inject fault specs by service for that turn only ({"weather": "error:rpc(-32050)"});
-they are checked against the app before the first turn.
-
-Examples:
-  $ baton run examples/tripsage/scenarios/weekend-in-lisbon.json
-  $ baton run trip.json --json | jq '.turns[] | {index, agent, passed}'
-  $ baton run trip.json --store sqlite --session trip-2   keep the session, then: baton sessions show trip-2 --user <id>
-  $ baton run trip.json --transport stdio                 the app's services as child processes
-
-Exit codes: 0 all expectations met and every context preserved, 1 otherwise, 2 unreadable or invalid scenario file, or usage error.`
-    )
-    .action(async (file: string, options: unknown) => exit(await Effect.runPromise(run(file, decodeOptions(options), io))))
+export const main = (file: string, options: unknown, io: Io): Promise<number> =>
+  Effect.runPromise(run(file, decodeOptions(options), io))

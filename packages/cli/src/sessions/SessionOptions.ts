@@ -1,19 +1,19 @@
 /**
- * What every `baton sessions` subcommand shares: the user it acts for
- * (`--user`, required, because every operation is owner-checked), the store
- * (`--store`, SQLite unless told), `--json` and `--no-color`; and how the
- * session manager's errors become exit codes — an operation the store refused
- * (another user's session, a missing session or snapshot) is a failure (1), a
- * file that is not a session export or an unconfirmed deletion is the user's
- * to fix (2). Errors are one `error: <message>` line, stored text in it made
- * safe for the terminal (`TerminalText`); where core's message says what to
- * do in general, the line ends with the command that does it.
+ * What every `baton sessions` subcommand shares when it runs: the user it
+ * acts for (`--user`, required, because every operation is owner-checked),
+ * the store (`--store`, SQLite unless told), `--json` and `--no-color`, as
+ * `program/SessionOptions` declares them; and how the session manager's
+ * errors become exit codes — an operation the store refused (another user's
+ * session, a missing session or snapshot) is a failure (1), a file that is
+ * not a session export or an unconfirmed deletion is the user's to fix (2).
+ * Errors are one `error: <message>` line, stored text in it made safe for
+ * the terminal (`TerminalText`); where core's message says what to do in
+ * general, the line ends with the command that does it.
  *
  * @since 0.1.0
  */
 import { type Errors, Ids } from "@baton/core"
 import { SessionManager } from "@baton/session"
-import { type Command, InvalidArgumentError } from "commander"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
@@ -36,45 +36,6 @@ export interface Options extends StoreOptions.Options {
   readonly user: Ids.UserId
   readonly json: boolean
   readonly color: boolean
-}
-
-/**
- * A commander argument parser refusing an empty id, so it is a usage error
- * before anything runs.
- *
- * @since 0.1.0 @category parsing
- */
-export const nonEmptyId = (what: string) => (value: string): string => {
-  if (value.trim() === "") throw new InvalidArgumentError(`the ${what} id must not be empty.`)
-  return value
-}
-
-/**
- * A commander argument parser for snapshot ids: whole numbers from 1.
- *
- * @since 0.1.0 @category parsing
- */
-export const snapshotId = (value: string): number => {
-  const id = Number(value)
-  if (!/^\d+$/.test(value) || !Number.isSafeInteger(id) || id < 1) {
-    throw new InvalidArgumentError("a snapshot id is a whole number from 1 (see `baton sessions snapshots <id>`).")
-  }
-  return id
-}
-
-/**
- * Adds `--user`, the store options, `--json` (when the command prints
- * something a machine may read) and `--no-color`.
- *
- * @since 0.1.0 @category commands
- */
-export const withSessionOptions = (command: Command, options: { readonly json: string | undefined }): Command => {
-  const withUser = StoreOptions.withStoreOptions(
-    command.requiredOption("--user <id>", "the user the command acts for: only their own sessions are shown or changed", nonEmptyId("user")),
-    "sqlite"
-  )
-  return (options.json === undefined ? withUser : withUser.option("--json", options.json))
-    .option("--no-color", "plain output even on a terminal (NO_COLOR also works)")
 }
 
 /** @since 0.1.0 @category accessors */
