@@ -6,7 +6,7 @@ const main = fileURLToPath(new URL("../src/main.ts", import.meta.url))
 
 describe("hello example", () => {
   it("hands the weather question to the weather agent with its context", () => {
-    const output = execFileSync(process.execPath, ["--conditions=@baton/source", "--import", "tsx", main], {
+    const output = execFileSync(process.execPath, ["--import", "tsx", main], {
       encoding: "utf8"
     })
     expect(output.split("\n").filter(Boolean)).toEqual([

@@ -2,7 +2,8 @@
  * Finds and loads the host application: a module exporting `app`, core's
  * `BatonApp`. The module is imported at run time, so the CLI depends on no
  * app; `--app` wins, then `"app"` in `baton.config.json`, then the TripSage
- * example's path.
+ * example's path. An app written in TypeScript is loaded through tsx's
+ * loader, registered only then: Node 20 cannot import `.ts` files itself.
  *
  * @since 0.1.0
  */
@@ -57,6 +58,15 @@ export const App = Schema.Struct({
 
 const decodeApp = Schema.decodeUnknown(App)
 
+const isTypeScript = (module: string) => /\.[cm]?tsx?$/.test(module)
+
+let typeScriptLoader: Promise<unknown> | undefined
+
+const importModule = async (module: string): Promise<unknown> => {
+  if (isTypeScript(module)) await (typeScriptLoader ??= import("tsx/esm/api").then(({ register }) => register()))
+  return import(pathToFileURL(module).href)
+}
+
 /**
  * The app module's absolute path.
  *
@@ -82,7 +92,7 @@ export const load = (module: string): Effect.Effect<BatonApp.BatonApp, AppLoadEr
     const fail = (reason: string) => new AppLoadError({ module, reason })
     if (!existsSync(module)) return yield* fail("the file does not exist")
     const exports: unknown = yield* Effect.tryPromise({
-      try: () => import(pathToFileURL(module).href),
+      try: () => importModule(module),
       catch: (cause) => fail(cause instanceof Error ? cause.message.split("\n")[0]! : String(cause))
     })
     if (typeof exports !== "object" || exports === null || !("app" in exports)) {

@@ -1,4 +1,4 @@
-/** The real CLI as a process, run from the repository root as `pnpm baton` runs it, and always bounded in time. */
+/** The real CLI as a process, run from the repository root as `pnpm baton` runs it (the compiled bin), and always bounded in time. */
 import { type ChildProcess, execFile, spawn } from "node:child_process"
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
@@ -7,10 +7,10 @@ import { fileURLToPath } from "node:url"
 
 export const root = fileURLToPath(new URL("../../../", import.meta.url))
 
-export const bin = Path.join(root, "packages/cli/src/bin.ts")
+export const bin = Path.join(root, "packages/cli/bin/baton.js")
 
-/** `node` and its arguments to run the CLI from source. */
-export const nodeArgs = (args: ReadonlyArray<string>) => ["--conditions=@baton/source", "--import", "tsx", bin, ...args]
+/** `node`'s arguments to run the CLI's bin, which runs the compiled sources (the suite's setup compiled them). */
+export const nodeArgs = (args: ReadonlyArray<string>) => [bin, ...args]
 
 export interface Ran {
   readonly code: number | null

@@ -97,7 +97,7 @@ const cacheWorker = (url: string, offer: string) =>
   Effect.acquireRelease(
     Effect.promise(() =>
       new Promise<{ readonly ask: (command: string) => Promise<string>; readonly kill: () => void }>((resolve, reject) => {
-        const child = spawn(process.execPath, ["--conditions=@baton/source", "--import", "tsx", workerScript, url, offer], {
+        const child = spawn(process.execPath, ["--import", "tsx", workerScript, url, offer], {
           cwd: repoRoot,
           stdio: ["pipe", "pipe", "inherit"]
         })

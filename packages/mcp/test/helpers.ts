@@ -14,7 +14,8 @@ import type { McpConfig } from "../src/index.js"
 
 export const repoRoot = fileURLToPath(new URL("../../..", import.meta.url))
 const serverScript = fileURLToPath(new URL("./fixtures/server.ts", import.meta.url))
-const nodeArgs = ["--conditions=@baton/source", "--import", "tsx", serverScript]
+// Only the fixture is TypeScript (transpiled by tsx); the packages it uses are their compiled dist.
+const nodeArgs = ["--import", "tsx", serverScript]
 
 /** A stdio fixture server entry: `node … server.ts --stdio`. */
 export const stdioServer = (options: Partial<McpConfig.CommandServer> = {}): McpConfig.CommandServer => ({

@@ -11,6 +11,7 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import { InvalidMockServerArguments, type TestkitError } from "./Errors.js"
 import * as FaultSpec from "./FaultSpec.js"
+import * as Programs from "./internal/programs.js"
 import * as MockServer from "./MockServer.js"
 import * as MockServices from "./MockServices.js"
 
@@ -28,6 +29,14 @@ export interface MockServerOptions {
 /** @since 0.1.0 @category constants */
 export const usage = "Usage: mock-server <service> (--stdio | --http PORT) [--faults SPEC] [--seed N]\n" +
   `Services: ${MockServices.all.map((s) => s.name).join(", ")}. PORT 0 picks a free port.`
+
+/**
+ * The `node` arguments that run `mock-server <argv…>` in a child process, as
+ * compiled JavaScript even when the testkit runs from its sources.
+ *
+ * @since 0.1.0 @category processes
+ */
+export const nodeArgs = (argv: ReadonlyArray<string>): Array<string> => [Programs.path("bin/mock-server"), ...argv]
 
 const invalid = (reason: string) => Either.left(new InvalidMockServerArguments({ reason, usage }))
 

@@ -3,13 +3,12 @@ import { type ChildProcess, spawn } from "node:child_process"
 import { fileURLToPath } from "node:url"
 import * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
+import { MockServerCommand } from "../src/index.js"
 
 export const repoRoot = fileURLToPath(new URL("../../..", import.meta.url))
 
-const bin = fileURLToPath(new URL("../src/bin/mock-server.ts", import.meta.url))
-
-/** The `node` arguments that run the mock-server bin from source. */
-export const binArgs = (args: ReadonlyArray<string>) => ["--conditions=@baton/source", "--import", "tsx", bin, ...args]
+/** The `node` arguments that run the compiled mock-server bin, as the app and the CLI run it. */
+export const binArgs = (args: ReadonlyArray<string>) => MockServerCommand.nodeArgs(args)
 
 export const exitCode = (child: ChildProcess): Promise<number | null> =>
   child.exitCode !== null || child.signalCode !== null

@@ -2,9 +2,8 @@
  * The testkit's mock services as child processes: the command that starts
  * one, and an HTTP one started, announced and stopped with a scope.
  */
+import { MockServerCommand } from "@baton/testkit"
 import { type ChildProcess, spawn } from "node:child_process"
-import * as Path from "node:path"
-import { fileURLToPath } from "node:url"
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 import type * as Scope from "effect/Scope"
@@ -19,22 +18,13 @@ export class MockServiceFailed extends Schema.TaggedError<MockServiceFailed>("@b
   }
 }
 
-// Resolved when first needed: the testkit's `mock-server` program sits in
-// `bin/` next to its entry point, as TypeScript when running from sources
-// (the @baton/source condition, which needs tsx) and as JavaScript once built.
-const program = () => {
-  const entry = fileURLToPath(import.meta.resolve("@baton/testkit"))
-  const bin = Path.join(Path.dirname(entry), "bin", `mock-server${Path.extname(entry)}`)
-  return entry.endsWith(".ts") ? ["--conditions=@baton/source", "--import", import.meta.resolve("tsx"), bin] : [bin]
-}
-
 /** `node` and its arguments to run `mock-server <service> <args…>`. */
 export const command = (service: string, args: ReadonlyArray<string>) => ({
   command: process.execPath,
-  args: [...program(), service, ...args]
+  args: MockServerCommand.nodeArgs([service, ...args])
 })
 
-// Long enough for a cold start of several TypeScript processes on a busy machine.
+// Long enough for a cold start of several processes on a busy machine.
 const startTimeoutMs = 30_000
 const stopGraceMs = 5_000
 

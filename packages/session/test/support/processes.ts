@@ -16,7 +16,7 @@ const here = path.dirname(fileURLToPath(import.meta.url))
 const root = path.resolve(here, "../../../..")
 
 const tsx = (script: string, job: unknown): ChildProcessWithoutNullStreams => {
-  const child = spawn(process.execPath, ["--conditions=@baton/source", "--import", "tsx", path.join(here, script)], {
+  const child = spawn(process.execPath, ["--import", "tsx", path.join(here, script)], {
     cwd: root,
     stdio: ["pipe", "pipe", "pipe"]
   })

@@ -1,6 +1,6 @@
 /**
  * A worker process for the crash tests, on the Redis store. Run with
- * `node --conditions=@baton/source --import tsx worker.ts`, its job (see
+ * `node --import tsx worker.ts` (the packages as their compiled dist), its job (see
  * `WorkerJob`) as the first line on its stdin (`processes.ts`). It writes
  * one line per fact to stdout:
  *
@@ -23,7 +23,7 @@ import * as Redacted from "effect/Redacted"
 import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
 import type { Redis } from "ioredis"
-import { RedisSessionStore, SessionManager } from "../../src/index.js"
+import { RedisSessionStore, SessionManager } from "@baton/session"
 import { bookTrip, type Ledger } from "./booking.js"
 import { readJob } from "./jobLine.js"
 

@@ -1,6 +1,6 @@
 /**
  * A writer process for the two-process tests. Run with
- * `node --conditions=@baton/source --import tsx writer.ts`, its job as the
+ * `node --import tsx writer.ts` (the packages as their compiled dist), its job as the
  * first line on its stdin (`processes.ts`): which store to open, the
  * session, the worker's name and how many items to append. It prints
  * `ready`, waits for a `go` line on stdin (so that all writers start
@@ -10,7 +10,7 @@
 import { Ids, SessionStore } from "@baton/core"
 import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
-import { RedisSessionStore, SqliteSessionStore } from "../../src/index.js"
+import { RedisSessionStore, SqliteSessionStore } from "@baton/session"
 import { readJob } from "./jobLine.js"
 import { appendItem } from "./sessions.js"
 

@@ -1,22 +1,17 @@
 /**
- * One worker process: spawned with the TypeScript loader when the testkit
- * runs from its sources, given its options as the first line on its stdin
- * (they hold the store's URL, password included, and a command line is
+ * One worker process: the compiled worker (with tsx's loader when the host
+ * app is written in TypeScript), given its options as the first line on its
+ * stdin (they hold the store's URL, password included, and a command line is
  * readable by every user of the machine), then spoken to in JSON lines, its
  * stderr kept (the tail) for the reason it died.
  */
 import { type ChildProcess, spawn } from "node:child_process"
 import { createRequire } from "node:module"
 import { createInterface } from "node:readline"
-import { fileURLToPath, pathToFileURL } from "node:url"
+import { pathToFileURL } from "node:url"
+import * as Programs from "../../internal/programs.js"
 import * as Protocol from "../ClusterProtocol.js"
 import type * as ClusterWorker from "../ClusterWorker.js"
-
-const entry = () => {
-  const self = fileURLToPath(import.meta.url)
-  const extension = self.endsWith(".ts") ? ".ts" : ".js"
-  return fileURLToPath(new URL(`../worker${extension}`, import.meta.url))
-}
 
 // Resolved through `require` because test runners do not all offer
 // `import.meta.resolve`; tsx exports its loader for every condition.
@@ -29,18 +24,12 @@ const tsx = () => {
 }
 
 /**
- * `node` arguments for the worker: sources need the `@baton/source`
- * condition and tsx, as an app in TypeScript does. Nothing of the worker's
+ * `node` arguments for a worker of the app `app`. Nothing of the worker's
  * options: they go to its stdin.
  */
-export const nodeArgs = (): Array<string> => {
-  const script = entry()
-  const loader = tsx()
-  return [
-    ...(script.endsWith(".ts") ? ["--conditions=@baton/source"] : []),
-    ...(loader === undefined ? [] : ["--import", loader]),
-    script
-  ]
+export const nodeArgs = (app: string): Array<string> => {
+  const loader = /\.[cm]?tsx?$/.test(app) ? tsx() : undefined
+  return [...(loader === undefined ? [] : ["--import", loader]), Programs.path("cluster/worker")]
 }
 
 export interface WorkerProcess {
@@ -60,7 +49,7 @@ export const spawnWorker = (
     readonly onExit: (code: number | null, signal: NodeJS.Signals | null) => void
   }
 ): WorkerProcess => {
-  const child = spawn(process.execPath, nodeArgs(), { stdio: ["pipe", "pipe", "pipe"] })
+  const child = spawn(process.execPath, nodeArgs(options.app), { stdio: ["pipe", "pipe", "pipe"] })
   let tail = ""
   child.stderr!.on("data", (chunk) => {
     tail = (tail + String(chunk)).slice(-4_000)
