@@ -9,6 +9,7 @@ import { McpConnectError } from "../Errors.js"
 import type { ServerConfig } from "../McpConfig.js"
 import type { ConnectOptions, Endpoint, McpConnection } from "../McpConnection.js"
 import { requestScopedFetch } from "./fetch.js"
+import { lazyValidator } from "./outputSchemas.js"
 import { redactText, redactUrl } from "./serverAddress.js"
 import { withoutUserinfo } from "./urlCredentials.js"
 
@@ -104,7 +105,7 @@ const makeConnection = (endpoint: Endpoint, options: ConnectOptions) => {
   let closed = false
   let markClosed: () => void = () => {}
   const whenClosed = new Promise<void>((resolve) => (markClosed = resolve))
-  const client = new Client(options.clientInfo ?? defaultClientInfo, { capabilities: {} })
+  const client = new Client(options.clientInfo ?? defaultClientInfo, { capabilities: {}, jsonSchemaValidator: lazyValidator })
   client.onclose = () => {
     closed = true
     markClosed()
