@@ -13,6 +13,11 @@
  * `pnpm build`). Several processes can start at once (the six stdio mocks):
  * a lock directory lets one build while the others wait for it.
  *
+ * Standalone programs (the testkit's `mock-server`: it loads no host app, so
+ * nothing needs to share its copy of effect) are then bundled into their dist
+ * file, one module instead of about 800: a stdio mock starts on a third of
+ * the CPU, and `baton mcp list` starts six.
+ *
  * `node scripts/dist.mjs` brings everything up to date and says what it built.
  */
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs"
@@ -67,6 +72,27 @@ const transpile = (pkg) => {
   utimesSync(stampOf(pkg), started, started)
 }
 
+// Bundled from the sources, so they follow every package they use.
+const programs = [{ entry: "packages/testkit/src/bin/mock-server.ts", out: "packages/testkit/dist/bin/mock-server.js" }]
+
+const bundle = (root) => {
+  const { buildSync } = createRequire(import.meta.url)("esbuild")
+  for (const program of programs.filter((program) => existsSync(Path.join(root, program.entry)))) {
+    buildSync({
+      entryPoints: [Path.join(root, program.entry)],
+      outfile: Path.join(root, program.out),
+      bundle: true,
+      conditions: ["@baton/source"],
+      format: "esm",
+      platform: "node",
+      target: "node20",
+      // Bundled CommonJS dependencies call require.
+      banner: { js: `import { createRequire as __batonRequire } from "node:module"; const require = __batonRequire(import.meta.url);` },
+      logLevel: "error"
+    })
+  }
+}
+
 const sleep = (ms) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms)
 
 // Every package of the workspace: a directory under packages/ with src/ and a tsconfig.
@@ -110,6 +136,7 @@ export const ensureFresh = (report = () => {}, root = repository) => {
     const stale = packages.filter(isStale)
     if (stale.length > 0) report(`building ${stale.map((pkg) => Path.basename(pkg)).join(", ")} (sources changed)`)
     for (const pkg of stale) transpile(pkg)
+    if (stale.length > 0) bundle(root)
     return stale.map((pkg) => Path.basename(pkg))
   } finally {
     rmSync(lock, { recursive: true, force: true })
