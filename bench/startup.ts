@@ -26,6 +26,7 @@ const bin = "packages/cli/bin/baton.js"
 const commands: ReadonlyArray<Command> = [
   { name: "reference: node -e 0 (Node's own start)", argv: [process.execPath, "-e", "0"] },
   { name: "baton --help, through the bin", argv: [process.execPath, bin, "--help"], target: 150 },
+  { name: "reference: pnpm --version (pnpm's own start)", argv: ["pnpm", "--version"] },
   { name: "pnpm baton --help", argv: ["pnpm", "baton", "--help"], target: 600 },
   { name: "baton mcp list, the six stdio mocks of baton.config.json", argv: [process.execPath, bin, "mcp", "list"], target: 1_500 }
 ]
