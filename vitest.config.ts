@@ -1,7 +1,9 @@
+import { availableParallelism } from "node:os"
 import { defineConfig } from "vitest/config"
 
 // Workspace packages resolve to their TypeScript sources through the
-// "@baton/source" export condition, so tests never need a prior build.
+// "@baton/source" export condition in the test processes; the processes tests
+// spawn run the compiled dist, which vitest.setup.ts brings up to date first.
 const conditions = ["@baton/source", "import", "module", "node", "default"]
 
 export default defineConfig({
@@ -11,6 +13,11 @@ export default defineConfig({
     include: ["packages/*/test/**/*.test.ts", "packages/*/test/**/*.test.tsx", "examples/*/test/**/*.test.ts"],
     testTimeout: 30_000,
     hookTimeout: 30_000,
-    globalSetup: ["./vitest.setup.ts"]
+    globalSetup: ["./vitest.setup.ts"],
+    // The slow files spend their time waiting on processes they started (the
+    // CLI, MCP servers, Redis, workers), not on the CPU: more of them run at
+    // once than there are cores (vitest's default is one less than the cores).
+    maxWorkers: availableParallelism() + 2,
+    minWorkers: 1
   }
 })
