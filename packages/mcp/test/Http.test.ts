@@ -3,9 +3,11 @@ import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
+import * as Layer from "effect/Layer"
 import { McpGateway, McpServices } from "../src/index.js"
-import { conformance, invoke, withGateway } from "./conformance.js"
+import { conformance, invoke, stats, withGateway } from "./conformance.js"
 import { eventually, httpServer } from "./helpers.js"
+import { captureLogs, logged } from "./logs.js"
 
 conformance("Streamable HTTP", (options) => Effect.map(httpServer(), (server) => ({ url: server.url, ...options })))
 
@@ -24,7 +26,7 @@ describe("McpGateway over Streamable HTTP", () => {
         Effect.gen(function*() {
           expect(yield* invoke("echo", { text: "before" })).toEqual({ text: "before" })
           const inFlight = yield* Effect.fork(invoke("slow", { ms: 10_000 }))
-          yield* Effect.sleep("200 millis")
+          yield* eventually(Effect.filterOrFail(stats, (s) => s.calls.slow === 1, () => "not started yet"))
           yield* first.kill
           const exit = yield* Fiber.await(inFlight)
           expect(Exit.isFailure(exit) && exit.cause._tag === "Fail" && exit.cause.error._tag).toBe("TransportClosed")
@@ -39,7 +41,8 @@ describe("McpGateway over Streamable HTTP", () => {
           expect(yield* invoke("echo", { text: "after" })).toEqual({ text: "after" })
         })
       )
-    }))
+      yield* logged("WARN", `Lost the connection to ${first.url} of "fixture"; reconnecting`)
+    }).pipe(Effect.provide(captureLogs)))
 
   it.scopedLive("balances over several URLs and routes around a dead one", () =>
     Effect.gen(function*() {
@@ -65,8 +68,11 @@ describe("McpGateway over Streamable HTTP", () => {
           ))
           const after = yield* Effect.forEach(Array.from({ length: 10 }), () => whoami)
           expect(new Set(after)).toEqual(new Set(["a"]))
+          yield* logged("WARN", `Lost the connection to ${b.url} of "pool"; reconnecting`)
         }),
-        McpGateway.layer({ mcpServers: { pool: { ...server, instances: [...server.instances] } } })
+        McpGateway.layer({ mcpServers: { pool: { ...server, instances: [...server.instances] } } }).pipe(
+          Layer.provideMerge(captureLogs)
+        )
       )
     }))
 

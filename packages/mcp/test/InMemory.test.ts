@@ -6,6 +6,7 @@ import * as Layer from "effect/Layer"
 import { McpConfig, McpGateway, McpServices } from "../src/index.js"
 import { captureEvents, eventually } from "./helpers.js"
 import { conformance, invoke, stats, toolCalls, until, withGateway } from "./conformance.js"
+import { captureLogs, logged } from "./logs.js"
 import { inMemory } from "./fixtures/inMemory.js"
 import { makeStats } from "./fixtures/tools.js"
 
@@ -25,7 +26,10 @@ describe("McpGateway over in-memory transports", () => {
         () => "not reconnected yet"
       ))
       expect(yield* invoke("echo", { text: "back" })).toEqual({ text: "back" })
-    })))
+    })).pipe(
+      Effect.zipLeft(logged("WARN", `Lost the connection to fixture#0 of "fixture"; reconnecting`)),
+      Effect.provide(captureLogs)
+    ))
 
   it.scopedLive("lets configuration override readOnlyHint both ways", () =>
     withGateway(serverOf, { readOnlyTools: { search: false, echo: true } }, Effect.gen(function*() {
@@ -75,7 +79,9 @@ describe("McpGateway over in-memory transports", () => {
         reconnect: { initialDelayMs: 10, maxDelayMs: 20 }
       })
       const healthy = McpConfig.inMemory(inMemory({ label: "ok" }))
-      const env = Layer.merge(McpGateway.layer({ mcpServers: { failing, healthy } }), EventBus.layer())
+      const env = Layer.merge(McpGateway.layer({ mcpServers: { failing, healthy } }), EventBus.layer()).pipe(
+        Layer.provideMerge(captureLogs)
+      )
       yield* Effect.provide(
         Effect.gen(function*() {
           const gateway = yield* ToolGateway.ToolGateway
@@ -87,6 +93,7 @@ describe("McpGateway over in-memory transports", () => {
           expect(statuses[0]!.instances[0]!.lastError).toContain("no such mock")
           expect(statuses[1]).toMatchObject({ service: "healthy", tools: 10 })
           expect([...(yield* services.catalogues).keys()]).toEqual(["healthy"])
+          yield* logged("WARN", `Connecting to failing#0 of "failing" failed (attempt 1): no such mock`)
         }),
         env
       )

@@ -3,10 +3,12 @@ import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
+import * as Layer from "effect/Layer"
 import * as Scope from "effect/Scope"
 import { McpGateway, McpServices } from "../src/index.js"
-import { conformance, invoke, withGateway } from "./conformance.js"
+import { conformance, gatewayOptions, invoke, withGateway } from "./conformance.js"
 import { eventually, isAlive, stdioServer } from "./helpers.js"
+import { captureLogs, logged } from "./logs.js"
 
 const serverOf = (options: Parameters<typeof stdioServer>[0]) => Effect.succeed(stdioServer(options))
 
@@ -45,7 +47,10 @@ describe("McpGateway over stdio", () => {
       ))
       expect(after.instances[0]!.pid).not.toBe(before)
       expect(yield* invoke("echo", { text: "again" })).toEqual({ text: "again" })
-    })))
+    })).pipe(
+      Effect.zipLeft(logged("WARN", `Lost the connection to fixture#0 of "fixture"; reconnecting`)),
+      Effect.provide(captureLogs)
+    ))
 
   it.scopedLive("spreads calls round robin across instance processes", () =>
     Effect.provide(
@@ -56,7 +61,7 @@ describe("McpGateway over stdio", () => {
         expect([...perPid.keys()].sort()).toEqual([...(yield* pids(pool))].sort())
         expect([...perPid.values()]).toEqual([10, 10, 10])
       }),
-      McpGateway.layer({ mcpServers: { [pool]: stdioServer({ instances: 3 }) } })
+      McpGateway.layer({ mcpServers: { [pool]: stdioServer({ instances: 3 }) } }, gatewayOptions)
     ))
 
   it.scopedLive("routes around a dead instance", () =>
@@ -71,19 +76,20 @@ describe("McpGateway over stdio", () => {
         ))
         const served = yield* Effect.forEach(Array.from({ length: 20 }), () => whoami, { concurrency: 4 })
         expect(new Set(served.map(({ pid }) => pid))).toEqual(new Set(alive))
+        yield* logged("WARN", `Lost the connection to pool#0 of "pool"; reconnecting`)
       }),
       McpGateway.layer({
         mcpServers: {
           [pool]: stdioServer({ instances: 3, loadBalancing: "least-outstanding", reconnect: { initialDelayMs: 60_000 } })
         }
-      })
+      }, gatewayOptions).pipe(Layer.provideMerge(captureLogs))
     ))
 
   it.live("leaves no process behind when the scope closes", () =>
     Effect.gen(function*() {
       const scope = yield* Scope.make()
       const gateway = yield* Scope.extend(
-        McpGateway.make({ mcpServers: { [pool]: stdioServer({ instances: 3 }), other: stdioServer() } }),
+        McpGateway.make({ mcpServers: { [pool]: stdioServer({ instances: 3 }), other: stdioServer() } }, gatewayOptions),
         scope
       )
       const statuses = yield* gateway.services.status
@@ -98,9 +104,16 @@ describe("McpGateway over stdio", () => {
   it.live("a call in flight when the gateway shuts down fails with ToolCancelled", () =>
     Effect.gen(function*() {
       const scope = yield* Scope.make()
-      const { gateway } = yield* Scope.extend(McpGateway.make({ mcpServers: { [pool]: stdioServer() } }), scope)
+      const { gateway, services } = yield* Scope.extend(
+        McpGateway.make({ mcpServers: { [pool]: stdioServer() } }, gatewayOptions),
+        scope
+      )
       const call = yield* Effect.fork(gateway.invoke({ service: pool, tool: "slow", args: { ms: 10_000 } }))
-      yield* Effect.sleep("100 millis")
+      yield* eventually(Effect.filterOrFail(
+        services.status,
+        ([status]) => status!.instances[0]!.outstanding === 1,
+        () => "not in flight yet"
+      ))
       yield* Scope.close(scope, Exit.void)
       const error = yield* Effect.flip(Fiber.join(call))
       expect(error._tag).toBe("ToolCancelled")
@@ -114,9 +127,10 @@ describe("McpGateway over stdio", () => {
         expect(status.instances[0]!.lastError).toContain("ENOENT")
         const error = yield* Effect.flip(whoami)
         expect(error._tag).toBe("TransportClosed")
+        yield* logged("WARN", `Connecting to pool#0 of "pool" failed (attempt 1): spawn /nonexistent/mcp-server ENOENT`)
       }),
       McpGateway.layer({
         mcpServers: { [pool]: { command: "/nonexistent/mcp-server", reconnect: { initialDelayMs: 60_000 } } }
-      })
+      }).pipe(Layer.provideMerge(captureLogs))
     ))
 })

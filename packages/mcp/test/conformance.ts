@@ -21,6 +21,13 @@ export type ServerOf = (options: McpConfig.ServerOptions) => Effect.Effect<McpCo
 
 const service = "fixture"
 
+/**
+ * The gateway's options in these tests: a fixture process started on a busy
+ * machine may take longer than the default 10 s to answer `initialize`
+ * (several at once, more so); it is waited for, not killed and started again.
+ */
+export const gatewayOptions: McpGateway.Options = { connectTimeoutMs: 60_000 }
+
 /** Runs `body` against a gateway whose one service, "fixture", is `serverOf(options)`. */
 export const withGateway = <A, E>(
   serverOf: ServerOf,
@@ -28,7 +35,10 @@ export const withGateway = <A, E>(
   body: Effect.Effect<A, E, Env | Scope.Scope>
 ) =>
   Effect.flatMap(serverOf(options), (server) =>
-    Effect.provide(body, Layer.merge(McpGateway.layer({ mcpServers: { [service]: server } }), EventBus.layer())))
+    Effect.provide(
+      body,
+      Layer.merge(McpGateway.layer({ mcpServers: { [service]: server } }, gatewayOptions), EventBus.layer())
+    ))
 
 export const invoke = (tool: string, args: Record<string, unknown> = {}) =>
   Effect.flatMap(ToolGateway.ToolGateway, (gateway) => gateway.invoke({ service, tool, args }))
