@@ -15,7 +15,8 @@ const command = (port: number, line: string) =>
   Effect.promise(() =>
     new Promise<string>((resolve, reject) => {
       const socket = net.connect({ port, host: "127.0.0.1" })
-      socket.setTimeout(2_000, () => reject(new Error(`no reply to ${line}`)))
+      // Only a server that never answers ends here: a busy machine may keep a reply for seconds.
+      socket.setTimeout(15_000, () => reject(new Error(`no reply to ${line}`)))
       socket.on("error", reject)
       socket.on("connect", () => socket.write(`${line}\r\n`))
       let reply = ""

@@ -8,6 +8,7 @@ import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Fiber from "effect/Fiber"
+import * as Layer from "effect/Layer"
 import { isAlive } from "../processes.js"
 import {
   connected,
@@ -21,6 +22,7 @@ import {
   statusUntil,
   twoAdults
 } from "./gateway.js"
+import { captureLogs, logged } from "./logs.js"
 import { httpMock, postControl, stdioMock } from "./mocks.js"
 
 const service = "flights"
@@ -54,8 +56,9 @@ describe("recovery from a dead mock process", () => {
         expect(after.pid).not.toBe(before)
         // The new process starts without the fault installed at runtime in the old one.
         expect(yield* invoke(service, "reserve", request)).toMatchObject({ reservation: { offer_id: offer!.id } })
+        yield* logged("WARN", `Lost the connection to flights#0 of "flights"; reconnecting`)
       }),
-      gatewayLayer({ mcpServers: { [service]: stdioMock(service, { reconnect }) } })
+      gatewayLayer({ mcpServers: { [service]: stdioMock(service, { reconnect }) } }).pipe(Layer.provideMerge(captureLogs))
     ), 20_000)
 
   it.scopedLive("a stdio mock killed with SIGKILL: the call in flight is TransportClosed, the pool respawns it", () =>
@@ -73,8 +76,9 @@ describe("recovery from a dead mock process", () => {
         expect(after.pid).not.toBe(before)
         expect(isAlive(before!)).toBe(false)
         expect(offersOf(yield* invoke(service, "search_flights", flightSearch)).length).toBeGreaterThan(0)
+        yield* logged("WARN", `Lost the connection to flights#0 of "flights"; reconnecting`)
       }),
-      gatewayLayer({ mcpServers: { [service]: stdioMock(service, { reconnect }) } })
+      gatewayLayer({ mcpServers: { [service]: stdioMock(service, { reconnect }) } }).pipe(Layer.provideMerge(captureLogs))
     ), 20_000)
 
   it.scopedLive("an HTTP mock process killed and started again on its port: refused while down, reconnected after", () =>
@@ -97,8 +101,9 @@ describe("recovery from a dead mock process", () => {
           yield* httpMock(service, { port: first.port })
           yield* reconnected(2)
           expect(offersOf(yield* invoke(service, "search_flights", flightSearch)).length).toBeGreaterThan(0)
+          yield* logged("WARN", `Lost the connection to ${first.url} of "flights"; reconnecting`)
         }),
-        gatewayLayer({ mcpServers: { [service]: { url: first.url, reconnect } } })
+        gatewayLayer({ mcpServers: { [service]: { url: first.url, reconnect } } }).pipe(Layer.provideMerge(captureLogs))
       )
     }), 20_000)
 })

@@ -9,10 +9,12 @@
  */
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import * as Schedule from "effect/Schedule"
 import * as MockServer from "../../src/MockServer.js"
 import * as MockServices from "../../src/MockServices.js"
 import { advanceUntil, flightSearch, gatewayLayer, invoke, offersOf, statusOf, twoAdults } from "./gateway.js"
+import { captureLogs, logged } from "./logs.js"
 import { inMemoryMock } from "./mocks.js"
 
 const service = "flights"
@@ -59,7 +61,8 @@ describe("idempotent reserve across a crash and a retry", () => {
   it.scopedLive("over Streamable HTTP the crash is a timeout; retrying with the key until it answers books once", () =>
     Effect.gen(function*() {
       const mock = yield* MockServer.serveHttp(MockServices.flights, { seed: 7, faults: "tool=reserve:crash" })
-      const server = { url: mock.url, policy: { timeoutMs: 300 }, reconnect: { initialDelayMs: 20, maxDelayMs: 50 } }
+      // The timeout is how the crash shows; it also bounds connecting and every other call: room for a busy machine.
+      const server = { url: mock.url, policy: { timeoutMs: 2_000 }, reconnect: { initialDelayMs: 20, maxDelayMs: 50 } }
       yield* Effect.provide(
         Effect.gen(function*() {
           const offer = offersOf(yield* invoke(service, "search_flights", flightSearch)).find((o) => o.seats_left >= 4)
@@ -67,7 +70,7 @@ describe("idempotent reserve across a crash and a retry", () => {
           const reserve = invoke(service, "reserve", request, idempotencyKey)
 
           // The caller cannot tell whether the booking happened; the mock knows it did.
-          expect(yield* Effect.flip(reserve)).toMatchObject({ _tag: "ToolTimeout", timeoutMs: 300 })
+          expect(yield* Effect.flip(reserve)).toMatchObject({ _tag: "ToolTimeout", timeoutMs: 2_000 })
           const [booked] = (yield* mock.state).reservations
           expect(booked).toBeDefined()
 
@@ -78,8 +81,9 @@ describe("idempotent reserve across a crash and a retry", () => {
           })
           expect(retried).toEqual({ reservation: booked })
           expect((yield* mock.state).reservations).toEqual([booked])
+          yield* logged("WARN", `Lost the connection to ${mock.url} of "flights"; reconnecting`)
         }),
-        gatewayLayer({ mcpServers: { [service]: server } })
+        gatewayLayer({ mcpServers: { [service]: server } }).pipe(Layer.provideMerge(captureLogs))
       )
     }), 15_000)
 })

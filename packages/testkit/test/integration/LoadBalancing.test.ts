@@ -20,6 +20,7 @@ import {
   statusUntil,
   type ToolCalled
 } from "./gateway.js"
+import { captureLogs, logged } from "./logs.js"
 import { type HttpMock, httpMock, httpStats, stdioMock } from "./mocks.js"
 
 const service = "flights"
@@ -51,7 +52,10 @@ const searchesPerInstance = (events: ReadonlyArray<ToolCalled>, instances: numbe
 // The dead instance must stay dead for the test: no reconnection within it.
 const stdioPool = stdioMock(service, { instances: 3, reconnect: { initialDelayMs: 60_000 } })
 
-layer(gatewayLayer({ mcpServers: { [service]: stdioPool } }), { excludeTestServices: true, timeout: "30 seconds" })(
+layer(gatewayLayer({ mcpServers: { [service]: stdioPool } }).pipe(Layer.provideMerge(captureLogs)), {
+  excludeTestServices: true,
+  timeout: "30 seconds"
+})(
   "three stdio instances of one command",
   (it) => {
     it.scoped("spread calls evenly, round robin", () =>
@@ -75,6 +79,7 @@ layer(gatewayLayer({ mcpServers: { [service]: stdioPool } }), { excludeTestServi
         const served = yield* callsOf(events, "search_flights", 12)
         expect(served.every((event) => event.outcome === "ok")).toBe(true)
         expect(new Set(served.map((event) => event.instance))).toEqual(new Set(["flights#0", "flights#2"]))
+        yield* logged("WARN", `Lost the connection to flights#1 of "flights"; reconnecting`)
       }), 20_000)
   }
 )
@@ -90,7 +95,9 @@ const twoUrls = Layer.unwrapScoped(Effect.gen(function*() {
     healthCheckIntervalMs: 100,
     reconnect: { initialDelayMs: 60_000 }
   }
-  return Layer.merge(Layer.succeed(HttpMocks, { a, b }), gatewayLayer({ mcpServers: { [service]: server } }))
+  return Layer.merge(Layer.succeed(HttpMocks, { a, b }), gatewayLayer({ mcpServers: { [service]: server } })).pipe(
+    Layer.provideMerge(captureLogs)
+  )
 }))
 
 layer(twoUrls, { excludeTestServices: true, timeout: "30 seconds" })("a list of two HTTP URLs", (it) => {
@@ -111,5 +118,6 @@ layer(twoUrls, { excludeTestServices: true, timeout: "30 seconds" })("a list of 
       yield* statusUntil(service, (status) => !status.instances[1]!.connected, "the dead server noticed")
       yield* searches(10)
       expect((yield* httpStats(a.url)).tools["search_flights"]!.calls).toBe(before + 10)
+      yield* logged("WARN", `Lost the connection to ${b.url} of "flights"; reconnecting`)
     }), 20_000)
 })
