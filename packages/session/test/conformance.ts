@@ -6,6 +6,7 @@
 import { Ids, Message, ReservedSession, SessionState, type SessionStore } from "@baton/core"
 import { expect, layer } from "@effect/vitest"
 import * as Context from "effect/Context"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import type * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
@@ -312,34 +313,36 @@ export const conformance = (name: string, subject: Layer.Layer<StoreUnderTest, u
 
     it.effect("a lease belongs to one owner; a newer lease fences out the older token", () =>
       Effect.gen(function*() {
-        const { advance, store } = yield* StoreUnderTest
+        const { advance, shortTtlMs, store } = yield* StoreUnderTest
+        // As long as the short TTL: on a real clock, a busy machine must not run a lease out between two calls.
+        const ttl = Duration.millis(shortTtlMs)
         const sessionId = freshSession("lease")
         const userId = freshUser("u")
-        const a = yield* store.acquireLease(sessionId, "worker-a", "1 second")
+        const a = yield* store.acquireLease(sessionId, "worker-a", ttl)
         expect(a).toMatchObject({ sessionId, owner: "worker-a", token: 1 })
-        const held = yield* Effect.flip(store.acquireLease(sessionId, "worker-b", "1 second"))
+        const held = yield* Effect.flip(store.acquireLease(sessionId, "worker-b", ttl))
         expect(held).toMatchObject({ _tag: "LeaseHeld", owner: "worker-b", holder: "worker-a" })
-        expect((yield* store.acquireLease(sessionId, "worker-a", "1 second")).token).toBe(1)
+        expect((yield* store.acquireLease(sessionId, "worker-a", ttl)).token).toBe(1)
         yield* store.commit({ state: plainState(sessionId, userId, 1), expectedVersion: 0, events: [], fencingToken: a.token })
 
-        yield* advance(1_200) // worker-a stalls past its lease
-        const b = yield* store.acquireLease(sessionId, "worker-b", "1 second")
+        yield* advance(shortTtlMs + 200) // worker-a stalls past its lease
+        const b = yield* store.acquireLease(sessionId, "worker-b", ttl)
         expect(b.token).toBe(2)
         const fenced = yield* Effect.flip(
           store.commit({ state: plainState(sessionId, userId, 2, ["a"]), expectedVersion: 1, events: [], fencingToken: a.token })
         )
         expect(fenced).toMatchObject({ _tag: "LeaseLost", sessionId, token: 1, currentToken: 2 })
         expect(fenced.message).toContain("stale")
-        expect(yield* Effect.flip(store.renewLease(a, "1 second"))).toMatchObject({ _tag: "LeaseLost", currentToken: 2 })
+        expect(yield* Effect.flip(store.renewLease(a, ttl))).toMatchObject({ _tag: "LeaseLost", currentToken: 2 })
         yield* store.releaseLease(a) // a lost lease: releasing it changes nothing
-        expect(yield* Effect.flip(store.acquireLease(sessionId, "worker-c", "1 second"))).toMatchObject({ holder: "worker-b" })
+        expect(yield* Effect.flip(store.acquireLease(sessionId, "worker-c", ttl))).toMatchObject({ holder: "worker-b" })
 
         yield* store.commit({ state: plainState(sessionId, userId, 2, ["b"]), expectedVersion: 1, events: [], fencingToken: b.token })
-        const renewed = yield* store.renewLease(b, "5 seconds")
+        const renewed = yield* store.renewLease(b, Duration.times(ttl, 5))
         expect(renewed.token).toBe(2)
         expect(renewed.expiresAt).toBeGreaterThan(b.expiresAt)
         yield* store.releaseLease(renewed)
-        expect((yield* store.acquireLease(sessionId, "worker-c", "1 second")).token).toBe(3)
+        expect((yield* store.acquireLease(sessionId, "worker-c", ttl)).token).toBe(3)
         expect(itemsOf(expectSome(yield* store.load(sessionId)))).toEqual(["b"])
       }))
 

@@ -108,7 +108,9 @@ const launch = async (port: number, dir: string, options: StartOptions): Promise
   const kill = () => child.kill("SIGKILL")
   process.once("exit", kill)
   child.once("exit", () => process.removeListener("exit", kill))
-  for (let attempt = 0; attempt < 100; attempt++) {
+  // Bounded by time, not attempts: a refused ping returns at once, and a busy machine may take seconds to start it.
+  const deadline = Date.now() + 20_000
+  while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`redis-server exited (${child.exitCode}): ${stderr}`)
     if (await ping(port, options.password)) return child
     await sleep(20)
