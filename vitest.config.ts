@@ -17,7 +17,7 @@ export default defineConfig({
     // The slow files spend their time waiting on processes they started (the
     // CLI, MCP servers, Redis, workers), not on the CPU: more of them run at
     // once than there are cores (vitest's default is one less than the cores).
-    maxWorkers: availableParallelism() + 2,
+    maxWorkers: availableParallelism() + 1,
     minWorkers: 1
   }
 })
