@@ -2,6 +2,7 @@
  * Log lines collected instead of printed: a test that makes the gateway warn
  * (a lost connection, a refused connect) asserts the warning's words, and the
  * test run's output stays free of expected warnings.
+ * The testkit's integration tests use it too.
  */
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"

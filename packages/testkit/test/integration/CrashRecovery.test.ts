@@ -22,7 +22,7 @@ import {
   statusUntil,
   twoAdults
 } from "./gateway.js"
-import { captureLogs, logged } from "./logs.js"
+import { captureLogs, logged } from "../../../mcp/test/logs.js"
 import { httpMock, postControl, stdioMock } from "./mocks.js"
 
 const service = "flights"

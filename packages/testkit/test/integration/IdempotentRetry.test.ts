@@ -14,7 +14,7 @@ import * as Schedule from "effect/Schedule"
 import * as MockServer from "../../src/MockServer.js"
 import * as MockServices from "../../src/MockServices.js"
 import { advanceUntil, flightSearch, gatewayLayer, invoke, offersOf, statusOf, twoAdults } from "./gateway.js"
-import { captureLogs, logged } from "./logs.js"
+import { captureLogs, logged } from "../../../mcp/test/logs.js"
 import { inMemoryMock } from "./mocks.js"
 
 const service = "flights"

@@ -20,7 +20,7 @@ import {
   statusUntil,
   type ToolCalled
 } from "./gateway.js"
-import { captureLogs, logged } from "./logs.js"
+import { captureLogs, logged } from "../../../mcp/test/logs.js"
 import { type HttpMock, httpMock, httpStats, stdioMock } from "./mocks.js"
 
 const service = "flights"
