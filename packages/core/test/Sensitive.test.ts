@@ -3,6 +3,7 @@ import fc from "fast-check"
 import * as Ids from "../src/Ids.js"
 import * as Message from "../src/Message.js"
 import * as Sensitive from "../src/Sensitive.js"
+import { luhnValid } from "./luhn.js"
 
 // Unicode decimal digits come in runs of ten, 0 to 9: each script is its zero.
 const SCRIPTS = {
@@ -27,15 +28,6 @@ const written = (zero: number, digits: string) => [...digits].map((d) => digitIn
 const SEPARATORS = [" ", ".", "-", "/", "_", "\u00a0", "\u202f", "\u2007", "\u3000", "\u2013", "\u2014", "·", "•", "\t", "\u200b", "\u0301"]
 // Free text around a number: words (no "cvv"/"cvc"/"csc" can be spelt without "c"), punctuation, a few digits.
 const TEXT_CHARS = [..."abdefghijklmnopqrtuwxyz ABDEFXYZ éжא中.,;:!?()-'\"", ..."0123456789", "٣", "７"]
-
-const luhnValid = (digits: ReadonlyArray<number>): boolean => {
-  let sum = 0
-  for (let i = 0; i < digits.length; i++) {
-    const d = digits[digits.length - 1 - i]!
-    sum += i % 2 === 1 ? (d * 2 > 9 ? d * 2 - 9 : d * 2) : d
-  }
-  return sum % 10 === 0
-}
 
 const withCheckDigit = (body: ReadonlyArray<number>, valid: boolean): Array<number> => {
   const check = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9].find((d) => luhnValid([...body, d]))!

@@ -5,20 +5,12 @@
  * Unicode digits, and every form in which they could sit in bytes.
  */
 import fc from "fast-check"
+import { luhnValid } from "../../../core/test/luhn.js"
 
 // Each script's zero: Unicode decimal digits come in runs of ten.
 const ZEROS = [0x30, 0xff10, 0x660, 0x6f0, 0x966, 0xe50, 0x1d7ce, 0x1e950]
 const SEPARATORS = [" ", ".", "-", "/", "_", "\u00a0", "\u202f", "\u3000", "\u2013", "·", "\t"]
 const TEXT_CHARS = [..."abdefghijkmnopqrtuwxyz ABDEF éжא中.,;:!?()-", ..."0123456789", "٣"]
-
-const luhnValid = (digits: ReadonlyArray<number>): boolean => {
-  let sum = 0
-  for (let i = 0; i < digits.length; i++) {
-    const d = digits[digits.length - 1 - i]!
-    sum += i % 2 === 1 ? (d * 2 > 9 ? d * 2 - 9 : d * 2) : d
-  }
-  return sum % 10 === 0
-}
 
 export interface Written {
   /** The number's digits. */
