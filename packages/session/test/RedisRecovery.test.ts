@@ -1,18 +1,21 @@
 /**
  * Crashes on the Redis store, with real processes and a real redis-server:
  * a worker killed with SIGKILL in the middle of a turn and of a workflow,
- * resumed by another process; and the server itself killed and restarted
- * with its append-only file.
+ * resumed by another process; the server itself killed and restarted with
+ * its append-only file; and commits whose connection is cut before their
+ * reply.
  */
 import { Ids, SessionStore } from "@baton/core"
 import { afterAll, describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
+import * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
 import * as Schedule from "effect/Schedule"
 import { RedisSessionStore } from "../src/index.js"
 import { freshSession, freshUser } from "./conformance.js"
 import { commandLine, killAll, startWorker } from "./support/processes.js"
 import * as RedisServer from "./support/RedisServer.js"
+import * as ReplyCutter from "./support/ReplyCutter.js"
 import { itemsOf, plainState, turnStarted } from "./support/sessions.js"
 import { ledgerKeys, type WorkerJob } from "./support/worker.js"
 
@@ -165,5 +168,70 @@ describe("Redis restarted", () => {
         store.commit({ state: plainState(sessionId, userId, 2), expectedVersion: 1, events: [], fencingToken: before.token })
       )
       expect(stale._tag).toBe("LeaseLost")
+    }), 60_000)
+})
+
+describe("a commit whose connection is cut before its reply", () => {
+  // The store's connections are killed from an admin connection once the
+  // commit waits at the server in the state `waiting` names (CLIENT LIST
+  // shows a blocked client, flag b, with the command it runs).
+  const cutWhile = (admin: { call: (...args: Array<string>) => Promise<unknown> }, waiting: string) =>
+    Effect.gen(function*() {
+      const blocked = () => Effect.map(Effect.promise(() => admin.call("CLIENT", "LIST")), (list) =>
+        String(list).split("\n").some((client) => / flags=b /.test(client) && client.includes(` cmd=${waiting} `)))
+      while (!(yield* blocked())) yield* Effect.sleep("10 millis")
+      // SKIPME is the default: the admin connection survives.
+      yield* Effect.promise(() => admin.call("CLIENT", "KILL", "TYPE", "normal"))
+    })
+
+  it.scopedLive("after the script ran (its reply lost on the way): read back, reported committed, written once", () =>
+    Effect.gen(function*() {
+      const server = yield* RedisServer.scoped
+      const admin = yield* RedisSessionStore.connect(server.url)
+      const proxy = yield* ReplyCutter.scoped(server.port)
+      const store = yield* RedisSessionStore.make(
+        yield* RedisSessionStore.connect(`redis://127.0.0.1:${proxy.port}`),
+        { url: `redis://127.0.0.1:${proxy.port}` }
+      )
+      const sessionId = freshSession("cut-after")
+      const userId = freshUser("ana")
+      yield* store.commit({ state: plainState(sessionId, userId, 1, ["one"]), expectedVersion: 0, events: [] })
+      proxy.holdReplies()
+      const commit = yield* Effect.fork(store.commit({
+        state: plainState(sessionId, userId, 2, ["one", "two"]),
+        expectedVersion: 1,
+        events: [turnStarted(sessionId, userId, "two")]
+      }))
+      const version = () => Effect.promise(() => admin.hget(RedisSessionStore.keys(sessionId).state, "version"))
+      while ((yield* version()) !== "2") yield* Effect.sleep("10 millis")
+      proxy.cut()
+      expect(yield* Fiber.join(commit)).toBeUndefined()
+      expect(Option.map(yield* store.load(sessionId), (state) => [state.version, itemsOf(state)])).toEqual(
+        Option.some([2, ["one", "two"]])
+      )
+      expect((yield* store.events(sessionId)).length).toBe(1)
+    }), 60_000)
+
+  it.scopedLive("before the script ran (writes paused): sent again once the session is read back unchanged, written once", () =>
+    Effect.gen(function*() {
+      const server = yield* RedisServer.scoped
+      const admin = yield* RedisSessionStore.connect(server.url)
+      const store = yield* RedisSessionStore.make(yield* RedisSessionStore.connect(server.url), { url: server.url })
+      const sessionId = freshSession("cut-before")
+      const userId = freshUser("ana")
+      yield* store.commit({ state: plainState(sessionId, userId, 1, ["one"]), expectedVersion: 0, events: [] })
+      yield* Effect.promise(() => admin.call("CLIENT", "PAUSE", "600000", "WRITE"))
+      const commit = yield* Effect.fork(store.commit({
+        state: plainState(sessionId, userId, 2, ["one", "two"]),
+        expectedVersion: 1,
+        events: [turnStarted(sessionId, userId, "two")]
+      }))
+      yield* cutWhile(admin, "evalsha")
+      yield* Effect.promise(() => admin.call("CLIENT", "UNPAUSE"))
+      expect(yield* Fiber.join(commit)).toBeUndefined()
+      expect(Option.map(yield* store.load(sessionId), (state) => [state.version, itemsOf(state)])).toEqual(
+        Option.some([2, ["one", "two"]])
+      )
+      expect((yield* store.events(sessionId)).length).toBe(1)
     }), 60_000)
 })

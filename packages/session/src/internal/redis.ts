@@ -3,10 +3,12 @@ import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as ParseResult from "effect/ParseResult"
+import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
+import { ReplyError } from "ioredis"
 import { type Client, evalScript, evalScriptWaiting, failure, type SafeUrl } from "./redisClient.js"
 import * as scripts from "./redisScripts.js"
-import type { AcquireOutcome, Backend, CommitOutcome, RenewOutcome, StoredState } from "./store.js"
+import type { AcquireOutcome, Backend, CommitOutcome, CommitRequest, RenewOutcome, StoredState } from "./store.js"
 
 /** The keys of one session; all share the hash tag `{s:<id>}`, so one cluster slot. */
 export interface SessionKeys {
@@ -68,6 +70,18 @@ export interface Options {
   /** After each commit, WAIT until this many replicas have it, or the timeout passed. */
   readonly waitForReplicas?: { readonly replicas: number; readonly timeoutMs: number } | undefined
 }
+
+/**
+ * A failure without the server's reply (the connection closed, a timeout):
+ * the command may have run. A reply error says it was refused, so did not.
+ */
+const unanswered = (cause: unknown) => !(cause instanceof ReplyError)
+
+/** How often an unanswered commit is read back and sent again before its failure stands. */
+const SETTLE_ATTEMPTS = 3
+
+/** Reading back an unanswered commit waits for the failover or reconnection under way. */
+const settleSchedule = Schedule.intersect(Schedule.exponential("100 millis"), Schedule.recurs(6))
 
 /** A backend over one Redis server or a Redis Cluster: every key a command or script touches shares one hash tag. */
 export const makeBackend = (client: Client, url: SafeUrl, options: Options): Backend => {
@@ -187,26 +201,48 @@ export const makeBackend = (client: Client, url: SafeUrl, options: Options): Bac
     // is the script's reply alone: a commit whose script ran is never
     // reported failed because the index's server did not answer.
     const index = () => Promise.all([client.sadd(owner, request.sessionId), client.pexpire(owner, ttlMs)])
-    return Effect.flatMap(
-      call(
-        "commit",
-        request.expectedVersion === 0
-          // A session's first commit indexes it before writing it: a session
-          // is never stored unlisted. A member whose script then lost its
-          // race is dropped by listByUser, which checks every member.
-          ? () => index().then(script)
-          // Later commits only refresh the index's TTL, in the same round
-          // trip, best effort: the session is listed already.
-          : () => Promise.all([script(), index().catch(() => undefined)]).then(([raw]) => raw)
-      ),
-      (raw) =>
-        Effect.flatMap(reply("commit", raw), ([status, value]): Effect.Effect<CommitOutcome, Errors.SessionStoreError> => {
-          if (status === "ok") return Effect.succeed({ _tag: "Committed" })
-          if (status === "conflict") return Effect.succeed({ _tag: "Conflict", actual: Number(value) })
-          if (status === "fenced") return Effect.succeed({ _tag: "Fenced", current: Number(value) })
-          return Effect.fail(malformed("commit", "an unexpected script reply", status))
-        })
-    )
+    const send = Effect.tryPromise({
+      try: request.expectedVersion === 0
+        // A session's first commit indexes it before writing it: a session
+        // is never stored unlisted. A member whose script then lost its
+        // race is dropped by listByUser, which checks every member.
+        ? () => index().then(script)
+        // Later commits only refresh the index's TTL, in the same round
+        // trip, best effort: the session is listed already.
+        : () => Promise.all([script(), index().catch(() => undefined)]).then(([raw]) => raw),
+      catch: (cause) => cause
+    })
+    const attempt = (left: number): Effect.Effect<CommitOutcome, Errors.SessionStoreError> =>
+      Effect.matchEffect(send, {
+        onFailure: (cause) =>
+          left > 0 && unanswered(cause) ? settle(request, cause, left - 1) : Effect.fail(failure(url, "commit")(cause)),
+        onSuccess: (raw) =>
+          Effect.flatMap(reply("commit", raw), ([status, value]): Effect.Effect<CommitOutcome, Errors.SessionStoreError> => {
+            if (status === "ok") return Effect.succeed({ _tag: "Committed" })
+            if (status === "conflict") return Effect.succeed({ _tag: "Conflict", actual: Number(value) })
+            if (status === "fenced") return Effect.succeed({ _tag: "Fenced", current: Number(value) })
+            return Effect.fail(malformed("commit", "an unexpected script reply", status))
+          })
+      })
+    // A commit whose connection closed before its reply (a failover, a
+    // server restart) may or may not have run: the session is read back to
+    // tell. Holding this commit's record at its version, it ran; still at
+    // the expected version, it did not, and is sent again (the script's
+    // compare-and-set makes a second run of one that did run a conflict,
+    // never a second write). Anything else is another writer's commit.
+    const settle = (sent: CommitRequest, cause: unknown, left: number): Effect.Effect<CommitOutcome, Errors.SessionStoreError> =>
+      Effect.flatMap(
+        Effect.retry(read(sent.sessionId), { schedule: settleSchedule }).pipe(Effect.mapError(() => failure(url, "commit")(cause))),
+        (stored): Effect.Effect<CommitOutcome, Errors.SessionStoreError> => {
+          const version = stored?.version ?? 0
+          if (version === sent.version && stored?.record !== undefined && sent.record.equals(Buffer.from(stored.record.json))) {
+            return Effect.succeed({ _tag: "Committed" })
+          }
+          if (version === sent.expectedVersion) return attempt(left)
+          return Effect.succeed({ _tag: "Conflict", actual: version })
+        }
+      )
+    return attempt(SETTLE_ATTEMPTS)
   }
 
   return {

@@ -169,6 +169,19 @@ const connectionFailure = (error: unknown, last: unknown) => {
 }
 
 /**
+ * Fails the commands a closed connection left unanswered. ioredis, told not
+ * to send them again on reconnection, drops them there without settling
+ * them, unless the close also exhausted `maxRetriesPerRequest`: a commit cut
+ * off mid-flight would never return. ("close" is emitted on the next tick,
+ * before any reconnection replaces the queue.)
+ */
+const failUnanswered = (client: Redis) => {
+  for (let item = client.commandQueue.shift(); item !== undefined; item = client.commandQueue.shift()) {
+    item.command.reject(new Error("Connection is closed before Redis answered: the command may have run"))
+  }
+}
+
+/**
  * Connects a client to one server (failing with a typed error when the
  * server cannot be reached, or when the URL names a cluster) and quits it
  * when the scope closes.
@@ -189,6 +202,7 @@ export const connect = (
         // ("Connection is closed" hides a refused password).
         let last: unknown
         client.on("error", (error) => (last = error))
+        client.on("close", () => failUnanswered(client))
         try {
           await client.connect()
         } catch (error) {
