@@ -1,8 +1,10 @@
 /**
- * Keeps every package's `dist/` in step with its `src/` in a checkout of the
- * repository. The `baton` bin, the stdio mock services and the load workers
- * run compiled JavaScript (tsx transpiling the sources cost 4–5 s per
- * process), and a developer must never run code older than the sources.
+ * Keeps every package's `dist/` (the example apps' too) in step with its
+ * `src/` in a checkout of the repository. The `baton` bin, the stdio mock
+ * services, the load workers and the default app (TripSage) run compiled
+ * JavaScript (tsx transpiling the sources cost 4–5 s per process, and still
+ * about 0.9 s of CPU for TripSage alone), and a developer must never run code
+ * older than the sources.
  *
  * A package is rebuilt when anything under its `src/` (a file, or a
  * directory: directories change when a file is added, removed or renamed) or
@@ -95,13 +97,15 @@ const bundle = (root) => {
 
 const sleep = (ms) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms)
 
-// Every package of the workspace: a directory under packages/ with src/ and a tsconfig.
-const packagesOf = (root) => {
-  const dir = Path.join(root, "packages")
-  return readdirSync(dir)
-    .map((name) => Path.join(dir, name))
+// Every package of the workspace, the example apps among them (the CLI's
+// default app is TripSage's dist): a directory under packages/ or examples/
+// with src/ and a tsconfig.
+const packagesOf = (root) =>
+  ["packages", "examples"]
+    .map((folder) => Path.join(root, folder))
+    .filter((dir) => existsSync(dir))
+    .flatMap((dir) => readdirSync(dir).map((name) => Path.join(dir, name)))
     .filter((pkg) => existsSync(Path.join(pkg, "src")) && existsSync(Path.join(pkg, "tsconfig.json")))
-}
 
 const acquire = (lock) => {
   mkdirSync(Path.dirname(lock), { recursive: true })

@@ -19,7 +19,7 @@ import { pathToFileURL } from "node:url"
 import * as BatonConfig from "./BatonConfig.js"
 
 /** @since 0.1.0 @category constants */
-export const DEFAULT_APP = "examples/tripsage/src/app.ts"
+export const DEFAULT_APP = "examples/tripsage/dist/app.js"
 
 /** @since 0.1.0 @category errors */
 export class AppLoadError extends Schema.TaggedError<AppLoadError>("@baton/cli/AppLoadError")("AppLoadError", {

@@ -19,7 +19,7 @@ export const transports = ["in-process", "stdio", "http"] as const satisfies Rea
 /** @since 0.1.0 @category commands */
 export const withAppOptions = (command: Command): Command =>
   command
-    .option("--app <module>", "module exporting `app` (default: \"app\" in baton.config.json, else examples/tripsage/src/app.ts)")
+    .option("--app <module>", "module exporting `app` (default: \"app\" in baton.config.json, else examples/tripsage/dist/app.js)")
     .option("--config <file>", "config file to read the app from", "baton.config.json")
 
 /**

@@ -17,7 +17,7 @@ import * as Cluster from "../../src/cluster/Cluster.js"
 import * as RedisServer from "../../src/chaos/RedisServer.js"
 import { isAlive } from "../processes.js"
 
-const app = fileURLToPath(new URL("../../../../examples/tripsage/src/app.ts", import.meta.url))
+const app = fileURLToPath(new URL("../../../../examples/tripsage/dist/app.js", import.meta.url))
 
 describe("Cluster", () => {
   it.scopedLive("a worker SIGKILLed mid-run is restarted; no session or acknowledged turn is lost, no turn runs twice", () =>
