@@ -9,8 +9,11 @@
  *    context present, the context decodes from its wire form (JSON) and the
  *    state with the application's schema; every failing check is reported;
  * 4. approve — the edge's policy (returns to a caller need none);
- * 5. verify — the receiver recomputes the checksum over what it received and
- *    the session's full history: `contextPreserved`;
+ * 5. verify — what the receiver got after the wire is checked against what
+ *    was sent (`verifyTransfer`): the checksum over the state that arrived
+ *    and the session's full history, the history view's extent and its
+ *    recent messages verbatim, and everything else it carries:
+ *    `contextPreserved`;
  * 6. audit — requested, approved or rejected, completed, each with who, what,
  *    why and how long.
  *
@@ -33,7 +36,7 @@ import { HandoffContext } from "./HandoffContext.js"
 import type { HandoffRequest } from "./HandoffRequest.js"
 import type { HandoffResult } from "./HandoffResult.js"
 import type { AgentId } from "./Ids.js"
-import { checksumOf, digestOfItems, hash64 } from "./internal/checksum.js"
+import { canonicalJson, checksumOf, digestOfItems, hash64 } from "./internal/checksum.js"
 import type { Message } from "./Message.js"
 import type { SessionState } from "./SessionState.js"
 import * as Summariser from "./Summariser.js"
@@ -90,6 +93,57 @@ export interface Handoff<R = never> {
  */
 export const checksum = (state: unknown, history: ReadonlyArray<Message>): string =>
   hash64(`${checksumOf(state)}:${history.length}:${digestOfItems(history)}`)
+
+// What the receiver reads of a handoff context besides its state, which the
+// checksum covers: each must arrive as it was sent.
+const carried: ReadonlyArray<readonly [string, (context: HandoffContext) => unknown]> = [
+  ["the session", (context) => [context.sessionId, context.userId]],
+  ["the sending and receiving agents", (context) => [context.from, context.to, context.mode]],
+  ["the summary of earlier messages", (context) => [context.conversationHistory.summary, context.conversationHistory.summarisedCount]],
+  ["the recent messages", (context) => context.conversationHistory.recent],
+  ["the history's length and last message", (context) =>
+    [context.conversationHistory.totalMessages, context.conversationHistory.lastMessageId]],
+  ["the preferences", (context) => context.preferences],
+  ["the agent stack", (context) => context.agentStack],
+  ["the search context", (context) => context.searchContext]
+]
+
+/**
+ * Why the context the receiver got (`received`, after the wire) is not what
+ * the sender sent, against the history the receiver reads (the session's):
+ * its checksum over the state that arrived and that history must be the
+ * sender's; its history view must end at that history's last message, with
+ * the recent messages verbatim; and the summary, preferences, agent stack,
+ * search context and envelope must be as sent. Empty when the context was
+ * preserved.
+ *
+ * @since 0.2.0 @category verification
+ */
+export const verifyTransfer = (
+  sent: HandoffContext,
+  received: HandoffContext,
+  history: ReadonlyArray<Message>
+): ReadonlyArray<string> => {
+  const violations: Array<string> = []
+  if (received.checksum !== sent.checksum) violations.push("the context checksum changed on the wire")
+  else if (checksum(received.currentState, history) !== sent.checksum) {
+    violations.push("the state that arrived does not match the checksum the sender computed")
+  }
+  const view = received.conversationHistory
+  const lastId = history.length > 0 ? history[history.length - 1]!.id : null
+  if (view.totalMessages !== history.length || view.lastMessageId !== lastId) {
+    violations.push(
+      `the history that arrived ends at message ${view.totalMessages} (${view.lastMessageId ?? "none"}); ` +
+        `the session's ends at ${history.length} (${lastId ?? "none"})`
+    )
+  } else if (view.summarisedCount + view.recent.length !== history.length) {
+    violations.push(`the history that arrived covers ${view.summarisedCount + view.recent.length} of ${history.length} messages`)
+  }
+  for (const [what, read] of carried) {
+    if (canonicalJson(read(received)) !== canonicalJson(read(sent))) violations.push(`${what} changed on the wire`)
+  }
+  return violations
+}
 
 const decodeWire = Schema.decodeUnknownEither(Schema.parseJson(HandoffContext))
 // Either, not Sync: a state JSON cannot carry (a bigint, say) is a rejection, not a defect.
@@ -228,16 +282,12 @@ export const make = <R = never>(options: Options<R>): Handoff<R> => {
           searchContext: context.searchContext
         }
       }
-      const lastId = history.length > 0 ? history[history.length - 1]!.id : null
-      const contextPreserved = context.checksum === sent.checksum &&
-        checksum(after.context.state, after.context.history) === sent.checksum &&
-        context.conversationHistory.totalMessages === history.length &&
-        context.conversationHistory.lastMessageId === lastId
+      const violations = verifyTransfer(sent, context, after.context.history)
+      const contextPreserved = violations.length === 0
       if (!contextPreserved) {
         yield* Metric.increment(BatonMetrics.contextViolations)
-        const reason = "the context checksum did not match after transfer"
-        yield* reject("transfer", "protocol", [reason])
-        return yield* new HandoffRejected({ from: request.from, to: request.to, stage: "transfer", reasons: [reason] })
+        yield* reject("transfer", "protocol", violations)
+        return yield* new HandoffRejected({ from: request.from, to: request.to, stage: "transfer", reasons: violations })
       }
       const executionTimeMs = yield* elapsed
       yield* audit({

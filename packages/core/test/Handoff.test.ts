@@ -1,9 +1,12 @@
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
+import * as Schema from "effect/Schema"
+import * as fc from "fast-check"
 import * as AgentRegistry from "../src/AgentRegistry.js"
 import { HandoffDepthExceeded, HandoffRejected } from "../src/Errors.js"
 import * as Handoff from "../src/Handoff.js"
 import * as HandoffApproval from "../src/HandoffApproval.js"
+import { HandoffContext } from "../src/HandoffContext.js"
 import type { HandoffMode } from "../src/HandoffRequest.js"
 import * as Ids from "../src/Ids.js"
 import type { SessionState } from "../src/SessionState.js"
@@ -317,11 +320,79 @@ describe("Handoff.execute: transfer verification", () => {
       expect(outcome.left).toBeInstanceOf(HandoffRejected)
       expect(outcome.left).toMatchObject({
         stage: "transfer",
-        reasons: ["the context checksum did not match after transfer"]
+        reasons: ["the state that arrived does not match the checksum the sender computed"]
       })
       expect(tagsOf(events)).toEqual(["HandoffRequested", "HandoffApproved", "HandoffRejected"])
       expect(events[2]).toMatchObject({ stage: "transfer", by: "protocol" })
     }))
+})
+
+// Corruptions of a context's wire form (its JSON), each of something the
+// receiver reads; `false` when it does not apply to this context.
+type Wire = {
+  currentState: Record<string, unknown>
+  conversationHistory: { summary: string | null; summarisedCount: number; recent: Array<{ content: string; role: string }>; totalMessages: number; lastMessageId: string | null }
+  preferences: Record<string, unknown>
+  agentStack: Array<string>
+  searchContext: Record<string, unknown>
+  checksum: string
+  to: string
+}
+const corruptions: ReadonlyArray<(wire: Wire, index: number, text: string) => boolean> = [
+  (wire, _, text) => wire.currentState.destination !== text && ((wire.currentState.destination = text), true),
+  (wire, index) => ((wire.currentState.budget = Number(wire.currentState.budget ?? 0) + 1 + index), true),
+  (wire, index, text) => {
+    const message = wire.conversationHistory.recent[index % Math.max(1, wire.conversationHistory.recent.length)]
+    return message !== undefined && message.content !== text && ((message.content = text), true)
+  },
+  (wire, index) => wire.conversationHistory.recent.splice(index % Math.max(1, wire.conversationHistory.recent.length), 1).length > 0,
+  (wire, index) => {
+    const message = wire.conversationHistory.recent[index % Math.max(1, wire.conversationHistory.recent.length)]
+    return message !== undefined && ((message.role = message.role === "user" ? "agent" : "user"), true)
+  },
+  (wire, index) => ((wire.conversationHistory.totalMessages += 1 + index), true),
+  (wire, _, text) => wire.conversationHistory.lastMessageId !== text && ((wire.conversationHistory.lastMessageId = text), true),
+  (wire, index) => ((wire.conversationHistory.summarisedCount += 1 + index), true),
+  (wire, _, text) => wire.conversationHistory.summary !== text && ((wire.conversationHistory.summary = text), true),
+  (wire, _, text) => ((wire.preferences[`added-${text}`] = text), true),
+  (wire) => (wire.agentStack.push("hotels"), true),
+  (wire, _, text) => ((wire.searchContext[`added-${text}`] = text), true),
+  (wire, _, text) => wire.checksum !== text && ((wire.checksum = text), true),
+  (wire) => ((wire.to = wire.to === "hotels" ? "booking" : "hotels"), true)
+]
+
+describe("Handoff.verifyTransfer (properties)", () => {
+  const wireForm = Schema.encodeSync(HandoffContext)
+  const fromWire = Schema.decodeUnknownSync(HandoffContext)
+  const handedOver = (length: number, to: Ids.AgentId) =>
+    Effect.runSync(Effect.gen(function*() {
+      const session = sessionAt({ active: triage, state: ready, history: messagesOf(length, (i) => `said ${i}`) })
+      const { outcome } = yield* run(session, { from: triage, to, mode: "transfer" })
+      if (outcome._tag === "Left") throw outcome.left
+      return { context: outcome.right.context, history: session.context.history }
+    }))
+  const contexts = fc.record({ length: fc.nat({ max: 12 }), to: fc.constantFrom(flights, hotels) })
+
+  it("a context that arrives as it was sent is preserved", () =>
+    fc.assert(fc.property(contexts, ({ length, to }) => {
+      const { context, history } = handedOver(length, to)
+      const wire = JSON.parse(JSON.stringify(wireForm(context)))
+      expect(Handoff.verifyTransfer(context, fromWire(wire), history)).toEqual([])
+    })))
+
+  it("any corruption of what the receiver reads, on the wire, is caught", () =>
+    fc.assert(fc.property(
+      contexts,
+      fc.nat({ max: corruptions.length - 1 }),
+      fc.nat({ max: 20 }),
+      fc.string({ minLength: 1, maxLength: 12 }),
+      ({ length, to }, which, index, text) => {
+        const { context, history } = handedOver(length, to)
+        const wire = JSON.parse(JSON.stringify(wireForm(context))) as Wire
+        fc.pre(corruptions[which]!(wire, index, text))
+        expect(Handoff.verifyTransfer(context, fromWire(wire), history)).not.toEqual([])
+      }
+    )))
 })
 
 describe("Handoff.execute: depth bounds", () => {
