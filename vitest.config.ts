@@ -11,8 +11,11 @@ export default defineConfig({
   ssr: { resolve: { conditions, externalConditions: ["@baton/source"] } },
   test: {
     include: ["packages/*/test/**/*.test.ts", "packages/*/test/**/*.test.tsx", "examples/*/test/**/*.test.ts"],
-    testTimeout: 30_000,
-    hookTimeout: 30_000,
+    // Safety nets, not expectations: a test waits for readiness, and a test
+    // that spawns the CLI several times takes four times as long when both
+    // cores are busy with something else.
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
     globalSetup: ["./vitest.setup.ts"],
     // The slow files spend their time waiting on processes they started (the
     // CLI, MCP servers, Redis, workers), not on the CPU: more of them run at

@@ -20,5 +20,5 @@ describe.each([
     // One process per service was seen while the demo ran; none outlives it.
     expect(ran.children.length).toBeGreaterThanOrEqual(services.length)
     expect(await survivors(ran.children)).toEqual([])
-  }, 90_000)
+  })
 })

@@ -135,7 +135,7 @@ describe("baton load", () => {
     expect(page).toContain("Errors (failed turns per second)")
     // Self-contained: no scripts, stylesheets, images or links to fetch.
     expect(page).not.toMatch(/<script|<link|<img|\ssrc=|\shref=|url\(/i)
-  }, 90_000)
+  })
 
   it("exits 1 when an SLO is breached, and says which", async () => {
     const { code, stdout } = await baton(
@@ -147,7 +147,7 @@ describe("baton load", () => {
     expect(stdout).toMatch(/^SLO errors<1% +0 % +met$/m)
     expect(stdout).toContain("sessions lost                    0 ✓")
     expect(stdout).toContain("result FAIL")
-  }, 90_000)
+  })
 
   it("injects a fault profile through the app, counts the failed turns, and loses no session", async () => {
     const dir = temp()
@@ -168,7 +168,7 @@ describe("baton load", () => {
     // Failed turns were never acknowledged, so nothing acknowledged is missing.
     expect(report.sessions).toMatchObject({ started: 3, completed: 3, lost: 0 })
     expect(report.handoffs.contextViolations).toBe(0)
-  }, 90_000)
+  })
 
   it.each([
     [["--slo", "turn.p98<3ms"], /^error: invalid SLO at character 1 of "turn\.p98<3ms": unknown statistic "p98"/],
@@ -184,7 +184,7 @@ describe("baton load", () => {
     expect(stdout).toBe("")
     expect(stderr).toMatch(message)
     expect(stderr.trimEnd().split("\n").filter((line) => line.startsWith("error:"))).toHaveLength(1)
-  }, 90_000)
+  })
 
   it("shows examples and exit codes in its help", async () => {
     const { code, stdout } = await baton(["load", "--help"], bounded)
@@ -192,7 +192,7 @@ describe("baton load", () => {
     expect(stdout).toContain("Examples:\n  $ baton load --sessions 1000")
     expect(stdout).toContain("Exit codes: 0 no session lost, every context preserved and every SLO met, 1 otherwise, 2 usage error.")
     expect(stdout).toContain("--workers <n>")
-  }, 90_000)
+  })
 
   it("plays the sessions on two worker processes sharing a Redis store, losing none", async () => {
     const redis = await Effect.runPromise(RedisServer.start())
@@ -281,7 +281,7 @@ describe("baton load", () => {
     const { code, stderr } = await baton(["load", "--workers", "2", "--sessions", "1"], bounded)
     expect(code).toBe(2)
     expect(stderr).toBe("error: --workers needs --store redis: the worker processes share its sessions\n")
-  }, 90_000)
+  })
 })
 
 describe("baton load's option values", () => {

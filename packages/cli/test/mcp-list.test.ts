@@ -65,7 +65,7 @@ describe("baton mcp list", () => {
       ["activities", true],
       ["payments", true]
     ])
-  }, 60_000)
+  })
 
   it("says so when the config has no servers", async () => {
     const { code, stdout } = await baton(["mcp", "list", "--config", writeConfig({ mcpServers: {} })])

@@ -41,7 +41,7 @@ export interface Options {
   readonly watchChildren?: boolean
 }
 
-/** Runs `baton <args>`; kills it and fails after `timeoutMs` (default 30 s). */
+/** Runs `baton <args>`; kills it and fails after `timeoutMs` (default 90 s: a safety net, on a busy machine too). */
 export const baton = (args: ReadonlyArray<string>, options: Options = {}) =>
   new Promise<Ran>((resolve, reject) => {
     const child = spawn(process.execPath, nodeArgs(args), {
@@ -56,8 +56,8 @@ export const baton = (args: ReadonlyArray<string>, options: Options = {}) =>
       : undefined
     const timer = setTimeout(() => {
       child.kill("SIGKILL")
-      reject(new Error(`baton ${args.join(" ")} did not finish within ${options.timeoutMs ?? 30_000} ms:\n${stdout}\n${stderr}`))
-    }, options.timeoutMs ?? 30_000)
+      reject(new Error(`baton ${args.join(" ")} did not finish within ${options.timeoutMs ?? 90_000} ms:\n${stdout}\n${stderr}`))
+    }, options.timeoutMs ?? 90_000)
     child.stdout.on("data", (chunk) => (stdout += chunk))
     child.stderr.on("data", (chunk) => (stderr += chunk))
     child.on("error", reject)
@@ -120,7 +120,7 @@ export const stdioMock = (service: string, extra: Readonly<Record<string, unknow
  * `baton mock-server <service> --http 0` in a child process, with the URL it
  * announces. The IPC channel makes the server exit if this process dies.
  */
-export const httpMock = (service: string, timeoutMs = 30_000) =>
+export const httpMock = (service: string, timeoutMs = 90_000) =>
   new Promise<{ readonly child: ChildProcess; readonly url: string }>((resolve, reject) => {
     const child = spawn(process.execPath, nodeArgs(["mock-server", service, "--http", "0"]), {
       cwd: root,

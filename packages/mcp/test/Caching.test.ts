@@ -105,8 +105,8 @@ const cacheWorker = (url: string, offer: string) =>
         const kill = () => void child.kill("SIGKILL")
         const timer = setTimeout(() => {
           kill()
-          reject(new Error("the cache worker was not ready within 20 s"))
-        }, 20_000)
+          reject(new Error("the cache worker was not ready within 90 s"))
+        }, 90_000)
         child.once("exit", (code) => reject(new Error(`the cache worker exited with ${code}`)))
         createInterface({ input: child.stdout! }).on("line", (line) => {
           if (line === "ready") {
@@ -275,7 +275,7 @@ describe("McpGateway cache", () => {
       const one = yield* gatewayOver(mock, { tools: longLived }, redisBus)
       const two = yield* gatewayOver(mock, { tools: longLived }, redisBus)
       yield* sharedInvalidation(one, two, mock, offer, "cache-test-redis-1")
-    }), 30_000)
+    }))
 
   it.scopedLive("a reservation in this process invalidates, and re-warms, another process's cache over Redis", () =>
     Effect.gen(function*() {
@@ -296,5 +296,5 @@ describe("McpGateway cache", () => {
       yield* eventually(Effect.filterOrFail(ask("calls"), (answer) => answer === "calls 2", (answer) => answer))
       yield* ask("check")
       expect(yield* ask("calls")).toBe("calls 2")
-    }), 40_000)
+    }))
 })

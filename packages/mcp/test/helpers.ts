@@ -93,5 +93,5 @@ export const captureEvents: Effect.Effect<ReadonlyArray<BatonEvent.BatonEvent>, 
   })
 
 /** Retries `check` every 20 ms until it succeeds, for at most `timeoutMs` (real time). */
-export const eventually = <A, E, R>(check: Effect.Effect<A, E, R>, timeoutMs = 10_000) =>
+export const eventually = <A, E, R>(check: Effect.Effect<A, E, R>, timeoutMs = 60_000) =>
   Effect.retry(check, Schedule.spaced(Duration.millis(20)).pipe(Schedule.upTo(Duration.millis(timeoutMs))))

@@ -180,7 +180,7 @@ layer(
       )
       expect(first).toMatchObject({ _tag: "SessionStoreError", operation: "commit" })
       expect(Option.isNone(yield* bounded(store.load(newer)))).toBe(true)
-    }), 60_000)
+    }))
 })
 
 // Real time: WAIT's timeout is measured.
@@ -222,7 +222,7 @@ layer(Layer.scoped(ClusterUnderTest, Effect.orDie(RedisCluster.scoped({ password
         expect(Option.map(yield* store.load(alone), (state) => state.version)).toEqual(Option.some(1))
         // The second's master has its replica: WAIT asked that master, not any node.
         expect(yield* timed(replicated)).toBeLessThan(timeoutMs)
-      }), 60_000)
+      }))
 
     it.scoped("commits waiting for replicas follow a manual failover: none fails, none is lost", () =>
       Effect.gen(function*() {
@@ -260,7 +260,7 @@ layer(Layer.scoped(ClusterUnderTest, Effect.orDie(RedisCluster.scoped({ password
         for (const sessionId of sessions) {
           expect(Option.map(yield* store.load(sessionId), (state) => state.version)).toEqual(Option.some(versions.get(sessionId)))
         }
-      }), 60_000)
+      }))
 
     it.effect("waitForReplicas with a timeout of 0 (WAIT would block forever) or no replicas is refused", () =>
       Effect.gen(function*() {

@@ -92,7 +92,7 @@ describe("a worker killed with SIGKILL", () => {
         "worker-2|pay|trip-1/pay",
         "worker-2|confirm|trip-1/confirm"
       ])
-    }), 90_000)
+    }))
 })
 
 describe("Redis restarted", () => {
@@ -144,7 +144,7 @@ describe("Redis restarted", () => {
         events: []
       })
       expect(Option.map(yield* store.load(sessions[0]!), itemsOf)).toEqual(Option.some(["after restart"]))
-    }), 60_000)
+    }))
 
   it.scopedLive("a graceful restart (SIGTERM) with the append-only file keeps leases' fencing counters", () =>
     Effect.gen(function*() {
@@ -168,7 +168,7 @@ describe("Redis restarted", () => {
         store.commit({ state: plainState(sessionId, userId, 2), expectedVersion: 1, events: [], fencingToken: before.token })
       )
       expect(stale._tag).toBe("LeaseLost")
-    }), 60_000)
+    }))
 })
 
 describe("a commit whose connection is cut before its reply", () => {
@@ -210,7 +210,7 @@ describe("a commit whose connection is cut before its reply", () => {
         Option.some([2, ["one", "two"]])
       )
       expect((yield* store.events(sessionId)).length).toBe(1)
-    }), 60_000)
+    }))
 
   it.scopedLive("before the script ran (writes paused): sent again once the session is read back unchanged, written once", () =>
     Effect.gen(function*() {
@@ -233,5 +233,5 @@ describe("a commit whose connection is cut before its reply", () => {
         Option.some([2, ["one", "two"]])
       )
       expect((yield* store.events(sessionId)).length).toBe(1)
-    }), 60_000)
+    }))
 })

@@ -288,7 +288,7 @@ layer(
         Option.map(final, itemsOf)
       )
       expect(yield* store.events(sessionId)).toHaveLength(2 * count)
-    }), 60_000)
+    }))
 })
 
 describe("RedisSessionStore writer processes", () => {
@@ -311,7 +311,7 @@ describe("RedisSessionStore writer processes", () => {
       }
       const store = yield* RedisSessionStore.make(yield* RedisSessionStore.connect(server.url), { url: server.url })
       expect(Option.map(yield* store.load(sessionId), (state) => state.version)).toEqual(Option.some(6))
-    }), 60_000)
+    }))
 })
 
 describe("RedisSessionStore failures", () => {
@@ -361,5 +361,5 @@ describe("RedisSessionStore failures", () => {
       )
       expect(Option.isNone(loaded)).toBe(true)
       yield* store.commit({ state: plainState(sessionId, userId, 1), expectedVersion: 0, events: [] })
-    }), 30_000)
+    }))
 })

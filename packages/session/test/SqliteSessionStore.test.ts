@@ -138,5 +138,5 @@ describe("SqliteSessionStore", () => {
         Option.map(final, itemsOf)
       )
       expect(yield* store.events(sessionId)).toHaveLength(2 * count)
-    }), 60_000)
+    }))
 })

@@ -719,5 +719,5 @@ export const conformance = (name: string, subject: Layer.Layer<StoreUnderTest, u
             { numRuns: capabilities.propertyRuns }
           )
         )
-      }), 60_000)
+      }))
   })

@@ -48,7 +48,7 @@ export const engine = async (
 export const until = async <A>(
   check: () => A | undefined,
   describe: () => string,
-  timeoutMs = 10_000
+  timeoutMs = 60_000
 ): Promise<A> => {
   const deadline = Date.now() + timeoutMs
   while (true) {

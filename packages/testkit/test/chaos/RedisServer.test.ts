@@ -48,7 +48,7 @@ describe("RedisServer", () => {
       }
       expect(server.running()).toBe(false)
       expect(existsSync(server.dir)).toBe(false)
-    }), 30_000)
+    }))
 
   it.live("a password is required, kept off the server's command line, and carried by its URL", () =>
     Effect.gen(function*() {
@@ -65,7 +65,7 @@ describe("RedisServer", () => {
       } finally {
         yield* server.dispose
       }
-    }), 30_000)
+    }))
 
   it.live("without persistence a restart starts empty; a stopped server refuses connections", () =>
     Effect.gen(function*() {
@@ -90,5 +90,5 @@ describe("RedisServer", () => {
       } finally {
         yield* server.dispose
       }
-    }), 30_000)
+    }))
 })

@@ -22,7 +22,7 @@ layer(gatewayLayer({ mcpServers: { [service]: stdioMock(service) } }), { exclude
         expect(issues).toHaveLength(1)
         expect(issues[0]).toMatch(/^origin: must match pattern/)
         expect(error.message).toContain("origin")
-      }), 20_000)
+      }))
 
     it.effect("every wrong field is named: types, missing fields, bounds", () =>
       Effect.gen(function*() {
@@ -34,7 +34,7 @@ layer(gatewayLayer({ mcpServers: { [service]: stdioMock(service) } }), { exclude
           "offer_id: must be string",
           expect.stringMatching(/^passengers: must NOT have fewer than 1 item/)
         ]))
-      }), 20_000)
+      }))
 
     it.effect("refused calls never reach the mock; a valid one does", () =>
       Effect.gen(function*() {
@@ -43,6 +43,6 @@ layer(gatewayLayer({ mcpServers: { [service]: stdioMock(service) } }), { exclude
         expect((yield* controlStats(service)).tools).toEqual({
           search_flights: { calls: 1, inFlight: 0, faults: {} }
         })
-      }), 20_000)
+      }))
   }
 )

@@ -34,7 +34,7 @@ layer(gatewayLayer({ mcpServers: { [service]: stdioMock(service, { faults }) } }
         () => "the ToolCalled events"
       ))
       expect(outcomes).toEqual(["coalesced", "coalesced", "coalesced", "coalesced", "ok"])
-    }), 20_000)
+    }))
 
   it.effect("concurrent searches with different arguments are separate calls", () =>
     Effect.gen(function*() {
@@ -43,7 +43,7 @@ layer(gatewayLayer({ mcpServers: { [service]: stdioMock(service, { faults }) } }
         invoke(service, "search_flights", { ...flightSearch, adults: 3 })
       ], { concurrency: "unbounded" })
       expect(yield* callsTo("search_flights")).toBe(3)
-    }), 20_000)
+    }))
 
   it.effect("identical concurrent calls to a tool with side effects are each sent", () =>
     Effect.gen(function*() {
@@ -51,5 +51,5 @@ layer(gatewayLayer({ mcpServers: { [service]: stdioMock(service, { faults }) } }
       const errors = yield* concurrently(3, Effect.flip(cancel))
       expect(errors.map((error) => error._tag)).toEqual(["ToolResultError", "ToolResultError", "ToolResultError"])
       expect(yield* callsTo("cancel_reservation")).toBe(3)
-    }), 20_000)
+    }))
 })

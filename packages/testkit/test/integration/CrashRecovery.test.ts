@@ -105,5 +105,5 @@ describe("recovery from a dead mock process", () => {
         }),
         gatewayLayer({ mcpServers: { [service]: { url: first.url, reconnect } } }).pipe(Layer.provideMerge(captureLogs))
       )
-    }), 20_000)
+    }))
 })

@@ -43,5 +43,5 @@ describe("flapping through the gateway (TestClock)", () => {
         }),
         gatewayLayer({ mcpServers: { [service]: inMemoryMock(mock) } })
       )
-    }), 10_000)
+    }))
 })

@@ -56,7 +56,7 @@ describe("idempotent reserve across a crash and a retry", () => {
         }),
         gatewayLayer({ mcpServers: { [service]: server } })
       )
-    }), 10_000)
+    }))
 
   it.scopedLive("over Streamable HTTP the crash is a timeout; retrying with the key until it answers books once", () =>
     Effect.gen(function*() {
@@ -85,5 +85,5 @@ describe("idempotent reserve across a crash and a retry", () => {
         }),
         gatewayLayer({ mcpServers: { [service]: server } }).pipe(Layer.provideMerge(captureLogs))
       )
-    }), 15_000)
+    }))
 })

@@ -50,11 +50,11 @@ describe("latency through the gateway (TestClock)", () => {
     Effect.gen(function*() {
       const answer = yield* searchUnder("tool=search_flights:latency:fixed(800)", 800, 800)
       expect(answer).toEqual(yield* unfaulted)
-    }), 10_000)
+    }))
 
   it.scoped("a sampled delay (seeded) lands within its distribution's bounds", () =>
     Effect.gen(function*() {
       const answer = yield* searchUnder("latency:uniform(200,400)#3", 200, 400)
       expect(answer).toEqual(yield* unfaulted)
-    }), 10_000)
+    }))
 })

@@ -45,5 +45,5 @@ describe("mock processes after the gateway's scope closes", () => {
       yield* Scope.close(scope, Exit.void)
       expect(pids.filter(isAlive)).toEqual([])
       expect(yield* Effect.flip(Fiber.join(hanging))).toMatchObject({ _tag: "ToolCancelled", service: "flights" })
-    }), 20_000)
+    }))
 })

@@ -72,7 +72,7 @@ describe("resilience policies in the gateway (TestClock)", () => {
           }
         })
       )
-    }), 20_000)
+    }))
 
   it.scoped("a dead primary: the fallback serves, the breaker opens, and a half-open probe closes it after recovery", () =>
     Effect.gen(function*() {
@@ -122,7 +122,7 @@ describe("resilience policies in the gateway (TestClock)", () => {
           }
         })
       )
-    }), 20_000)
+    }))
 
   it.scoped("a stale result is served, and marked, while the service is down", () =>
     Effect.gen(function*() {
@@ -146,7 +146,7 @@ describe("resilience policies in the gateway (TestClock)", () => {
         }),
         gatewayLayer({ mcpServers: { flights: inMemoryMock(mock, { cacheTtlMs: 1_000, staleIfErrorMs: 60_000 }) } })
       )
-    }), 20_000)
+    }))
 
   it.scoped("a side-effecting call is not retried without an idempotency key, and is with one", () =>
     Effect.gen(function*() {
@@ -167,7 +167,7 @@ describe("resilience policies in the gateway (TestClock)", () => {
           mcpServers: { flights: inMemoryMock(mock, { policy: { retry: { maxRetries: 2, baseDelayMs: 10 } } }) }
         })
       )
-    }), 20_000)
+    }))
 
   it.scoped("an attempt past its (adaptive) timeout fails with ToolTimeout", () =>
     Effect.gen(function*() {
@@ -188,5 +188,5 @@ describe("resilience policies in the gateway (TestClock)", () => {
           }
         })
       )
-    }), 20_000)
+    }))
 })

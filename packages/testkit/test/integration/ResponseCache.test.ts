@@ -43,7 +43,7 @@ describe("the read-only response cache (TestClock)", () => {
         }),
         gatewayLayer({ mcpServers: { [service]: inMemoryMock(mock, { cacheTtlMs: 1_000 }) } })
       )
-    }), 10_000)
+    }))
 
   it.scoped("never caches a tool with side effects", () =>
     Effect.gen(function*() {
@@ -61,5 +61,5 @@ describe("the read-only response cache (TestClock)", () => {
         }),
         gatewayLayer({ mcpServers: { [service]: inMemoryMock(mock, { cacheTtlMs: 60_000 }) } })
       )
-    }), 10_000)
+    }))
 })

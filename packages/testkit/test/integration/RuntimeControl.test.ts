@@ -39,7 +39,7 @@ describe("changing a running mock's faults", () => {
         }),
         gatewayLayer({ mcpServers: { flights: { url: mock.url } } })
       )
-    }), 20_000)
+    }))
 
   it.scopedLive("over the _control tool: JSON rules installed through the gateway, read back, and cleared", () =>
     Effect.provide(

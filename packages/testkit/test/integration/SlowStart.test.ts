@@ -34,7 +34,7 @@ describe("a slow-starting mock behind the gateway (TestClock)", () => {
       yield* TestClock.adjust("1 millis")
       expect(offersOf(yield* Fiber.join(firstCall)).length).toBeGreaterThan(0)
       expect((yield* mock.stats).connections).toBe(1)
-    }), 10_000)
+    }))
 
   it.scoped("a shorter connect timeout fails the first call; a later attempt connects once the mock is up", () =>
     Effect.gen(function*() {
@@ -58,5 +58,5 @@ describe("a slow-starting mock behind the gateway (TestClock)", () => {
         }),
         gatewayLayer({ mcpServers: { [service]: server } }, { connectTimeoutMs: 100 })
       )
-    }), 10_000)
+    }))
 })

@@ -50,7 +50,7 @@ for (const transport of transports) {
         expect(error).toMatchObject({ _tag: "ToolTimeout", service, tool: "search_flights", timeoutMs })
         const stats = yield* mockDropped
         expect(stats.tools["search_flights"]).toMatchObject({ calls: 1, inFlight: 0, faults: { hang: 1 } })
-      }), 20_000)
+      }))
 
     it.effect("an answer due after the deadline fails with ToolTimeout", () =>
       Effect.gen(function*() {
@@ -59,13 +59,13 @@ for (const transport of transports) {
         expect(error).toMatchObject({ _tag: "ToolTimeout", tool: "check_availability", timeoutMs })
         const stats = yield* mockDropped
         expect(stats.tools["check_availability"]!.faults).toEqual({ late: 1 })
-      }), 20_000)
+      }))
 
     it.effect("the timed-out connection keeps serving once the faults are gone", () =>
       Effect.gen(function*() {
         yield* control(service, { action: "clear" })
         expect(offersOf(yield* invoke(service, "search_flights", flightSearch)).length).toBeGreaterThan(0)
         expect((yield* statusOf(service)).instances[0]).toMatchObject({ connected: true, connects: 1 })
-      }), 20_000)
+      }))
   })
 }

@@ -40,7 +40,7 @@ for (const transport of transports) {
           const error = yield* failureUnder("tool=search_flights:error:rpc(-32011)")
           expect(error).toMatchObject({ _tag: "ToolProtocolError", service, tool: "search_flights", code: -32011 })
           expect(error.message).toContain("Injected fault")
-        }), 20_000)
+        }))
 
       it.effect("an isError result is a ToolResultError with the tool's text", () =>
         Effect.gen(function*() {
@@ -53,7 +53,7 @@ for (const transport of transports) {
             detail: "Injected fault: the tool failed"
           })
           expect(error).not.toHaveProperty("retryAfterMs")
-        }), 20_000)
+        }))
 
       it.effect("rate limiting carries retryAfterMs, as a JSON-RPC error or as an isError result", () =>
         Effect.gen(function*() {
@@ -67,7 +67,7 @@ for (const transport of transports) {
             retryAfterMs: 2500,
             detail: "Rate limited: retry after 2500 ms"
           })
-        }), 20_000)
+        }))
 
       // A result that breaks its contract is the server's fault: an internal
       // error (-32603), never a code that blames the caller's request.
@@ -78,7 +78,7 @@ for (const transport of transports) {
             expect(error, faults).toMatchObject({ _tag: "ToolProtocolError", code: -32603 })
             expect(error.message, faults).toContain("not a valid tool result")
           }
-        }), 20_000)
+        }))
 
       it.effect("none of these costs the connection: cleared faults, the same instance answers", () =>
         Effect.gen(function*() {
@@ -87,7 +87,7 @@ for (const transport of transports) {
           expect(offersOf(yield* invoke(service, "search_flights", flightSearch)).length).toBeGreaterThan(0)
           const [instance] = (yield* statusOf(service)).instances
           expect(instance).toMatchObject({ connected: true, connects: 1 })
-        }), 20_000)
+        }))
     }
   )
 }
