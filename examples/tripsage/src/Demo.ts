@@ -19,7 +19,12 @@
  *
  * @since 0.1.0
  */
-import type { Scenario } from "@baton/core"
+import { Scenario } from "@baton/core"
+import * as Cities from "./Cities.js"
+
+// The first session's destination, dates and budget, which each of a load's
+// travellers replaces with its own.
+const DEMO_TRIP = "to Lisbon for 2 travellers, 2026-12-10 to 2026-12-17, with a budget of £2,500"
 
 /** @since 0.1.0 @category scenarios */
 export const demo: Scenario.Scenario = {
@@ -28,7 +33,7 @@ export const demo: Scenario.Scenario = {
   sessionId: "tripsage-demo",
   turns: [
     {
-      text: "Hi! I'm planning a trip from London to Lisbon for 2 travellers, 2026-12-10 to 2026-12-17, with a budget of £2,500.",
+      text: `Hi! I'm planning a trip from London ${DEMO_TRIP}.`,
       expect: {
         agent: "destination",
         handoffs: ["triage->destination"],
@@ -134,4 +139,32 @@ export const demo: Scenario.Scenario = {
       expect: { agent: "accommodations", handoffs: [], replyContains: ["it is", "Suggested next: things to do in Barcelona"] }
     }
   ]
+}
+
+const plusDays = (date: string, days: number) =>
+  new Date(Date.parse(`${date}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10)
+
+/**
+ * What virtual user `user` of a load plays: the demo's first session, to one
+ * of the places TripSage knows (by turns), on a week of its own in 2027 (a
+ * place's travellers spread over 360 departure days, 37 apart), with a
+ * budget that reaches Tokyo (£6,000), without the demo's expectations, which
+ * name its trip's places, dates and prices. A thousand users are then a
+ * thousand travellers sharing the flights' seats and the stays' rooms, as
+ * real ones would, not one traveller booking the same room a thousand times.
+ *
+ * @since 0.2.0 @category scenarios
+ */
+export const traveller = (user: number): Scenario.Scenario => {
+  const destinations = Cities.all.filter((city) => city.code !== "LHR")
+  const destination = destinations[user % destinations.length]!
+  const depart = plusDays("2027-01-04", (Math.floor(user / destinations.length) * 37) % 360)
+  const trip = `to ${destination.name} for 2 travellers, ${depart} to ${plusDays(depart, 7)}, with a budget of £6,000`
+  const [first, ...rest] = Scenario.turnsIn(demo).map(({ text }) => ({ text: text.replace(DEMO_TRIP, trip) }))
+  return {
+    name: `${demo.name} (traveller ${user}: ${trip})`,
+    userId: `${demo.userId}-${user}`,
+    sessionId: `${demo.sessionId}-traveller-${user}`,
+    turns: [first!, ...rest]
+  }
 }

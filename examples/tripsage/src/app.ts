@@ -19,7 +19,7 @@ import * as Destination from "./agents/Destination.js"
 import * as Flights from "./agents/Flights.js"
 import * as Roster from "./agents/Roster.js"
 import * as Triage from "./agents/Triage.js"
-import { demo } from "./Demo.js"
+import { demo, traveller } from "./Demo.js"
 import * as Profile from "./Profile.js"
 import * as Services from "./Services.js"
 import * as TripState from "./TripState.js"
@@ -75,5 +75,6 @@ export const app: BatonApp.BatonApp = {
   description: "A travel planner: destination research, flights, stays, budget and booking",
   layer,
   demo,
+  loadScenario: traveller,
   workflows: Workflows.named
 }

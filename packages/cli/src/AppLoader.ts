@@ -36,6 +36,11 @@ const LayerConstructor = Schema.declare(
   { identifier: "(options) => Layer" }
 )
 
+const LoadScenario = Schema.declare(
+  (input): input is NonNullable<BatonApp.BatonApp["loadScenario"]> => typeof input === "function",
+  { identifier: "(user) => Scenario" }
+)
+
 const AnyWorkflow = Schema.declare(
   (input): input is Workflow.Any => Workflow.isWorkflow(input),
   { identifier: "Workflow" }
@@ -53,6 +58,7 @@ export const App = Schema.Struct({
   description: Schema.String,
   layer: LayerConstructor,
   demo: Schema.optionalWith(Scenario.Scenario, { exact: true }),
+  loadScenario: Schema.optionalWith(LoadScenario, { exact: true }),
   workflows: Schema.optionalWith(Schema.Record({ key: Schema.String, value: AnyWorkflow }), { exact: true })
 })
 

@@ -121,10 +121,18 @@ describe("baton load", () => {
     expect(report.tools.map((tool: { service: string }) => tool.service)).toEqual(
       expect.arrayContaining(["flights", "weather", "accommodations"])
     )
+    // The run's objectives, then Baton's success criteria: sixty travellers, each on a trip of their own, all booked.
     expect(report.slo).toEqual([
       expect.objectContaining({ objective: "handoff.p99<60000ms", met: true }),
-      { objective: "errors<=0", actual: 0, unit: "turns", met: true }
+      { objective: "errors<=0", actual: 0, unit: "turns", met: true },
+      { objective: "handoffs.success>=99%", actual: 100, unit: "%", met: true },
+      { objective: "workflows.completed>=95%", actual: 100, unit: "%", met: true },
+      { objective: "sessions.lost<1%", actual: 0, unit: "%", met: true }
     ])
+    expect(report.workflows.booking).toEqual({ completed: 60 })
+    expect(report.turns.classes).toEqual({ ok: 360, degraded: 0, failed: 0 })
+    expect(stdout).toMatch(/^turns        360: ok 360, degraded 0, failed 0 \(0\.00 % failed\) · [\d.]+ turns\/s$/m)
+    expect(stdout).toMatch(/^workflows    trip-search: completed \d+; booking: completed 60$/m)
     expect(report.timeline.buckets.reduce((sum: number, b: { turns: number }) => sum + b.turns, 0)).toBe(360)
 
     const page = readFileSync(html, "utf8")
@@ -168,6 +176,23 @@ describe("baton load", () => {
     // Failed turns were never acknowledged, so nothing acknowledged is missing.
     expect(report.sessions).toMatchObject({ started: 3, completed: 3, lost: 0 })
     expect(report.handoffs.contextViolations).toBe(0)
+  })
+
+  it("counts a booking saga that compensated as a degraded turn, not an ok one, and fails the run on workflow completion", async () => {
+    const json = Path.join(temp(), "sagas.json")
+    const { code, stdout } = await baton(
+      ["load", "--sessions", "3", "--faults", "payments=error:rpc(-32050)@1", "--json", json],
+      bounded
+    )
+    // Every payment fails: each saga releases the flight and the stay it reserved, and the reply says so politely.
+    expect(code).toBe(1)
+    expect(stdout).toMatch(/^workflows    trip-search: completed 6; booking: compensated 3$/m)
+    expect(stdout).toMatch(/^SLO workflows\.completed>=95% +0 % +BREACHED$/m)
+    expect(stdout).toContain("result FAIL")
+    const report = JSON.parse(readFileSync(json, "utf8"))
+    expect(report.turns).toMatchObject({ failed: 0, classes: { ok: 18, degraded: 3, failed: 0 } })
+    expect(report.turns.outcomes["workflow-failed"]).toBe(3)
+    expect(report.passed).toBe(false)
   })
 
   it.each([

@@ -72,9 +72,27 @@ export interface BatonApp {
   readonly layer: (options: LayerOptions) => Layer.Layer<Conversation, unknown, SessionStore>
   /** The scripted conversation `baton demo` plays. */
   readonly demo?: Scenario
+  /**
+   * The conversation virtual user `user` (0, 1, 2…) of a load plays; by
+   * default every one plays `demo`. Vary it (other dates, other places) so
+   * that a load's users are many people rather than one person many times
+   * over: they then share a service's inventory as real users would. Keep
+   * the demo's number of turns.
+   *
+   * @since 0.2.0
+   */
+  readonly loadScenario?: (user: number) => Scenario
   /** The app's named workflows, as `baton plan <name>` explains them. */
   readonly workflows?: Readonly<Record<string, Workflow.Any>>
 }
+
+/**
+ * The scenario virtual user `user` of a load plays: the app's
+ * `loadScenario` for that user, else its demo.
+ *
+ * @since 0.2.0 @category accessors
+ */
+export const scenarioFor = (app: BatonApp, user: number): Scenario | undefined => app.loadScenario?.(user) ?? app.demo
 
 /**
  * A fault an injector will not inject: the service takes no faults, or the

@@ -115,10 +115,10 @@ const playFlights = (client: Client, steps: ReadonlyArray<FlightStep>) =>
       const query = queries[step.query]!
       if (step.kind === "search") {
         const found = data(yield* call(client, "search_flights", query)).offers as Array<any>
-        expect(found.map((o) => [o.id, o.seats_left])).toEqual(
-          expect.arrayContaining(offers[step.query]!.map((o) => [o.id, seatsLeft(o)]))
-        )
-        expect(found).toHaveLength(offers[step.query]!.length)
+        // Offers without a seat for each passenger who needs one are not offered.
+        const bookable = offers[step.query]!.filter((o) => seatsLeft(o) >= seatsOf(passengersFor(query)))
+        expect(found.map((o) => [o.id, o.seats_left])).toEqual(expect.arrayContaining(bookable.map((o) => [o.id, seatsLeft(o)])))
+        expect(found).toHaveLength(bookable.length)
         continue
       }
       const offer = offers[step.query]![step.offer % offers[step.query]!.length]!
@@ -158,10 +158,12 @@ const playFlights = (client: Client, steps: ReadonlyArray<FlightStep>) =>
     return booked
   })
 
-// Accommodations: one city's fourteen listings, bookings for four of them,
-// stays of up to five nights within three weeks, so stays meet, touch and
-// overlap often.
+// Accommodations: one city's fourteen listings, bookings for four of them
+// (among them places let whole, of one unit, which fill at once), stays of
+// up to five nights within three weeks, so stays meet, touch and overlap
+// often.
 const day = (n: number) => new Date(Date.UTC(2026, 6, 1 + n)).toISOString().slice(0, 10)
+const dayOf = (iso: string) => Math.round((Date.parse(`${iso}T00:00:00Z`) - Date.UTC(2026, 6, 1)) / 86_400_000)
 const stay = fc.record({ from: fc.nat(14), nights: fc.integer({ min: 0, max: 5 }), guests: fc.integer({ min: 1, max: 3 }) })
   .map(({ from, guests, nights }) => ({ check_in: day(from), check_out: day(from + nights), nights, guests }))
 
@@ -184,12 +186,20 @@ const playStays = (client: Client, steps: ReadonlyArray<StayStep>) =>
       check_out: "2030-01-02"
     })).listings as Array<any>
     expect(listings).toHaveLength(14)
+    expect(listings.slice(0, 4).map((l) => l.units)).toContain(1)
     const booked: Array<any> = []
     const keysUsed = new Map<string, { readonly args: string; readonly reservation: unknown }>()
-    const isFree = (listingId: string, checkIn: string, checkOut: string) =>
-      !booked.some((r) =>
-        r.listing_id === listingId && r.status === "confirmed" && r.check_in < checkOut && checkIn < r.check_out
-      )
+    // Free when, on every night of the range, fewer confirmed stays hold the listing than it has units.
+    const isFree = (listingId: string, checkIn: string, checkOut: string) => {
+      const units = listings.find((l) => l.id === listingId).units
+      for (let night = checkIn; night < checkOut; night = day(dayOf(night) + 1)) {
+        const taken = booked.filter((r) =>
+          r.listing_id === listingId && r.status === "confirmed" && r.check_in <= night && night < r.check_out
+        ).length
+        if (taken >= units) return false
+      }
+      return true
+    }
 
     for (const step of steps) {
       if (step.kind === "cancel") {

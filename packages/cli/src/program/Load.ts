@@ -32,7 +32,7 @@ export const register = (program: Command, io: Io, exit: (code: number) => void)
     .option("--ramp-up <time>", "spread the first sessions' starts over this long (default 0)")
     .option("--service-latency <latency>", "latency every mock service adds: 5ms, or normal(20,5), uniform(5,15), long-tail(10,200)")
     .option("--faults <profile>", "faults per service: service=spec[,service=spec...] in the testkit fault grammar")
-    .option("--slo <objectives>", "objectives that decide the exit code, e.g. 'handoff.p99<50ms,turn.p99<300ms,errors<1%'")
+    .option("--slo <objectives>", "objectives that decide the exit code with Baton's defaults, e.g. 'handoff.p99<50ms,turn.p99<300ms'")
     .option("--seed <n>", "seed of the ramp-up jitter and the fault dice (default 1)")
     .option("--json <file>", "write the report as JSON")
     .option("--html <file>", "write the report as one self-contained HTML page with charts")
@@ -53,7 +53,12 @@ Examples:
   $ baton load --sessions 500 --store sqlite --db /tmp/load.db --slo 'turn.p99<300ms,errors<1%'
 
 SLOs: <turn|handoff|workflow|restore|tool[.<service>]>.<min|mean|p50|p90|p95|p99|p999|max><op><duration>,
-errors<op><n>% or <n>, throughput<op><n>/s; op is <, <=, > or >=.
+errors<op><n>% or <n>, throughput<op><n>/s, <handoffs.success|workflows.completed|sessions.lost><op><n>%;
+op is <, <=, > or >=. Every run is also judged by Baton's success criteria, each unless --slo names its
+metric: handoffs.success>=99%, workflows.completed>=95%, sessions.lost<1%, errors<1%.
+
+Turns are counted ok, degraded (served, but a workflow failed or came back partial, a fallback or a
+timeout stood in) or failed; workflows completed, partial, compensated or failed.
 
 Exit codes: 0 no session lost, every context preserved and every SLO met, 1 otherwise, 2 usage error.`
     )

@@ -103,7 +103,7 @@ const report = (result: Cluster.Result, lost: ReadonlyArray<Report.LostSession>,
     // Workers report their peak heap, not a delta after GC: no honest per-session figure.
     memory: null
   })
-  return Report.withVerdicts(base, Slo.evaluate(options.objectives ?? [], base))
+  return Report.withVerdicts(base, Slo.evaluate(Slo.withDefaults(options.objectives ?? []), base))
 }
 
 /**

@@ -1,7 +1,9 @@
 /**
  * The load engine: virtual users, each with its own session, play the
  * app's demo conversation (for TripSage: route → handoff → parallel search
- * → booking saga) through the app's `Conversation`, at most `concurrency`
+ * → booking saga), or the variant of it the app's `loadScenario` gives each
+ * user (TripSage's users travel on other dates), through the app's
+ * `Conversation`, at most `concurrency`
  * at a time, for a number of sessions or a duration, with a ramp-up, an
  * optional fault profile injected through the app's `BatonApp.FaultInjector`,
  * and a `Recorder` taking every measurement. Afterwards every session is
@@ -179,6 +181,7 @@ interface Played {
 /** What degraded a turn, from its events. */
 interface Flags {
   breaker: boolean
+  workflowFailed: boolean
   fallback: boolean
   partial: boolean
   timeout: boolean
@@ -199,6 +202,7 @@ const flag = (flags: Flags, event: BatonEvent.BatonEvent) => {
       return
     case "WorkflowCompleted":
       if (event.status === "partial") flags.partial = true
+      if (event.status === "failed") flags.workflowFailed = true
       return
     case "StepFailed":
     case "RetryGaveUp":
@@ -223,6 +227,7 @@ const outcomeOf = (exit: Exit.Exit<unknown, unknown>, flags: Flags): Recorder.Ou
     return flags.timeout ? "timeout" : "error"
   }
   if (flags.breaker) return "breaker-rejected"
+  if (flags.workflowFailed) return "workflow-failed"
   if (flags.fallback) return "fallback"
   if (flags.partial) return "partial"
   return flags.timeout ? "timeout" : "ok"
@@ -340,7 +345,7 @@ export const run = (
 
       const playTurn = (session: Played, text: string) =>
         admit(Effect.suspend(() => {
-          const flags: Flags = { breaker: false, fallback: false, partial: false, timeout: false }
+          const flags: Flags = { breaker: false, workflowFailed: false, fallback: false, partial: false, timeout: false }
           const bus: Context.Tag.Service<EventBus.EventBus> = {
             publish: (event) =>
               Effect.sync(() => {
@@ -378,6 +383,7 @@ export const run = (
 
       const playSession = (index: number) =>
         Effect.gen(function*() {
+          const turns = app.loadScenario === undefined ? scenarioTurns : Scenario.turnsIn(app.loadScenario(index))
           const session: Played = {
             sessionId: `load-${runId}-${index}`,
             userId: `load-user-${index}`,
@@ -389,7 +395,7 @@ export const run = (
           recorder.sessionsStarted++
           for (let turn = 0; turn < turnsPerSession; turn++) {
             yield* breathe
-            yield* playTurn(session, scenarioTurns[turn % scenarioTurns.length]!.text)
+            yield* playTurn(session, turns[turn % turns.length]!.text)
           }
           recorder.sessionsCompleted++
         })
@@ -470,7 +476,7 @@ export const run = (
         lostCount: lost.length,
         memory
       })
-      return Report.withVerdicts(report, Slo.evaluate(options.objectives ?? [], report))
+      return Report.withVerdicts(report, Slo.evaluate(Slo.withDefaults(options.objectives ?? []), report))
     }))
   })
 

@@ -19,17 +19,45 @@ import * as Histogram from "./Histogram.js"
  * What a turn came to. A failed turn is `timeout` (the run's turn deadline,
  * or a tool timeout that failed it), `breaker-rejected` (an open breaker
  * refused a call it needed) or `error`. A served turn is, worst first:
- * `breaker-rejected`, `fallback` (a fallback service or a stale result
- * answered a call), `partial` (a workflow came back partial, saying what is
- * missing), `timeout` (a call timed out and the turn got by without it) or
- * `ok`. Whether a turn failed is recorded apart (`failedTurns`).
+ * `breaker-rejected`, `workflow-failed` (a workflow failed, compensated or
+ * not: the reply says so politely, but what was asked was not done),
+ * `fallback` (a fallback service or a stale result answered a call),
+ * `partial` (a workflow came back partial, saying what is missing),
+ * `timeout` (a call timed out and the turn got by without it) or `ok`.
+ * Whether a turn failed is recorded apart (`failedTurns`): a served turn
+ * that is not `ok` is degraded.
  *
  * @since 0.1.0 @category models
  */
-export type Outcome = "ok" | "error" | "timeout" | "breaker-rejected" | "fallback" | "partial"
+export type Outcome = "ok" | "error" | "timeout" | "breaker-rejected" | "workflow-failed" | "fallback" | "partial"
 
 /** @since 0.1.0 @category constants */
-export const outcomes: ReadonlyArray<Outcome> = ["ok", "partial", "fallback", "breaker-rejected", "timeout", "error"]
+export const outcomes: ReadonlyArray<Outcome> = [
+  "ok",
+  "partial",
+  "fallback",
+  "workflow-failed",
+  "breaker-rejected",
+  "timeout",
+  "error"
+]
+
+/**
+ * What a workflow run came to: `completed`, `partial` (its required steps
+ * completed, an optional one did not), `compensated` (it failed and undid
+ * the side effects it had made) or `failed` (it failed with nothing to undo).
+ *
+ * @since 0.2.0 @category models
+ */
+export type WorkflowClass = "completed" | "partial" | "compensated" | "failed"
+
+/**
+ * The class of a finished workflow run.
+ *
+ * @since 0.2.0 @category accessors
+ */
+export const workflowClass = (event: { readonly status: "completed" | "partial" | "failed"; readonly compensated: number }): WorkflowClass =>
+  event.status === "failed" ? (event.compensated > 0 ? "compensated" : "failed") : event.status
 
 /** @since 0.1.0 @category models */
 export interface TimeBucket {
@@ -67,8 +95,8 @@ export interface Recorder {
   readonly restore: Histogram.Histogram
   readonly tools: Map<string, ToolStats>
   readonly outcomes: Record<Outcome, number>
-  /** Workflow runs by status (`completed`, `partial`, `failed`). */
-  readonly workflows: Record<string, number>
+  /** Workflow runs by workflow name, then by class (`completed`, `partial`, `compensated`, `failed`). */
+  readonly workflows: Record<string, Record<string, number>>
   readonly timeline: Array<TimeBucket>
   readonly breakers: Array<BreakerChange>
   turns: number
@@ -92,7 +120,7 @@ export const make = (startedAt: number, bucketMs = 1000): Recorder => ({
   workflow: Histogram.make(),
   restore: Histogram.make(),
   tools: new Map(),
-  outcomes: { ok: 0, error: 0, timeout: 0, "breaker-rejected": 0, fallback: 0, partial: 0 },
+  outcomes: { ok: 0, error: 0, timeout: 0, "breaker-rejected": 0, "workflow-failed": 0, fallback: 0, partial: 0 },
   workflows: {},
   timeline: [],
   breakers: [],
@@ -185,10 +213,13 @@ export const recordEvent = (recorder: Recorder, event: BatonEvent.BatonEvent): v
       if (event.outcome !== "cached") Histogram.record(stats.latency, event.durationMs)
       return
     }
-    case "WorkflowCompleted":
-      recorder.workflows[event.status] = (recorder.workflows[event.status] ?? 0) + 1
+    case "WorkflowCompleted": {
+      const kind = workflowClass(event)
+      const runs = recorder.workflows[event.workflow] ??= {}
+      runs[kind] = (runs[kind] ?? 0) + 1
       Histogram.record(recorder.workflow, event.durationMs)
       return
+    }
     case "RetryAttempted":
       recorder.retries++
       return
@@ -232,7 +263,7 @@ export const merge = (a: Recorder, b: Recorder): Recorder => {
       addCounts(into.outcomes, stats.outcomes)
     }
     addCounts(merged.outcomes, from.outcomes)
-    addCounts(merged.workflows, from.workflows)
+    for (const [name, runs] of Object.entries(from.workflows)) addCounts(merged.workflows[name] ??= {}, runs)
     const shift = from.startedAt - merged.startedAt
     from.timeline.forEach((bucket, i) => {
       const into = bucketAt(merged, merged.startedAt + shift + i * from.bucketMs)

@@ -96,6 +96,8 @@ export interface Report {
     /** Failed turns as a percentage of all turns. */
     readonly errorRate: number
     readonly outcomes: Readonly<Record<Recorder.Outcome, number>>
+    /** Every turn in one class: `ok`, `degraded` (served, but not as asked: any outcome but ok) or `failed`. */
+    readonly classes: { readonly ok: number; readonly degraded: number; readonly failed: number }
   }
   readonly handoffs: {
     readonly completed: number
@@ -113,7 +115,8 @@ export interface Report {
     readonly restore: Latency
   }
   readonly tools: ReadonlyArray<ToolReport>
-  readonly workflows: Readonly<Record<string, number>>
+  /** Workflow runs by workflow name, then by class (`Recorder.WorkflowClass`). */
+  readonly workflows: Readonly<Record<string, Readonly<Partial<Record<Recorder.WorkflowClass, number>>>>>
   readonly retries: number
   readonly fallbacks: number
   readonly breakerTransitions: ReadonlyArray<Recorder.BreakerChange>
@@ -165,7 +168,12 @@ export const fromRecorder = (
       total: recorder.turns,
       failed: recorder.failedTurns,
       errorRate: recorder.turns === 0 ? 0 : (100 * recorder.failedTurns) / recorder.turns,
-      outcomes: { ...recorder.outcomes }
+      outcomes: { ...recorder.outcomes },
+      classes: {
+        ok: recorder.outcomes.ok,
+        degraded: recorder.turns - recorder.failedTurns - recorder.outcomes.ok,
+        failed: recorder.failedTurns
+      }
     },
     handoffs: {
       completed: recorder.handoffs,
@@ -190,7 +198,7 @@ export const fromRecorder = (
         outcomes: { ...stats.outcomes },
         ...latencyOf(stats.latency)
       })),
-    workflows: { ...recorder.workflows },
+    workflows: Object.fromEntries(Object.entries(recorder.workflows).map(([name, runs]) => [name, { ...runs }])),
     retries: recorder.retries,
     fallbacks: recorder.fallbacks,
     breakerTransitions: [...recorder.breakers],

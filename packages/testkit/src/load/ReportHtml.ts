@@ -189,10 +189,16 @@ ${timeChart("Errors (failed turns per second)", buckets, bucketMs, (b) => b.erro
 </div>
 <h2>Outcomes</h2>
 <table>${row(["outcome", "turns"], true)}${outcomes}</table>
-<p>${report.turns.total} turns, ${report.turns.failed} failed (${report.turns.errorRate.toFixed(2)} %), ${
+<p>${report.turns.total} turns: ${report.turns.classes.ok} ok, ${report.turns.classes.degraded} degraded, ${
+    report.turns.classes.failed
+  } failed (${report.turns.errorRate.toFixed(2)} %), ${
     report.throughput.turnsPerSecond.toFixed(1)
   } turns/s · ${report.handoffs.completed} handoffs, ${report.handoffs.refused} refused · retries ${report.retries} · fallbacks ${report.fallbacks} · workflows ${
-    escape(Object.entries(report.workflows).map(([k, n]) => `${k} ${n}`).join(", ") || "none")
+    escape(
+      Object.entries(report.workflows)
+        .map(([name, runs]) => `${name}: ${Object.entries(runs).map(([k, n]) => `${k} ${n}`).join(", ")}`)
+        .join("; ") || "none"
+    )
   }</p>
 <h2>Circuit breakers</h2>
 ${breakers}

@@ -80,12 +80,15 @@ export const render = (report: Report.Report, options: Options = {}): Array<stri
     ]),
     "",
     `sessions     ${report.sessions.started} started, ${report.sessions.completed} completed in ${formatMs(report.wallMs)}`,
-    `turns        ${report.turns.total} (${report.turns.failed} failed, ${report.turns.errorRate.toFixed(2)} %) · ` +
+    `turns        ${report.turns.total}: ok ${report.turns.classes.ok}, degraded ${report.turns.classes.degraded}, ` +
+    `failed ${report.turns.classes.failed} (${report.turns.errorRate.toFixed(2)} % failed) · ` +
     `${report.throughput.turnsPerSecond.toFixed(1)} turns/s`,
     `outcomes     ${counts(report.turns.outcomes)}`,
     `handoffs     ${report.handoffs.completed} completed, ${report.handoffs.refused} refused · ` +
     `${report.throughput.handoffsPerSecond.toFixed(1)}/s`,
-    `workflows    ${counts(report.workflows)}`,
+    `workflows    ${
+      Object.entries(report.workflows).map(([name, runs]) => `${name}: ${counts(runs)}`).join("; ") || "none"
+    }`,
     `tool calls   ${report.tools.map((tool) => `${tool.service} ${tool.calls} (${counts(tool.outcomes)})`).join("; ") || "none"}`,
     `retries      ${report.retries} · fallbacks ${report.fallbacks}`,
     `breakers     ${

@@ -10,10 +10,22 @@
  *   max`, compared with a duration in `us`, `µs`, `ms` (the default) or `s`;
  * - `errors`: failed turns, as a percentage (`errors<1%`) or a count
  *   (`errors<=0`);
- * - `throughput`: turns per second (`throughput>=100/s`).
+ * - `throughput`: turns per second (`throughput>=100/s`);
+ * - shares, as percentages: `handoffs.success` (completed handoffs among
+ *   those asked for), `workflows.completed` (runs that completed, partial
+ *   ones included, among all that finished, for the workflow with the
+ *   lowest share: a saga that fails is not hidden by searches that never
+ *   do) and `sessions.lost` (sessions
+ *   missing an acknowledged turn among those started).
  *
  * Comparisons are `<`, `<=`, `>` and `>=`. A latency objective with nothing
- * measured (no workflow ran, say) is not met: it cannot be shown to hold.
+ * measured (no workflow ran, say) is not met: it cannot be shown to hold. A
+ * share of nothing (no handoff was asked for) is met: none failed.
+ *
+ * Every run is judged by `defaults` too, Baton's success criteria
+ * (`handoffs.success>=99%,workflows.completed>=95%,sessions.lost<1%,errors<1%`),
+ * each unless an objective of the same metric replaces it
+ * (`withDefaults`).
  *
  * @example
  * ```ts
@@ -53,6 +65,13 @@ export type Objective =
   | { readonly _tag: "ErrorRate"; readonly comparison: Comparison; readonly percent: number }
   | { readonly _tag: "ErrorCount"; readonly comparison: Comparison; readonly count: number }
   | { readonly _tag: "Throughput"; readonly comparison: Comparison; readonly perSecond: number }
+  | { readonly _tag: "Share"; readonly metric: ShareMetric; readonly comparison: Comparison; readonly percent: number }
+
+/** @since 0.2.0 @category constants */
+export const shareMetrics = ["handoffs.success", "workflows.completed", "sessions.lost"] as const
+/** @since 0.2.0 @category models */
+export type ShareMetric = typeof shareMetrics[number]
+const isShareMetric = (text: string): text is ShareMetric => (shareMetrics as ReadonlyArray<string>).includes(text)
 
 /**
  * An SLO list could not be read. `position` is the zero-based offset of the
@@ -100,11 +119,16 @@ const parseOne = (text: string): Either.Either<Objective, string> => {
       ? Either.right({ _tag: "Throughput", comparison, perSecond: value })
       : Either.left(`throughput is in turns per second, e.g. "throughput>=100/s"`)
   }
+  if (isShareMetric(metric!)) {
+    return unit === "%"
+      ? Either.right({ _tag: "Share", metric, comparison, percent: value })
+      : Either.left(`${metric} is a percentage, e.g. "${metric}${comparison}${valueText}%"`)
+  }
   const parts = metric!.split(".")
   const name = parts[0]!
   const stat = parts[parts.length - 1]!
   if (!isLatencyMetric(name)) {
-    return Either.left(`unknown metric "${name}"; known: ${[...latencyMetrics, "errors", "throughput"].join(", ")}`)
+    return Either.left(`unknown metric "${name}"; known: ${[...latencyMetrics, "errors", "throughput", ...shareMetrics].join(", ")}`)
   }
   if (parts.length !== 2 && !(name === "tool" && parts.length === 3 && parts[1]!.length > 0)) {
     return Either.left(`"${metric}" should be ${name === "tool" ? "tool.<stat> or tool.<service>.<stat>" : `${name}.<stat>`}`)
@@ -161,7 +185,47 @@ export const format = (objective: Objective): string => {
       return `errors${objective.comparison}${objective.count}`
     case "Throughput":
       return `throughput${objective.comparison}${objective.perSecond}/s`
+    case "Share":
+      return `${objective.metric}${objective.comparison}${objective.percent}%`
   }
+}
+
+const metricOf = (objective: Objective): string => {
+  switch (objective._tag) {
+    case "Latency":
+      return `${objective.metric}.${objective.service ?? ""}.${objective.stat}`
+    case "ErrorRate":
+    case "ErrorCount":
+      return "errors"
+    case "Throughput":
+      return "throughput"
+    case "Share":
+      return objective.metric
+  }
+}
+
+/**
+ * Baton's success criteria, which judge every run: handoff success ≥ 99 %,
+ * workflow completion ≥ 95 %, session loss < 1 %, failed turns < 1 %.
+ *
+ * @since 0.2.0 @category constants
+ */
+export const defaults: ReadonlyArray<Objective> = [
+  { _tag: "Share", metric: "handoffs.success", comparison: ">=", percent: 99 },
+  { _tag: "Share", metric: "workflows.completed", comparison: ">=", percent: 95 },
+  { _tag: "Share", metric: "sessions.lost", comparison: "<", percent: 1 },
+  { _tag: "ErrorRate", comparison: "<", percent: 1 }
+]
+
+/**
+ * `objectives`, then each default whose metric none of them names (an
+ * `errors` count replaces the default error rate).
+ *
+ * @since 0.2.0 @category combinators
+ */
+export const withDefaults = (objectives: ReadonlyArray<Objective>): ReadonlyArray<Objective> => {
+  const named = new Set(objectives.map(metricOf))
+  return [...objectives, ...defaults.filter((objective) => !named.has(metricOf(objective)))]
 }
 
 /**
@@ -201,6 +265,23 @@ const latencyOf = (
   }
 }
 
+const shareOf = (report: Report.Report, metric: ShareMetric): readonly [number, number] => {
+  switch (metric) {
+    case "handoffs.success":
+      return [report.handoffs.completed, report.handoffs.completed + report.handoffs.refused]
+    case "workflows.completed": {
+      const shares = Object.values(report.workflows).map((runs): readonly [number, number] => [
+        (runs.completed ?? 0) + (runs.partial ?? 0),
+        Object.values(runs).reduce((sum, count) => sum + (count ?? 0), 0)
+      ])
+      if (shares.length === 0) return [0, 0]
+      return shares.reduce((lowest, share) => (share[0] * lowest[1] < lowest[0] * share[1] ? share : lowest))
+    }
+    case "sessions.lost":
+      return [report.sessions.lost, report.sessions.started]
+  }
+}
+
 /**
  * Judges each objective against a report.
  *
@@ -225,5 +306,10 @@ export const evaluate = (objectives: ReadonlyArray<Objective>, report: Report.Re
         return judged(report.turns.failed, "turns", objective.count)
       case "Throughput":
         return judged(report.throughput.turnsPerSecond, "/s", objective.perSecond)
+      case "Share": {
+        const [part, whole] = shareOf(report, objective.metric)
+        const actual = whole === 0 ? null : (100 * part) / whole
+        return { ...judged(actual, "%", objective.percent), met: actual === null || holds(actual, objective.comparison, objective.percent) }
+      }
     }
   })

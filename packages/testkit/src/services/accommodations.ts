@@ -2,9 +2,10 @@
  * The accommodations mock: listings per place derived from the seed (a
  * listing id encodes its place, so lookups work in any process with the same
  * seed), searched by dates, guests, price, guests' rating and star class.
- * Reservations live in the instance; a booked listing is not offered again
- * for overlapping dates (its confirmed stays are kept in a `StayCalendar`,
- * so a check costs the same however many stays were booked before).
+ * Reservations live in the instance. A listing has units (a hotel's 60–240
+ * rooms, a hostel's 30–120 beds, a guesthouse's 4–12 rooms; a flat or villa
+ * is let whole), and is not offered, nor reserved, for dates on which every
+ * unit is taken (a `StayCalendar` counts them night by night).
  */
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js"
 import * as z from "zod"
@@ -46,7 +47,9 @@ const listing = z.object({
   max_guests: z.number(),
   bedrooms: z.number(),
   amenities: z.array(z.string()),
-  cancellation_policy: z.enum(policies)
+  cancellation_policy: z.enum(policies),
+  /** How many stays it takes at once: a hotel's rooms, a hostel's beds, 1 for a place let whole. */
+  units: z.int().min(1)
 })
 type Listing = z.infer<typeof listing>
 
@@ -98,6 +101,23 @@ const starsOf = (type: (typeof listingTypes)[number], priceLevel: number) => {
   return undefined
 }
 
+// How many stays a listing takes at once: a hotel's rooms, a hostel's beds,
+// a guesthouse's rooms; a flat or a villa is let whole. Drawn on a generator
+// of its own, so every other field of every listing is as it was.
+const unitsOf = (seed: number, id: string, type: (typeof listingTypes)[number]): number => {
+  const prng = Prng.derive(seed, "units", id)
+  switch (type) {
+    case "hotel":
+      return prng.int(60, 240)
+    case "hostel":
+      return prng.int(30, 120)
+    case "guesthouse":
+      return prng.int(4, 12)
+    default:
+      return 1
+  }
+}
+
 const makeListing = (seed: number, placeName: string, index: number, curr: Currency): Listing => {
   const place = Places.resolve(placeName)
   const prng = Prng.derive(seed, "listing", place.name.toLowerCase(), index)
@@ -106,8 +126,9 @@ const makeListing = (seed: number, placeName: string, index: number, curr: Curre
   const priceLevel = prng.between(0.6, 1.8)
   const usd = { hotel: 160, apartment: 120, hostel: 35, guesthouse: 90, villa: 320 }[type] * priceLevel
   const stars = starsOf(type, priceLevel)
+  const id = encodeId(place.name, index)
   return {
-    id: encodeId(place.name, index),
+    id,
     name: `${prng.pick(namePrefix)} ${place.name} ${prng.pick(nameNoun[type])}`,
     type,
     location: {
@@ -123,7 +144,8 @@ const makeListing = (seed: number, placeName: string, index: number, curr: Curre
     max_guests: type === "hostel" ? 1 : bedrooms * 2,
     bedrooms,
     amenities: amenityPool.filter(() => prng.chance(0.45)),
-    cancellation_policy: prng.pick(policies)
+    cancellation_policy: prng.pick(policies),
+    units: unitsOf(seed, id, type)
   }
 }
 
@@ -181,7 +203,7 @@ const make = ({ seed, now }: MockServiceContext) => {
         .filter((l) => args.max_price === undefined || l.nightly_price.amount <= args.max_price)
         .filter((l) => args.min_rating === undefined || l.rating >= args.min_rating)
         .filter((l) => args.min_stars === undefined || (l.stars ?? 0) >= args.min_stars)
-        .filter((l) => calendar.isFree(l.id, args.check_in, args.check_out))
+        .filter((l) => calendar.isFree(l.id, l.units, args.check_in, args.check_out))
         .sort((a, b) => b.rating - a.rating)
         .map((l) => ({ ...l, total_price: times(l.nightly_price, nights) }))
       return ok({
@@ -245,7 +267,7 @@ const make = ({ seed, now }: MockServiceContext) => {
         const found = lookup(args.listing_id, args.currency)
         if (found === undefined) return unknownListing(args.listing_id)
         if (args.guests > found.max_guests) return failure(`"${found.name}" sleeps at most ${found.max_guests} guest(s).`)
-        if (!calendar.isFree(found.id, args.check_in, args.check_out)) {
+        if (!calendar.isFree(found.id, found.units, args.check_in, args.check_out)) {
           return failure(`"${found.name}" is not available from ${args.check_in} to ${args.check_out}.`)
         }
         const number = reservations.size + 1
@@ -284,7 +306,7 @@ const make = ({ seed, now }: MockServiceContext) => {
       if (current.status === "cancelled") return ok({ reservation: current, refund })
       const cancelled: AccommodationReservation = { ...current, status: "cancelled", cancelled_at: iso(now()) }
       reservations.set(reservation_id, cancelled)
-      calendar.release(current.listing_id, current.check_in)
+      calendar.release(current.listing_id, current.check_in, current.check_out)
       return ok({ reservation: cancelled, refund })
     })
   }

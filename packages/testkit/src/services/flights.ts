@@ -116,6 +116,8 @@ const make = ({ seed, now }: MockServiceContext) => {
       }
       await report(extra, ["Querying airlines", "Pricing offers", "Sorting results"])
       const offers = Array.from({ length: offerCount(seed, query) }, (_, i) => withSeats(makeOffer(seed, query, i)))
+        // Only offers with a seat for everyone who needs one, as airlines' searches answer.
+        .filter((o) => o.seats_left >= args.adults + args.children)
         .filter((o) => args.max_connections === undefined || o.stops <= args.max_connections)
         .filter((o) => args.airline_codes === undefined || args.airline_codes.includes(o.airline.code))
         .sort((a, b) => a.price.amount - b.price.amount)

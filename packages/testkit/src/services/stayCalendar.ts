@@ -1,59 +1,52 @@
 /**
- * The confirmed stays of each listing, for the accommodations mock's
- * availability checks. A stay holds the nights from its check-in date up to
- * its check-out date (ISO `YYYY-MM-DD`, which sort as text); a listing's
- * stays never overlap, since only a free range is booked, so kept in
- * check-in order their check-out dates are in order too, and a range is free
- * when the last stay that starts before it ends has ended by its start. One
- * binary search per check: a listing booked thousands of times answers as
- * fast as one booked once.
+ * How many units of each listing are taken each night, for the
+ * accommodations mock's availability checks. A listing has `units` of its
+ * kind (a hotel's rooms, a hostel's beds, 1 for a whole flat or villa); a
+ * stay takes one unit for each night from its check-in date up to its
+ * check-out date (ISO `YYYY-MM-DD`). A range is free when every night of it
+ * has a unit left. Stays are at most 30 nights, so a check costs at most 30
+ * lookups however often the listing was booked.
  */
-
-interface Stay {
-  readonly checkIn: string
-  readonly checkOut: string
-}
+import { addDays } from "../internal/fields.js"
 
 export interface StayCalendar {
-  /** No confirmed stay of the listing shares a night with `checkIn`…`checkOut`. */
-  readonly isFree: (listingId: string, checkIn: string, checkOut: string) => boolean
-  /** Books a range that `isFree` accepted. */
+  /** Every night from `checkIn` up to `checkOut` has fewer than `units` stays. */
+  readonly isFree: (listingId: string, units: number, checkIn: string, checkOut: string) => boolean
+  /** Takes a unit for each night of a range that `isFree` accepted. */
   readonly book: (listingId: string, checkIn: string, checkOut: string) => void
-  /** Frees a booked range (a cancellation). */
-  readonly release: (listingId: string, checkIn: string) => void
+  /** Gives back the units of a booked range (a cancellation). */
+  readonly release: (listingId: string, checkIn: string, checkOut: string) => void
 }
 
-/** The index of the first stay that starts on or after `date`. */
-const firstFrom = (stays: ReadonlyArray<Stay>, date: string) => {
-  let low = 0
-  let high = stays.length
-  while (low < high) {
-    const middle = (low + high) >>> 1
-    if (stays[middle]!.checkIn < date) low = middle + 1
-    else high = middle
-  }
-  return low
+const nightsOf = (checkIn: string, checkOut: string): Array<string> => {
+  const nights: Array<string> = []
+  for (let night = checkIn; night < checkOut; night = addDays(night, 1)) nights.push(night)
+  return nights
 }
 
 export const make = (): StayCalendar => {
-  const byListing = new Map<string, Array<Stay>>()
+  const taken = new Map<string, Map<string, number>>()
+  const nightsTaken = (listingId: string) => {
+    let nights = taken.get(listingId)
+    if (nights === undefined) taken.set(listingId, nights = new Map())
+    return nights
+  }
   return {
-    isFree: (listingId, checkIn, checkOut) => {
-      const stays = byListing.get(listingId)
-      if (stays === undefined) return true
-      const before = stays[firstFrom(stays, checkOut) - 1]
-      return before === undefined || before.checkOut <= checkIn
+    isFree: (listingId, units, checkIn, checkOut) => {
+      const nights = taken.get(listingId)
+      return nights === undefined || nightsOf(checkIn, checkOut).every((night) => (nights.get(night) ?? 0) < units)
     },
     book: (listingId, checkIn, checkOut) => {
-      const stays = byListing.get(listingId)
-      if (stays === undefined) byListing.set(listingId, [{ checkIn, checkOut }])
-      else stays.splice(firstFrom(stays, checkIn), 0, { checkIn, checkOut })
+      const nights = nightsTaken(listingId)
+      for (const night of nightsOf(checkIn, checkOut)) nights.set(night, (nights.get(night) ?? 0) + 1)
     },
-    release: (listingId, checkIn) => {
-      const stays = byListing.get(listingId)
-      if (stays === undefined) return
-      const at = firstFrom(stays, checkIn)
-      if (stays[at]?.checkIn === checkIn) stays.splice(at, 1)
+    release: (listingId, checkIn, checkOut) => {
+      const nights = nightsTaken(listingId)
+      for (const night of nightsOf(checkIn, checkOut)) {
+        const left = (nights.get(night) ?? 0) - 1
+        if (left > 0) nights.set(night, left)
+        else nights.delete(night)
+      }
     }
   }
 }

@@ -80,7 +80,15 @@ describe("LoadRun", () => {
       expect(report.latency.handoff.summary.count).toBe(40)
       expect(report.latency.restore.summary.count).toBe(120)
       expect(report.settings).toMatchObject({ app: "Helpdesk", sessions: 40, concurrency: 8, activeTurns: 4, turnsPerSession: 3 })
-      expect(report.slo.map((v) => [v.objective, v.met])).toEqual([["handoff.p99<10000ms", true], ["errors<=0", true]])
+      // The run's objectives, then Baton's success criteria it did not replace.
+      expect(report.slo.map((v) => [v.objective, v.met])).toEqual([
+        ["handoff.p99<10000ms", true],
+        ["errors<=0", true],
+        ["handoffs.success>=99%", true],
+        ["workflows.completed>=95%", true],
+        ["sessions.lost<1%", true]
+      ])
+      expect(report.turns.classes).toEqual({ ok: 120, degraded: 0, failed: 0 })
       expect(report.passed).toBe(true)
       expect(progress.at(-1)).toMatchObject({ sessionsCompleted: 40, turns: 120, handoffs: 40 })
     }).pipe(Effect.provide(SessionStore.layerMemory)))

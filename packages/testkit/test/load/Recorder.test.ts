@@ -3,6 +3,7 @@ import { describe, expect, it } from "@effect/vitest"
 import * as fc from "fast-check"
 import * as Histogram from "../../src/load/Histogram.js"
 import * as Recorder from "../../src/load/Recorder.js"
+import * as Report from "../../src/load/Report.js"
 
 const handoff = (contextPreserved: boolean, success = true, executionTimeMs = 0.2) =>
   ({ success, contextPreserved, executionTimeMs } as HandoffResult.HandoffResult)
@@ -70,11 +71,12 @@ describe("Recorder", () => {
       handoffs: [handoff(true), handoff(false), handoff(true, false)]
     })
     Recorder.recordTurn(recorder, { at: 3_200, durationMs: 40, outcome: "error", failed: true, handoffs: [] })
+    Recorder.recordTurn(recorder, { at: 3_300, durationMs: 30, outcome: "workflow-failed", failed: false, handoffs: [] })
     Recorder.recordEvent(recorder, { _tag: "BreakerTransition", at: 2_000, service: "weather", from: "closed", to: "open", reason: "5 failures" })
     Recorder.recordEvent(recorder, { _tag: "RetryAttempted", at: 2_000, service: "weather", attempt: 1, delayMs: 100, error: "x" })
-    expect(recorder.turns).toBe(2)
+    expect(recorder.turns).toBe(3)
     expect(recorder.failedTurns).toBe(1)
-    expect(recorder.outcomes).toMatchObject({ ok: 1, error: 1 })
+    expect(recorder.outcomes).toMatchObject({ ok: 1, error: 1, "workflow-failed": 1 })
     expect(recorder.handoffs).toBe(2)
     expect(recorder.refusedHandoffs).toBe(1)
     expect(recorder.contextViolations).toBe(1)
@@ -83,8 +85,11 @@ describe("Recorder", () => {
     expect(recorder.timeline).toEqual([
       { turns: 1, errors: 0, handoffs: 2 },
       { turns: 0, errors: 0, handoffs: 0 },
-      { turns: 1, errors: 1, handoffs: 0 }
+      { turns: 2, errors: 1, handoffs: 0 }
     ])
+    const report = Report.fromRecorder(recorder, { wallMs: 3000, settings: {} as Report.Settings, lost: [], lostCount: 0, memory: null })
+    // A served turn whose saga failed is degraded, not ok.
+    expect(report.turns.classes).toEqual({ ok: 1, degraded: 1, failed: 1 })
   })
 
   it("merges into what one recorder of both runs would hold", () => {

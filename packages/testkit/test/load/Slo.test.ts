@@ -33,7 +33,8 @@ const objective: fc.Arbitrary<Slo.Objective> = fc.oneof(
   }),
   fc.record({ _tag: fc.constant("ErrorRate" as const), comparison, percent: amount }),
   fc.record({ _tag: fc.constant("ErrorCount" as const), comparison, count: fc.nat() }),
-  fc.record({ _tag: fc.constant("Throughput" as const), comparison, perSecond: amount })
+  fc.record({ _tag: fc.constant("Throughput" as const), comparison, perSecond: amount }),
+  fc.record({ _tag: fc.constant("Share" as const), metric: fc.constantFrom(...Slo.shareMetrics), comparison, percent: amount })
 )
 
 describe("Slo.parse", () => {
@@ -79,6 +80,72 @@ describe("Slo.parse", () => {
         expect(Slo.formatAll(parsed(text))).toBe(text)
       })
     )
+  })
+})
+
+describe("Slo shares and defaults", () => {
+  it("reads shares as percentages only, naming the metric's form otherwise", () => {
+    expect(parsed("handoffs.success>=99.5%,workflows.completed>95%,sessions.lost<=0%")).toEqual([
+      { _tag: "Share", metric: "handoffs.success", comparison: ">=", percent: 99.5 },
+      { _tag: "Share", metric: "workflows.completed", comparison: ">", percent: 95 },
+      { _tag: "Share", metric: "sessions.lost", comparison: "<=", percent: 0 }
+    ])
+    expect(failure("workflows.completed>=95").reason).toBe(`workflows.completed is a percentage, e.g. "workflows.completed>=95%"`)
+  })
+
+  it("judges every run by Baton's success criteria, each unless the run names its metric", () => {
+    expect(Slo.formatAll(Slo.withDefaults([]))).toBe(
+      "handoffs.success>=99%,workflows.completed>=95%,sessions.lost<1%,errors<1%"
+    )
+    expect(Slo.formatAll(Slo.withDefaults(parsed("turn.p99<300ms,errors<=0,workflows.completed>=90%")))).toBe(
+      "turn.p99<300ms,errors<=0,workflows.completed>=90%,handoffs.success>=99%,sessions.lost<1%"
+    )
+  })
+
+  it("counts completed and partial runs as completed, compensated and failed ones as not, for the workflow that completes least; a share of nothing holds", () => {
+    const recorder = Recorder.make(0)
+    const finished = (status: "completed" | "partial" | "failed", compensated: number) =>
+      Recorder.recordEvent(recorder, {
+        _tag: "WorkflowCompleted",
+        at: 0,
+        workflow: "booking",
+        runId: "r",
+        status,
+        completed: 1,
+        failed: status === "failed" ? 1 : 0,
+        skipped: 0,
+        compensated,
+        durationMs: 5
+      })
+    for (let i = 0; i < 90; i++) finished("completed", 0)
+    for (let i = 0; i < 4; i++) finished("partial", 0)
+    for (let i = 0; i < 5; i++) finished("failed", 2)
+    finished("failed", 0)
+    for (let i = 0; i < 300; i++) {
+      Recorder.recordEvent(recorder, {
+        _tag: "WorkflowCompleted",
+        at: 0,
+        workflow: "search",
+        runId: "s",
+        status: "completed",
+        completed: 1,
+        failed: 0,
+        skipped: 0,
+        compensated: 0,
+        durationMs: 1
+      })
+    }
+    expect(recorder.workflows).toEqual({ booking: { completed: 90, partial: 4, compensated: 5, failed: 1 }, search: { completed: 300 } })
+    const report = Report.fromRecorder(recorder, { wallMs: 1000, settings: {} as Report.Settings, lost: [], lostCount: 0, memory: null })
+    const verdicts = Slo.evaluate(Slo.withDefaults([]), report)
+    expect(verdicts.map((v) => [v.objective, v.actual, v.met])).toEqual([
+      ["handoffs.success>=99%", null, true],
+      // The booking's 94 %, not 394 of 400 runs of every workflow.
+      ["workflows.completed>=95%", 94, false],
+      ["sessions.lost<1%", null, true],
+      // No turn was played: an error rate of nothing cannot be shown to hold.
+      ["errors<1%", null, false]
+    ])
   })
 })
 
