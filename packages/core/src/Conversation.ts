@@ -453,11 +453,17 @@ export const make = <S, E, R>(config: Config<S, E, R>) =>
         )
       }
 
+      // A router handoff that is refused leaves the active agent to answer; the
+      // reply then says why the user was not passed on.
+      let routerRefusal: string | undefined
       if (active === null) {
         session = { ...session, currentAgent: route.agent }
       } else if (route.agent !== active) {
         chain.push(active)
-        yield* handOver(route.agent, "transfer", "router", route.reasoning)
+        if (!(yield* handOver(route.agent, "transfer", "router", route.reasoning))) {
+          const why = handoffs[handoffs.length - 1]!.errors.join("; ")
+          routerRefusal = `I couldn't pass you to ${route.agent}: ${why}. ${active} is answering instead.`
+        }
       }
       if (chain.length === 0) chain.push(session.currentAgent!)
 
@@ -530,6 +536,7 @@ export const make = <S, E, R>(config: Config<S, E, R>) =>
           : Option.none()
       }
 
+      if (routerRefusal !== undefined) tell(routerRefusal)
       // Degradation is never silent: what the reply does not say is added to it.
       const owed = Degradation.untold(degradations, written.map((message) => message.content).join("\n"))
       if (owed.length > 0) tell(owed.join(" "))

@@ -110,7 +110,7 @@ describe("Conversation.turn: routing", () => {
       expect(second.handoffs).toEqual([])
     }))
 
-  it.effect("a router handoff the approval policy denies leaves the active agent to answer", () =>
+  it.effect("a router handoff the approval policy denies leaves the active agent to answer, and the reply says why", () =>
     Effect.gen(function*() {
       const store = SessionStore.makeMemory()
       const conversation = yield* Conversation.make({
@@ -124,7 +124,7 @@ describe("Conversation.turn: routing", () => {
       const result = yield* conversation.turn("s-1", "u-1", "a flight")
       expect(result.route.agent).toBe(flights)
       expect(result.agent).toBe(triage)
-      expect(result.reply).toBe("triage here")
+      expect(result.reply).toBe("triage here\n\nI couldn't pass you to flights: flights desk is closed. triage is answering instead.")
       expect(result.handoffs).toMatchObject([
         { success: false, initiator: "router", from: triage, newAgentId: triage, errors: ["flights desk is closed"] }
       ])
