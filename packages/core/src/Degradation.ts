@@ -38,11 +38,13 @@ import * as FiberRef from "effect/FiberRef"
  * - `alternative`: a workflow step whose service was down ran its declared
  *   alternative instead; `tool` is the step, `servedBy` the alternative
  *   (`service.tool`, or the step's own words for an Effect).
+ * - `omitted`: the call failed and the answer goes without what it would
+ *   have given (`tool` names that part: "forecast"); `servedBy` is empty.
  *
  * @since 0.1.0 @category models
  */
 export interface Note {
-  readonly kind: "fallback" | "stale" | "alternative"
+  readonly kind: "fallback" | "stale" | "alternative" | "omitted"
   readonly service: string
   readonly tool: string
   /** What answered: the fallback's name, `service` for a stale result, the alternative for a step. */
@@ -99,6 +101,8 @@ export const describe = (note: Note): string =>
     ? `${note.service} is unavailable right now; ${note.tool} was answered by ${note.servedBy} instead.`
     : note.kind === "alternative"
     ? `${note.service} is unavailable right now; ${note.tool} was done another way (${note.servedBy}).`
+    : note.kind === "omitted"
+    ? `${note.service} is unavailable right now; this answer goes without its ${note.tool}.`
     : `${note.service} is unavailable right now; this ${note.tool} result is from ${minutes(note.ageMs ?? 0)} ago ` +
       `and may be out of date.`
 

@@ -1,11 +1,14 @@
 /**
  * Destination research: the forecast for the travel dates and things to do,
- * fetched from the weather and activities services in parallel.
+ * fetched from the weather and activities services in parallel. When one of
+ * them fails, the answer goes without its part and says so in plain words
+ * (and records a `Degradation` note, so the turn counts as degraded).
  *
  * @since 0.1.0
  */
-import { Agent } from "@baton/core"
+import { Agent, Degradation } from "@baton/core"
 import type { ToolGateway } from "@baton/core"
+import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Format from "../Format.js"
@@ -38,18 +41,35 @@ export const summary = (days: ReadonlyArray<Tools.ForecastDay>) => {
     (snowy === 0 ? "" : `, snow on ${snowy}`)
 }
 
+// The answer without a part its service failed to give: the user is told in
+// plain words, and the turn records what was left out.
+const without = <A>(
+  part: Effect.Effect<A, Tools.TripError, ToolGateway.ToolGateway>,
+  service: string,
+  what: string,
+  instead: A
+) =>
+  Effect.catchAll(part, (error) =>
+    Effect.flatMap(Clock.currentTimeMillis, (at) =>
+      Effect.as(Degradation.record({ kind: "omitted", service, tool: what, servedBy: "", reason: error.message, at }), instead)))
+
 const outlook = (state: TripState, destination: Destination) => {
   const { departDate, returnDate } = state
   if (departDate === undefined) return Effect.succeed("tell me your dates and I'll add the forecast.")
   // A forecast covers a bounded range: a longer trip gets its first days.
   const last = Dates.addDays(departDate, Tools.forecastMaxDays - 1)
   const end = returnDate === undefined ? departDate : returnDate < last ? returnDate : last
-  return Effect.map(
-    Tools.call(Tools.forecast, { location: destination.name, start_date: departDate, end_date: end, units: "metric" }),
-    ({ days }) =>
-      days.length === 0
-        ? "no forecast for those dates yet."
-        : `${Format.day(departDate)}${end === departDate ? "" : ` to ${Format.day(end)}`}: ${summary(days)}.`
+  return without(
+    Effect.map(
+      Tools.call(Tools.forecast, { location: destination.name, start_date: departDate, end_date: end, units: "metric" }),
+      ({ days }) =>
+        days.length === 0
+          ? "no forecast for those dates yet."
+          : `${Format.day(departDate)}${end === departDate ? "" : ` to ${Format.day(end)}`}: ${summary(days)}.`
+    ),
+    "weather",
+    "forecast",
+    "the weather service is unavailable right now, so there is no forecast here; ask me again in a moment."
   )
 }
 
@@ -61,12 +81,19 @@ const research = (state: TripState, destination: Destination) =>
   Effect.map(
     Effect.all([
       outlook(state, destination),
-      Tools.call(Tools.searchActivities, { location: destination.name, limit: 3, currency: "GBP" })
+      without(
+        Effect.map(
+          Tools.call(Tools.searchActivities, { location: destination.name, limit: 3, currency: "GBP" }),
+          ({ activities }) => `Things to do:\n${Format.numbered(activities.map(activity))}`
+        ),
+        "activities",
+        "things to do",
+        "Things to do: the activities service is unavailable right now; ask me again in a moment."
+      )
     ], { concurrency: "unbounded" }),
-    ([when, { activities }]) =>
+    ([when, things]) =>
       Agent.reply<TripState>(
-        `${Format.place(destination)}, ${when}\nThings to do:\n${Format.numbered(activities.map(activity))}\n` +
-          "When you're ready, ask me to find flights.",
+        `${Format.place(destination)}, ${when}\n${things}\nWhen you're ready, ask me to find flights.`,
         { state }
       )
   )

@@ -362,6 +362,8 @@ export const run = (
             Effect.map((exit) => {
               const durationMs = performance.now() - turnStarted
               const failed = Exit.isFailure(exit)
+              // An agent that answered without a part a service failed to give.
+              if (Exit.isSuccess(exit) && exit.value.degradations.some((note) => note.kind === "omitted")) flags.partial = true
               Recorder.recordTurn(recorder, {
                 at: Date.now(),
                 durationMs,

@@ -22,7 +22,8 @@ import * as Histogram from "./Histogram.js"
  * `breaker-rejected`, `workflow-failed` (a workflow failed, compensated or
  * not: the reply says so politely, but what was asked was not done),
  * `fallback` (a fallback service or a stale result answered a call),
- * `partial` (a workflow came back partial, saying what is missing),
+ * `partial` (a workflow came back partial, or an agent answered without a
+ * part a service failed to give, saying what is missing),
  * `timeout` (a call timed out and the turn got by without it) or `ok`.
  * Whether a turn failed is recorded apart (`failedTurns`): a served turn
  * that is not `ok` is degraded.
