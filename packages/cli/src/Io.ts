@@ -32,5 +32,7 @@ export const ExitCode = {
   /** An expectation was not met, a handoff lost context, or a turn failed. */
   failed: 1,
   /** Bad arguments, or no app to run. */
-  usage: 2
+  usage: 2,
+  /** Stopped by Ctrl-C (128 + SIGINT), after saying what was done. */
+  interrupted: 130
 } as const

@@ -195,6 +195,34 @@ describe("baton load", () => {
     expect(report.passed).toBe(false)
   })
 
+  it("stops on Ctrl-C: no new sessions, the turns in flight finish, the partial report is shown and written, exit 130", async () => {
+    const json = Path.join(temp(), "partial.json")
+    const child = spawn(process.execPath, nodeArgs([
+      "load", "--sessions", "100000", "--concurrency", "20", "--progress-interval", "100ms", "--json", json
+    ]), { cwd: root, env: { ...process.env, NO_COLOR: "1" } })
+    let stdout = ""
+    let stderr = ""
+    child.stdout.on("data", (chunk) => (stdout += chunk))
+    const exited = new Promise<number | null>((resolve) => child.on("close", resolve))
+    // Once turns are being played, as a user watching the progress line would press Ctrl-C.
+    await new Promise<void>((resolve) =>
+      child.stderr.on("data", (chunk) => {
+        stderr += chunk
+        if (/progress .* [1-9]\d* turns/.test(stderr)) resolve()
+      })
+    )
+    child.kill("SIGINT")
+    expect(await exited).toBe(130)
+    expect(stderr).toContain("stopping: no new sessions or turns; the turns in flight finish (Ctrl-C again to quit now)")
+    expect(stdout).toMatch(/^interrupted +stopped early: \d+ of \d+ sessions played every turn ✗$/m)
+    expect(stdout).toContain("sessions lost                    0 ✓")
+    expect(stdout).toContain("result FAIL")
+    const report = JSON.parse(readFileSync(json, "utf8"))
+    expect(report).toMatchObject({ interrupted: true, passed: false, sessions: { lost: 0 } })
+    expect(report.sessions.started).toBeLessThan(100000)
+    expect(report.turns.total).toBeGreaterThan(0)
+  })
+
   it.each([
     [["--slo", "turn.p98<3ms"], /^error: invalid SLO at character 1 of "turn\.p98<3ms": unknown statistic "p98"/],
     [["--slo", "handoff.p99<50ms,latency<3"], /^error: invalid SLO at character 18 /],
@@ -215,7 +243,10 @@ describe("baton load", () => {
     const { code, stdout } = await baton(["load", "--help"], bounded)
     expect(code).toBe(0)
     expect(stdout).toContain("Examples:\n  $ baton load --sessions 1000")
-    expect(stdout).toContain("Exit codes: 0 no session lost, every context preserved and every SLO met, 1 otherwise, 2 usage error.")
+    expect(stdout).toContain(
+      "Exit codes: 0 no session lost, every context preserved and every SLO met, 1 otherwise, 2 usage error,\n130 stopped by Ctrl-C."
+    )
+    expect(stdout).toContain("Every run is also judged by Baton's success criteria")
     expect(stdout).toContain("--workers <n>")
   })
 

@@ -162,10 +162,16 @@ const isRefusal = (message: Message.Message) =>
 
 const numRuns = 1000
 
+// Each run first lets the event loop turn: a thousand runs played in one
+// synchronous stretch would keep this test worker from answering vitest for
+// a minute on a busy machine (vitest then fails the whole run).
+const turnOfTheLoop = () => new Promise<void>((resolve) => setImmediate(resolve))
+
 describe("Conversation properties", () => {
-  it("the application state arrives deep-equal at every receiving agent", () => {
-    fc.assert(
-      fc.property(script, (s) => {
+  it("the application state arrives deep-equal at every receiving agent", async () => {
+    await fc.assert(
+      fc.asyncProperty(script, async (s) => {
+        await turnOfTheLoop()
         let latest = initialState
         for (const { calls, result, session } of play(s)) {
           for (const call of calls) {
@@ -180,9 +186,10 @@ describe("Conversation properties", () => {
     )
   })
 
-  it("no message is lost or duplicated in the retrievable history", () => {
-    fc.assert(
-      fc.property(script, (s) => {
+  it("no message is lost or duplicated in the retrievable history", async () => {
+    await fc.assert(
+      fc.asyncProperty(script, async (s) => {
+        await turnOfTheLoop()
         const texts: Array<string> = []
         const said: Array<string> = []
         for (const { before, calls, result, session, text } of play(s)) {
@@ -210,9 +217,10 @@ describe("Conversation properties", () => {
     )
   })
 
-  it("exactly one agent is active after every turn, and it is the one that spoke last", () => {
-    fc.assert(
-      fc.property(script, (s) => {
+  it("exactly one agent is active after every turn, and it is the one that spoke last", async () => {
+    await fc.assert(
+      fc.asyncProperty(script, async (s) => {
+        await turnOfTheLoop()
         for (const { before, calls, result, session } of play(s)) {
           expect(calls.length).toBeGreaterThan(0)
           expect(session.currentAgent).not.toBeNull()
@@ -228,9 +236,10 @@ describe("Conversation properties", () => {
     )
   })
 
-  it("the agent stack stays consistent and within its bound, and follows the handoffs", () => {
-    fc.assert(
-      fc.property(script, (s) => {
+  it("the agent stack stays consistent and within its bound, and follows the handoffs", async () => {
+    await fc.assert(
+      fc.asyncProperty(script, async (s) => {
+        await turnOfTheLoop()
         for (const { before, calls, result, session } of play(s)) {
           for (const call of calls) {
             expect(AgentStack.isConsistent({ active: call.agent, stack: call.stack })).toBe(true)

@@ -12,8 +12,10 @@
  */
 import { BatonApp, Scenario, type SessionStore } from "@baton/core"
 import { type ClusterError, Load } from "@baton/testkit"
+import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
+import * as Exit from "effect/Exit"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import { mkdirSync, writeFileSync } from "node:fs"
@@ -154,7 +156,30 @@ export const run = (options: Options, io: Io): Effect.Effect<number> => {
       })
 
     const progressIntervalMs = progressMs ?? (live ? 250 : 5000)
+    // Ctrl-C stops an in-process run: no new sessions or turns, turns in
+    // flight finish, and the partial report is shown and written. A second
+    // Ctrl-C quits. (A run on workers still stops at once, without a report.)
+    const stop = yield* Deferred.make<void>()
+    if (workers === undefined) {
+      yield* Effect.acquireRelease(
+        Effect.sync(() => {
+          let asked = false
+          const onInterrupt = () => {
+            if (asked) process.exit(ExitCode.interrupted)
+            asked = true
+            Deferred.unsafeDone(stop, Exit.void)
+            io.writeError(
+              `${drawn ? "\n" : ""}stopping: no new sessions or turns; the turns in flight finish (Ctrl-C again to quit now)\n`
+            )
+          }
+          process.on("SIGINT", onInterrupt)
+          return onInterrupt
+        }),
+        (onInterrupt) => Effect.sync(() => void process.off("SIGINT", onInterrupt))
+      )
+    }
     const inProcess = Load.LoadRun.run(app, {
+      stop: Deferred.await(stop),
       ...engine,
       transport: options.transport,
       store: StoreOptions.describe(io, options),
@@ -221,8 +246,8 @@ export const run = (options: Options, io: Io): Effect.Effect<number> => {
       const relative = Path.relative(io.cwd, written.right)
       io.write(`report written to ${relative.startsWith("..") || relative === "" ? written.right : relative}\n`)
     }
-    return report.passed ? ExitCode.ok : ExitCode.failed
-  }).pipe(AppCommand.exitCode(io, "the load run"))
+    return report.interrupted ? ExitCode.interrupted : report.passed ? ExitCode.ok : ExitCode.failed
+  }).pipe(Effect.scoped, AppCommand.exitCode(io, "the load run"))
 }
 
 const decodeOptions = Schema.decodeUnknownSync(Options)

@@ -60,7 +60,11 @@ metric: handoffs.success>=99%, workflows.completed>=95%, sessions.lost<1%, error
 Turns are counted ok, degraded (served, but a workflow failed or came back partial, a fallback or a
 timeout stood in) or failed; workflows completed, partial, compensated or failed.
 
-Exit codes: 0 no session lost, every context preserved and every SLO met, 1 otherwise, 2 usage error.`
+Ctrl-C stops the run: no new sessions or turns, the turns in flight finish, and the partial report is
+shown and written; a second Ctrl-C quits at once. A run on --workers stops at once, without a report.
+
+Exit codes: 0 no session lost, every context preserved and every SLO met, 1 otherwise, 2 usage error,
+130 stopped by Ctrl-C.`
     )
     .action(async (options: unknown) => {
       const command = await import("../commands/Load.js")

@@ -150,6 +150,15 @@ export interface Options {
    * the memory figure; without it the heap is sampled as it is.
    */
   readonly gc?: () => void
+  /**
+   * Completes when the run is to stop early (a user's Ctrl-C): no session
+   * starts and no session starts another turn after it; turns in flight
+   * finish, and the report covers what was played and says it was
+   * interrupted.
+   *
+   * @since 0.2.0
+   */
+  readonly stop?: Effect.Effect<void>
 }
 
 const positiveInt = (name: string, value: number | undefined) =>
@@ -331,6 +340,9 @@ export const run = (
         }
       }
 
+      let stopping = false
+      if (options.stop !== undefined) yield* Effect.forkScoped(Effect.andThen(options.stop, () => void (stopping = true)))
+
       const heapBefore = heapUsed(options.gc)
       recorder = Recorder.make(Date.now())
       const started = performance.now()
@@ -397,12 +409,13 @@ export const run = (
           recorder.sessionsStarted++
           for (let turn = 0; turn < turnsPerSession; turn++) {
             yield* breathe
+            if (stopping) return
             yield* playTurn(session, turns[turn % turns.length]!.text)
           }
           recorder.sessionsCompleted++
         })
 
-      const more = () => next < sessionsCap && performance.now() < deadline
+      const more = () => !stopping && next < sessionsCap && performance.now() < deadline
       const worker = (slot: number) =>
         Effect.gen(function*() {
           if (rampUpMs > 0) yield* Effect.sleep(Duration.millis((rampUpMs * (slot + prng.next())) / concurrency))
@@ -476,7 +489,8 @@ export const run = (
         },
         lost: lost.slice(0, 20),
         lostCount: lost.length,
-        memory
+        memory,
+        interrupted: stopping
       })
       return Report.withVerdicts(report, Slo.evaluate(Slo.withDefaults(options.objectives ?? []), report))
     }))

@@ -126,7 +126,9 @@ export interface Report {
   }
   readonly memory: Memory | null
   readonly slo: ReadonlyArray<Verdict>
-  /** No session lost, no context violated, every SLO met. */
+  /** The run was stopped early (`LoadRun`'s `stop`): the figures cover what was played. */
+  readonly interrupted: boolean
+  /** Not interrupted, no session lost, no context violated, every SLO met. */
   readonly passed: boolean
 }
 
@@ -149,6 +151,7 @@ export const fromRecorder = (
     readonly lost: ReadonlyArray<LostSession>
     readonly lostCount: number
     readonly memory: Memory | null
+    readonly interrupted?: boolean
   }
 ): Report => {
   const seconds = Math.max(extra.wallMs, 1) / 1000
@@ -205,7 +208,8 @@ export const fromRecorder = (
     timeline: { bucketMs: recorder.bucketMs, buckets: recorder.timeline.map((bucket) => ({ ...bucket })) },
     memory: extra.memory,
     slo: [],
-    passed: extra.lostCount === 0 && recorder.contextViolations === 0
+    interrupted: extra.interrupted ?? false,
+    passed: extra.interrupted !== true && extra.lostCount === 0 && recorder.contextViolations === 0
   }
 }
 
@@ -218,7 +222,8 @@ export const fromRecorder = (
 export const withVerdicts = (report: Report, verdicts: ReadonlyArray<Verdict>): Report => ({
   ...report,
   slo: verdicts,
-  passed: report.sessions.lost === 0 && report.handoffs.contextViolations === 0 && verdicts.every((v) => v.met)
+  passed: !report.interrupted && report.sessions.lost === 0 && report.handoffs.contextViolations === 0 &&
+    verdicts.every((v) => v.met)
 })
 
 /**

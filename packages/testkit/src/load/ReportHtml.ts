@@ -158,7 +158,9 @@ export const render = (report: Report.Report): string => {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>Baton load report — ${escape(s.app)}</title><style>${style}</style></head><body>
-<h1>Load report — ${escape(s.app)} ${verdict(report.passed, report.passed ? "PASS" : "FAIL")}</h1>
+<h1>Load report — ${escape(s.app)} ${verdict(report.passed, report.passed ? "PASS" : "FAIL")}${
+    report.interrupted ? " (interrupted: the figures cover what was played)" : ""
+  }</h1>
 <p class="meta">${escape(s.scenario)} · started ${escape(report.startedAt)} · ${
     escape(s.sessions === null ? `for ${formatMs(s.durationMs ?? 0)}` : `${s.sessions} sessions`)
   }, ${s.concurrency} at a time${s.activeTurns === null ? "" : ` (${s.activeTurns} turns at once)`}, ${s.turnsPerSession} turns each · ramp-up ${escape(formatMs(s.rampUpMs))} · seed ${s.seed} · store ${

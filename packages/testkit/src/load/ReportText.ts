@@ -122,6 +122,12 @@ export const render = (report: Report.Report, options: Options = {}): Array<stri
       : `${Number(verdict.actual.toFixed(3))}${verdict.unit === "turns" ? " turns" : ` ${verdict.unit}`}`
     lines.push(`SLO ${verdict.objective.padEnd(28)} ${actual.padStart(12)}  ${mark(verdict.met ? "met" : "BREACHED", verdict.met)}`)
   }
+  if (report.interrupted) {
+    lines.push(
+      `interrupted                      stopped early: ${report.sessions.completed} of ${report.sessions.started} sessions played ` +
+        `every turn ${mark("✗", false)}`
+    )
+  }
   lines.push("", `result ${mark(report.passed ? "PASS" : "FAIL", report.passed)}`)
   return lines
 }

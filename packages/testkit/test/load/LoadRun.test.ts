@@ -1,5 +1,6 @@
 import { Agent, BatonApp, Conversation, Ids, SessionStore } from "@baton/core"
 import { describe, expect, it } from "@effect/vitest"
+import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
@@ -91,6 +92,25 @@ describe("LoadRun", () => {
       expect(report.turns.classes).toEqual({ ok: 120, degraded: 0, failed: 0 })
       expect(report.passed).toBe(true)
       expect(progress.at(-1)).toMatchObject({ sessionsCompleted: 40, turns: 120, handoffs: 40 })
+    }).pipe(Effect.provide(SessionStore.layerMemory)))
+
+  // Live: the progress timer that stops the run must tick.
+  it.live("stops early when told: no session starts or plays another turn, and the report says it was interrupted", () =>
+    Effect.gen(function*() {
+      const stop = yield* Deferred.make<void>()
+      const report = yield* LoadRun.run(app, {
+        sessions: 100_000,
+        concurrency: 4,
+        progressIntervalMs: 5,
+        // Stopped once turns are being played.
+        onProgress: (p) => (p.turns > 0 ? Deferred.succeed(stop, undefined) : Effect.void),
+        stop: Deferred.await(stop)
+      })
+      expect(report.interrupted).toBe(true)
+      expect(report.passed).toBe(false)
+      expect(report.sessions.started).toBeLessThan(100_000)
+      expect(report.sessions.lost).toBe(0)
+      expect(report.turns.total).toBeGreaterThan(0)
     }).pipe(Effect.provide(SessionStore.layerMemory)))
 
   it.effect("finds the sessions whose acknowledged turns the store did not keep", () =>
