@@ -268,7 +268,44 @@ describe("baton load", () => {
       expect(report.turns.total).toBe(40 * report.settings.turnsPerSession)
       expect(report.turns.failed).toBe(0)
       expect(report.handoffs.contextViolations).toBe(0)
+      expect(report.workers).toEqual({ count: 2, exits: [], takeovers: 0, recoveredTurns: 0 })
+      expect(stdout).toMatch(/^workers      2 · none exited · 0 took over · 0 turns found committed after their worker died$/m)
       expect(report.passed).toBe(true)
+    } finally {
+      await Effect.runPromise(redis.dispose)
+    }
+  }, 150_000)
+
+  it("with --workers, names a worker killed mid-run and the one that took over, and counts every committed turn", async () => {
+    const redis = await Effect.runPromise(RedisServer.start())
+    try {
+      const json = Path.join(temp(), "crash.json")
+      const child = spawn(process.execPath, nodeArgs([
+        "load", "--sessions", "60", "--workers", "2", "--store", "redis", "--redis-url", redis.url,
+        "--json", json, "--progress-interval", "200ms"
+      ]), { cwd: root, env: { ...process.env, NO_COLOR: "1" } })
+      let stdout = ""
+      let stderr = ""
+      child.stdout.on("data", (chunk) => (stdout += chunk))
+      const exited = new Promise<number | null>((resolve) => child.on("close", resolve))
+      // Once the workers are playing turns, one of them is killed, as a crash would.
+      await new Promise<void>((resolve) =>
+        child.stderr.on("data", (chunk) => {
+          stderr += chunk
+          if (/progress .* [1-9]\d* turns/.test(stderr)) resolve()
+        })
+      )
+      const worker = [...await commandLinesUnder(child.pid!)].find((line) => / ps: .*cluster\/worker\.[jt]s/.test(line))!
+      const pid = Number(worker.split(" ")[0])
+      process.kill(pid, "SIGKILL")
+      expect(await exited, stderr).toBe(0)
+      const report = JSON.parse(readFileSync(json, "utf8"))
+      expect(report.workers.exits).toEqual([expect.objectContaining({ pid, signal: "SIGKILL" })])
+      expect(report.workers.takeovers).toBe(1)
+      // Every session played every turn: those the successor found committed are counted too.
+      expect(report.turns.total).toBe(60 * report.settings.turnsPerSession)
+      expect(report.sessions).toMatchObject({ started: 60, completed: 60, lost: 0 })
+      expect(stdout).toMatch(new RegExp(`^workers      2 · 1 exited \\(slot \\d pid ${pid} SIGKILL at [\\d.]+ m?s\\) · 1 took over · \\d+ turns`, "m"))
     } finally {
       await Effect.runPromise(redis.dispose)
     }

@@ -11,7 +11,9 @@
  * Workers report turns and handoffs, not their tool calls, so a cluster
  * report has turn and handoff latency, sessions lost and context violations,
  * but no tool, workflow or restore histograms, and no memory per session
- * (workers report only their peak heap).
+ * (workers report only their peak heap). It counts every committed turn,
+ * those found committed after their worker died among them (not timed), and
+ * names each worker that exited during the run and each takeover.
  *
  * @since 0.1.0
  */
@@ -85,12 +87,23 @@ const lostSessions = (store: SessionStore.Service, result: Cluster.Result) =>
     (results) => results.filter((lost): lost is Report.LostSession => lost !== undefined)
   )
 
-const report = (result: Cluster.Result, lost: ReadonlyArray<Report.LostSession>, options: Options) => {
-  // Turns found committed after a crash have no timing of their own: counted as sessions' progress, not timed.
+const report = (
+  result: Cluster.Result,
+  lost: ReadonlyArray<Report.LostSession>,
+  options: Options,
+  events: { readonly exits: Array<Report.Workers["exits"][number]>; takeovers: number }
+) => {
   const played = result.acks.filter((ack) => !ack.recovered)
   const recorder = Recorder.make(played.length === 0 ? Date.now() : Math.min(...played.map((ack) => ack.at - ack.durationMs)))
-  for (const ack of played) {
-    Recorder.recordTurn(recorder, { at: ack.at, durationMs: ack.durationMs, outcome: "ok", failed: false, handoffs: ack.handoffs })
+  // Turns found committed after a crash have no timing of their own: counted, not timed.
+  for (const ack of result.acks) {
+    Recorder.recordTurn(recorder, {
+      at: ack.at,
+      durationMs: ack.recovered ? null : ack.durationMs,
+      outcome: "ok",
+      failed: false,
+      handoffs: ack.handoffs
+    })
   }
   recorder.retries = result.retries
   recorder.sessionsStarted = result.sessions.length
@@ -101,7 +114,13 @@ const report = (result: Cluster.Result, lost: ReadonlyArray<Report.LostSession>,
     lost: lost.slice(0, 20),
     lostCount: lost.length,
     // Workers report their peak heap, not a delta after GC: no honest per-session figure.
-    memory: null
+    memory: null,
+    workers: {
+      count: options.workers,
+      exits: events.exits,
+      takeovers: events.takeovers,
+      recoveredTurns: result.acks.length - played.length
+    }
   })
   return Report.withVerdicts(base, Slo.evaluate(Slo.withDefaults(options.objectives ?? []), base))
 }
@@ -116,12 +135,21 @@ export const run = (options: Options): Effect.Effect<Report.Report, ClusterError
   Effect.gen(function*() {
     const store = yield* SessionStore.SessionStore
     const startedAt = Date.now()
+    // What the workers did, as the cluster tells it while the run goes on.
+    const events = { exits: [] as Array<Report.Workers["exits"][number]>, takeovers: 0 }
     const result = yield* Effect.scoped(Effect.gen(function*() {
       const cluster = yield* Cluster.start({
         app: options.app,
         store: options.store,
         sessions: options.sessions,
         workers: options.workers,
+        onEvent: (event) => {
+          if (event._tag === "WorkerExited" && event.slot >= 0) {
+            const { code, pid, signal, slot } = event
+            events.exits.push({ slot, pid, atMs: event.at - startedAt, code, signal })
+          }
+          if (event._tag === "WorkerReady" && event.takeover) events.takeovers++
+        },
         ...(options.concurrency === undefined ? {} : { concurrency: Math.ceil(options.concurrency / options.workers) })
       })
       const onProgress = options.onProgress
@@ -159,5 +187,5 @@ export const run = (options: Options): Effect.Effect<Report.Report, ClusterError
       yield* cluster.finished
       return cluster.result()
     }))
-    return report(result, yield* lostSessions(store, result), options)
+    return report(result, yield* lostSessions(store, result), options, events)
   })

@@ -146,7 +146,8 @@ const bucketAt = (recorder: Recorder, at: number): TimeBucket => {
 export interface TurnRecord {
   /** Epoch milliseconds the turn ended. */
   readonly at: number
-  readonly durationMs: number
+  /** Null for a turn found committed after its worker died: counted, not timed. */
+  readonly durationMs: number | null
   readonly outcome: Outcome
   /** Whether the turn ended without a reply. */
   readonly failed: boolean
@@ -161,7 +162,7 @@ export interface TurnRecord {
  */
 export const recordTurn = (recorder: Recorder, turn: TurnRecord): void => {
   recorder.turns++
-  Histogram.record(recorder.turn, turn.durationMs)
+  if (turn.durationMs !== null) Histogram.record(recorder.turn, turn.durationMs)
   recorder.outcomes[turn.outcome]++
   const bucket = bucketAt(recorder, turn.at)
   bucket.turns++

@@ -76,6 +76,28 @@ export interface Memory {
   readonly rssBytes: number
 }
 
+/**
+ * A run's worker processes: each one that exited while the run went on (a
+ * crash, a kill), the workers that took over a dead one's sessions, and the
+ * turns found committed after their worker died (acknowledged by the
+ * successor, counted among the turns but not timed).
+ *
+ * @since 0.2.0 @category models
+ */
+export interface Workers {
+  readonly count: number
+  readonly exits: ReadonlyArray<{
+    readonly slot: number
+    readonly pid: number
+    /** Milliseconds since the run started. */
+    readonly atMs: number
+    readonly code: number | null
+    readonly signal: string | null
+  }>
+  readonly takeovers: number
+  readonly recoveredTurns: number
+}
+
 /** @since 0.1.0 @category models */
 export interface Report {
   readonly format: typeof FORMAT
@@ -128,6 +150,8 @@ export interface Report {
   readonly slo: ReadonlyArray<Verdict>
   /** The run was stopped early (`LoadRun`'s `stop`): the figures cover what was played. */
   readonly interrupted: boolean
+  /** What happened to a run's worker processes (`ClusterRun`); null in process. */
+  readonly workers: Workers | null
   /** Not interrupted, no session lost, no context violated, every SLO met. */
   readonly passed: boolean
 }
@@ -152,6 +176,7 @@ export const fromRecorder = (
     readonly lostCount: number
     readonly memory: Memory | null
     readonly interrupted?: boolean
+    readonly workers?: Workers
   }
 ): Report => {
   const seconds = Math.max(extra.wallMs, 1) / 1000
@@ -209,6 +234,7 @@ export const fromRecorder = (
     memory: extra.memory,
     slo: [],
     interrupted: extra.interrupted ?? false,
+    workers: extra.workers ?? null,
     passed: extra.interrupted !== true && extra.lostCount === 0 && recorder.contextViolations === 0
   }
 }

@@ -97,6 +97,16 @@ export const render = (report: Report.Report, options: Options = {}): Array<stri
         : report.breakerTransitions.map((t) => `${formatMs(t.atMs)} ${t.service} ${t.from}→${t.to}`).join("; ")
     }`
   ]
+  if (report.workers !== null) {
+    const { count, exits, recoveredTurns, takeovers } = report.workers
+    const died = exits.map((exit) =>
+      `slot ${exit.slot} pid ${exit.pid} ${exit.signal ?? `exit ${exit.code}`} at ${formatMs(exit.atMs)}`
+    )
+    lines.push(
+      `workers      ${count} · ${exits.length === 0 ? "none exited" : `${exits.length} exited (${died.join("; ")})`} · ` +
+        `${takeovers} took over · ${recoveredTurns} turns found committed after their worker died`
+    )
+  }
   if (report.memory !== null) {
     lines.push(
       `memory       ${formatBytes(report.memory.perSessionBytes)} per session (heap ${
