@@ -70,6 +70,24 @@ const batonWatched = (args: ReadonlyArray<string>, env: Readonly<Record<string, 
     }
   )
 
+/**
+ * `baton load <args>` running in the background; `playing` resolves once its
+ * progress line counts played turns, as a user watching it would see them.
+ */
+const loadInBackground = (args: ReadonlyArray<string>) => {
+  const child = spawn(process.execPath, nodeArgs(["load", ...args]), { cwd: root, env: { ...process.env, NO_COLOR: "1" } })
+  const out = { stdout: "", stderr: "" }
+  child.stdout.on("data", (chunk) => (out.stdout += chunk))
+  const exited = new Promise<number | null>((resolve) => child.on("close", resolve))
+  const playing = new Promise<void>((resolve) =>
+    child.stderr.on("data", (chunk) => {
+      out.stderr += chunk
+      if (/progress .* [1-9]\d* turns/.test(out.stderr)) resolve()
+    })
+  )
+  return { child, out, exited, playing }
+}
+
 describe("baton load", () => {
   it("plays concurrent sessions, loses none, preserves every context, and writes JSON and HTML reports", async () => {
     const dir = temp()
@@ -197,26 +215,16 @@ describe("baton load", () => {
 
   it("stops on Ctrl-C: no new sessions, the turns in flight finish, the partial report is shown and written, exit 130", async () => {
     const json = Path.join(temp(), "partial.json")
-    const child = spawn(process.execPath, nodeArgs([
-      "load", "--sessions", "100000", "--concurrency", "20", "--progress-interval", "100ms", "--json", json
-    ]), { cwd: root, env: { ...process.env, NO_COLOR: "1" } })
-    let stdout = ""
-    let stderr = ""
-    child.stdout.on("data", (chunk) => (stdout += chunk))
-    const exited = new Promise<number | null>((resolve) => child.on("close", resolve))
-    // Once turns are being played, as a user watching the progress line would press Ctrl-C.
-    await new Promise<void>((resolve) =>
-      child.stderr.on("data", (chunk) => {
-        stderr += chunk
-        if (/progress .* [1-9]\d* turns/.test(stderr)) resolve()
-      })
-    )
+    const { child, exited, out, playing } = loadInBackground([
+      "--sessions", "100000", "--concurrency", "20", "--progress-interval", "100ms", "--json", json
+    ])
+    await playing
     child.kill("SIGINT")
     expect(await exited).toBe(130)
-    expect(stderr).toContain("stopping: no new sessions or turns; the turns in flight finish (Ctrl-C again to quit now)")
-    expect(stdout).toMatch(/^interrupted +stopped early: \d+ of \d+ sessions played every turn ✗$/m)
-    expect(stdout).toContain("sessions lost                    0 ✓")
-    expect(stdout).toContain("result FAIL")
+    expect(out.stderr).toContain("stopping: no new sessions or turns; the turns in flight finish (Ctrl-C again to quit now)")
+    expect(out.stdout).toMatch(/^interrupted +stopped early: \d+ of \d+ sessions played every turn ✗$/m)
+    expect(out.stdout).toContain("sessions lost                    0 ✓")
+    expect(out.stdout).toContain("result FAIL")
     const report = JSON.parse(readFileSync(json, "utf8"))
     expect(report).toMatchObject({ interrupted: true, passed: false, sessions: { lost: 0 } })
     expect(report.sessions.started).toBeLessThan(100000)
@@ -280,32 +288,23 @@ describe("baton load", () => {
     const redis = await Effect.runPromise(RedisServer.start())
     try {
       const json = Path.join(temp(), "crash.json")
-      const child = spawn(process.execPath, nodeArgs([
-        "load", "--sessions", "60", "--workers", "2", "--store", "redis", "--redis-url", redis.url,
+      const { child, exited, out, playing } = loadInBackground([
+        "--sessions", "60", "--workers", "2", "--store", "redis", "--redis-url", redis.url,
         "--json", json, "--progress-interval", "200ms"
-      ]), { cwd: root, env: { ...process.env, NO_COLOR: "1" } })
-      let stdout = ""
-      let stderr = ""
-      child.stdout.on("data", (chunk) => (stdout += chunk))
-      const exited = new Promise<number | null>((resolve) => child.on("close", resolve))
+      ])
       // Once the workers are playing turns, one of them is killed, as a crash would.
-      await new Promise<void>((resolve) =>
-        child.stderr.on("data", (chunk) => {
-          stderr += chunk
-          if (/progress .* [1-9]\d* turns/.test(stderr)) resolve()
-        })
-      )
+      await playing
       const worker = [...await commandLinesUnder(child.pid!)].find((line) => / ps: .*cluster\/worker\.[jt]s/.test(line))!
       const pid = Number(worker.split(" ")[0])
       process.kill(pid, "SIGKILL")
-      expect(await exited, stderr).toBe(0)
+      expect(await exited, out.stderr).toBe(0)
       const report = JSON.parse(readFileSync(json, "utf8"))
       expect(report.workers.exits).toEqual([expect.objectContaining({ pid, signal: "SIGKILL" })])
       expect(report.workers.takeovers).toBe(1)
       // Every session played every turn: those the successor found committed are counted too.
       expect(report.turns.total).toBe(60 * report.settings.turnsPerSession)
       expect(report.sessions).toMatchObject({ started: 60, completed: 60, lost: 0 })
-      expect(stdout).toMatch(new RegExp(`^workers      2 · 1 exited \\(slot \\d pid ${pid} SIGKILL at [\\d.]+ m?s\\) · 1 took over · \\d+ turns`, "m"))
+      expect(out.stdout).toMatch(new RegExp(`^workers      2 · 1 exited \\(slot \\d pid ${pid} SIGKILL at [\\d.]+ m?s\\) · 1 took over · \\d+ turns`, "m"))
     } finally {
       await Effect.runPromise(redis.dispose)
     }
