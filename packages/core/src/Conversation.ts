@@ -338,10 +338,6 @@ export const make = <S, E, R>(config: Config<S, E, R>) =>
       )
     }
 
-    // One generator function for every turn, given the turn as arguments:
-    // on Node 20 a generator function created per call keeps what it closes
-    // over (the whole session) alive through young collections until the
-    // next full one (BENCHMARKS.md, "What kept a turn's objects alive").
     const turnBody = function*(sessionId: SessionId, userId: UserId, text: string, fencingToken: number | undefined) {
       const started = yield* Clock.currentTimeNanos
       const now = Number(started / 1_000_000n)
@@ -356,9 +352,7 @@ export const make = <S, E, R>(config: Config<S, E, R>) =>
       const written: Array<Message.Message> = []
       const timeline: Array<TimelineEntry> = []
       const append = (message: Omit<Message.Message, "id" | "time">) => {
-        // The new keys first: a spread copy given keys its source lacks is
-        // kept through young collections on Node 20 (BENCHMARKS.md). Card
-        // data is masked before the message is kept anywhere.
+        // Card data is masked before the message is kept anywhere.
         const full: Message.Message = Sensitive.redactMessage({
           id: Message.idAt(sessionId, session.context.history.length),
           time: now,
