@@ -5,12 +5,14 @@
  * its append-only file; and commits whose connection is cut before their
  * reply.
  */
-import { Ids, SessionStore } from "@baton/core"
+import { type BatonEvent, EventBus, Ids, SessionStore } from "@baton/core"
 import { afterAll, describe, expect, it } from "@effect/vitest"
+import type * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
 import * as Option from "effect/Option"
 import * as Schedule from "effect/Schedule"
+import * as Stream from "effect/Stream"
 import { RedisSessionStore } from "../src/index.js"
 import { freshSession, freshUser } from "./conformance.js"
 import { commandLine, killAll, startWorker } from "./support/processes.js"
@@ -115,15 +117,25 @@ describe("Redis restarted", () => {
 
       // SIGKILL: nothing is flushed on the way out; only what was fsynced before each reply survives.
       yield* Effect.promise(() => server.stop("SIGKILL"))
-      const down = yield* Effect.flip(store.load(sessions[0]!))
-      expect(down).toMatchObject({ _tag: "SessionStoreError", operation: "load" })
+      // A load while the server is down waits it out: retried, each retry
+      // published on the caller's EventBus, until the server is back.
+      const published: Array<BatonEvent.BatonEvent> = []
+      const bus: Context.Tag.Service<EventBus.EventBus> = {
+        publish: (event) => Effect.sync(() => void published.push(event)),
+        subscribe: Effect.succeed(Stream.empty)
+      }
+      const waiting = yield* Effect.fork(Effect.provideService(store.load(sessions[0]!), EventBus.EventBus, bus))
+      yield* Effect.repeat(Effect.sync(() => published.length), {
+        until: (retries) => retries > 0,
+        schedule: Schedule.spaced("20 millis")
+      })
       yield* Effect.promise(() => server.start())
 
       // The client reconnects by itself (ioredis retry strategy): no new connection is made here.
-      const first = yield* store.load(sessions[0]!).pipe(
-        Effect.retry(Schedule.intersect(Schedule.spaced("100 millis"), Schedule.recurs(100)))
-      )
+      const first = yield* Fiber.join(waiting)
       expect(Option.map(first, (state) => state.version)).toEqual(Option.some(3))
+      expect(published[0]).toMatchObject({ _tag: "RetryAttempted", service: "session-store", attempt: 1 })
+      expect(published.every((event) => event._tag === "RetryAttempted")).toBe(true)
       for (const sessionId of sessions) {
         const state = Option.getOrThrow(yield* store.load(sessionId))
         expect(state.version).toBe(3)

@@ -1,9 +1,8 @@
-import { Errors, Ids, type SessionStore } from "@baton/core"
+import { BatonEvent, Errors, EventBus, Ids, type SessionStore } from "@baton/core"
 import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as ParseResult from "effect/ParseResult"
-import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
 import { ReplyError } from "ioredis"
 import { type Client, evalScript, evalScriptWaiting, failure, type SafeUrl } from "./redisClient.js"
@@ -77,19 +76,69 @@ export interface Options {
  */
 const unanswered = (cause: unknown) => !(cause instanceof ReplyError)
 
+/**
+ * A command that never left this process: ioredis gave up on it while
+ * reconnecting (`maxRetriesPerRequest`). Sending it again is safe, whatever
+ * it does.
+ */
+const notSent = (cause: unknown) => cause instanceof Error && cause.name === "MaxRetriesPerRequestError"
+
+/**
+ * How long an operation waits out an outage (a Redis restart, a failover)
+ * before its failure stands: ten retries 100 ms apart growing by half each
+ * time, about 11 s, plus the reconnection attempt each try waits for.
+ */
+const OUTAGE_RETRIES = 10
+const outageDelayMs = (retry: number) => 100 * 1.5 ** (retry - 1)
+
+/**
+ * Runs `attempt` again while `retryable` says so, within `OUTAGE_RETRIES`;
+ * each retry is published as core's `RetryAttempted` (service
+ * `session-store`), so a turn that waited out an outage says so.
+ */
+const waitingOut = <A>(
+  attempt: Effect.Effect<A, unknown>,
+  retryable: (cause: unknown) => boolean,
+  describe: (cause: unknown) => string
+): Effect.Effect<A, unknown> => {
+  const loop = (retry: number): Effect.Effect<A, unknown> =>
+    Effect.catchAll(attempt, (cause) =>
+      retry > OUTAGE_RETRIES || !retryable(cause)
+        ? Effect.fail(cause)
+        : Effect.flatMap(Clock.currentTimeMillis, (at) =>
+          Effect.zipRight(
+            EventBus.publish(
+              BatonEvent.RetryAttempted.make({
+                at,
+                service: "session-store",
+                attempt: retry,
+                delayMs: outageDelayMs(retry),
+                error: describe(cause)
+              })
+            ),
+            Effect.delay(Effect.suspend(() => loop(retry + 1)), outageDelayMs(retry))
+          )))
+  return loop(1)
+}
+
 /** How often an unanswered commit is read back and sent again before its failure stands. */
 const SETTLE_ATTEMPTS = 3
 
-/** Reading back an unanswered commit waits for the failover or reconnection under way. */
-const settleSchedule = Schedule.intersect(Schedule.exponential("100 millis"), Schedule.recurs(6))
 
 /** A backend over one Redis server or a Redis Cluster: every key a command or script touches shares one hash tag. */
 export const makeBackend = (client: Client, url: SafeUrl, options: Options): Backend => {
   const { maxEvents, prefix, ttlMs, waitForReplicas } = options
   const hintChannel = channel(prefix)
 
-  const call = <A>(operation: string, f: () => Promise<A>) =>
-    Effect.tryPromise({ try: f, catch: failure(url, operation) })
+  // Every command is sent again while it never left; a read (`idempotent`)
+  // also when its answer was lost with the connection.
+  const reason = (cause: unknown) => failure(url, "")(cause).reason
+  const call = <A>(operation: string, f: () => Promise<A>, idempotent = false) =>
+    waitingOut(
+      Effect.tryPromise({ try: f, catch: (cause) => cause }),
+      (cause) => notSent(cause) || (idempotent && unanswered(cause)),
+      reason
+    ).pipe(Effect.mapError(failure(url, operation)))
 
   const malformed = (operation: string, what: string, detail: string) =>
     new Errors.SessionStoreError({ operation, reason: `Redis at ${url.display} returned ${what}: ${detail}` })
@@ -142,11 +191,16 @@ export const makeBackend = (client: Client, url: SafeUrl, options: Options): Bac
   // made of the record is the one JSON.parse reads.
   const read = (sessionId: Ids.SessionId): Effect.Effect<StoredState | undefined, Errors.SessionStoreError> =>
     Effect.matchEffect(
-      Effect.tryPromise(() =>
-        client.hmgetBuffer(sessionKeys(prefix, sessionId).state, "version", "record", "sum", "quarantined", "user")
+      waitingOut(
+        Effect.tryPromise({
+          try: () => client.hmgetBuffer(sessionKeys(prefix, sessionId).state, "version", "record", "sum", "quarantined", "user"),
+          catch: (cause) => cause
+        }),
+        (cause) => !isWrongType(cause) && unanswered(cause),
+        reason
       ),
       {
-        onFailure: ({ error }) => (isWrongType(error) ? quarantineWrongType(sessionId) : Effect.fail(failure(url, "load")(error))),
+        onFailure: (error) => (isWrongType(error) ? quarantineWrongType(sessionId) : Effect.fail(failure(url, "load")(error))),
         onSuccess: ([version, record, sum, quarantined, user]) =>
           Effect.succeed(
             version === null || version === undefined
@@ -232,7 +286,8 @@ export const makeBackend = (client: Client, url: SafeUrl, options: Options): Bac
     // never a second write). Anything else is another writer's commit.
     const settle = (sent: CommitRequest, cause: unknown, left: number): Effect.Effect<CommitOutcome, Errors.SessionStoreError> =>
       Effect.flatMap(
-        Effect.retry(read(sent.sessionId), { schedule: settleSchedule }).pipe(Effect.mapError(() => failure(url, "commit")(cause))),
+        // The read waits out the outage itself.
+        Effect.mapError(read(sent.sessionId), () => failure(url, "commit")(cause)),
         (stored): Effect.Effect<CommitOutcome, Errors.SessionStoreError> => {
           const version = stored?.version ?? 0
           if (version === sent.version && stored?.record !== undefined && sent.record.equals(Buffer.from(stored.record.json))) {
@@ -264,7 +319,7 @@ export const makeBackend = (client: Client, url: SafeUrl, options: Options): Bac
         (removed) => removed > 0
       ),
     quarantined: (sessionId) =>
-      Effect.flatMap(call("quarantined", () => client.hgetall(sessionKeys(prefix, sessionId).quarantine)), (entries) =>
+      Effect.flatMap(call("quarantined", () => client.hgetall(sessionKeys(prefix, sessionId).quarantine), true), (entries) =>
         Effect.forEach(
           Object.entries(entries).sort(([a], [b]) => Number(a) - Number(b)),
           ([id, json]) => {
@@ -276,7 +331,7 @@ export const makeBackend = (client: Client, url: SafeUrl, options: Options): Bac
         )),
     events: (sessionId) =>
       Effect.map(
-        call("events", () => client.xrange(sessionKeys(prefix, sessionId).events, "-", "+")),
+        call("events", () => client.xrange(sessionKeys(prefix, sessionId).events, "-", "+"), true),
         (entries) => entries.map(([, fields]) => fields[1] ?? "")
       ),
     saveSnapshot: (sessionId, snapshot) => {
@@ -297,7 +352,7 @@ export const makeBackend = (client: Client, url: SafeUrl, options: Options): Bac
       )
     },
     snapshots: (sessionId) =>
-      Effect.flatMap(call("snapshots", () => client.hgetall(sessionKeys(prefix, sessionId).snaps)), (entries) =>
+      Effect.flatMap(call("snapshots", () => client.hgetall(sessionKeys(prefix, sessionId).snaps), true), (entries) =>
         Effect.forEach(
           Object.entries(entries).sort(([a], [b]) => Number(a) - Number(b)),
           ([id, json]) =>
@@ -314,7 +369,7 @@ export const makeBackend = (client: Client, url: SafeUrl, options: Options): Bac
             client.hget(keys.snaps, String(snapshotId)),
             // A snapshot key of the wrong type is a snapshot that cannot be read, not a failed call.
             client.get(keys.snapshot(snapshotId)).catch((error: unknown) => (isWrongType(error) ? WRONG_TYPE : Promise.reject(error)))
-          ])),
+          ]), true),
         ([meta, record]) =>
           meta === null || record === null
             ? Effect.succeed(undefined)
@@ -339,7 +394,7 @@ export const makeBackend = (client: Client, url: SafeUrl, options: Options): Bac
           onSuccess: Effect.succeed
         })
       return Effect.gen(function*() {
-        const members = yield* call("listByUser", () => client.smembers(key))
+        const members = yield* call("listByUser", () => client.smembers(key), true)
         const owners = yield* Effect.forEach(members, ownerOf, { concurrency: "unbounded" })
         // Members whose session expired, was deleted, or belongs to someone
         // else (a commit that lost its race) are dropped from the index.
@@ -366,7 +421,8 @@ export const makeBackend = (client: Client, url: SafeUrl, options: Options): Bac
     acquireLease: (sessionId, owner, leaseMs) => {
       const keys = sessionKeys(prefix, sessionId)
       return Effect.flatMap(
-        call("acquireLease", () => evalScript(client, scripts.acquireLease, [keys.lease, keys.fence], [owner, leaseMs, ttlMs])),
+        // Idempotent: the script gives an owner the lease it holds already.
+        call("acquireLease", () => evalScript(client, scripts.acquireLease, [keys.lease, keys.fence], [owner, leaseMs, ttlMs]), true),
         (raw) =>
           Effect.flatMap(reply("acquireLease", raw), ([status, value, expiresAt]): Effect.Effect<AcquireOutcome, Errors.SessionStoreError> =>
             status === "ok"
@@ -378,7 +434,7 @@ export const makeBackend = (client: Client, url: SafeUrl, options: Options): Bac
       const keys = sessionKeys(prefix, lease.sessionId)
       return Effect.flatMap(
         call("renewLease", () =>
-          evalScript(client, scripts.renewLease, [keys.lease, keys.fence], [lease.owner, lease.token, leaseMs, ttlMs])),
+          evalScript(client, scripts.renewLease, [keys.lease, keys.fence], [lease.owner, lease.token, leaseMs, ttlMs]), true),
         (raw) =>
           Effect.map(reply("renewLease", raw), ([status, value]): RenewOutcome =>
             status === "ok" ? { _tag: "Renewed", expiresAt: Number(value) } : { _tag: "Lost", current: Number(value) })
@@ -386,7 +442,7 @@ export const makeBackend = (client: Client, url: SafeUrl, options: Options): Bac
     },
     releaseLease: (lease) => {
       const keys = sessionKeys(prefix, lease.sessionId)
-      return Effect.asVoid(call("releaseLease", () => evalScript(client, scripts.releaseLease, [keys.lease], [lease.token])))
+      return Effect.asVoid(call("releaseLease", () => evalScript(client, scripts.releaseLease, [keys.lease], [lease.token]), true))
     }
   }
 }
