@@ -57,7 +57,7 @@ export const demo: Scenario.Scenario = {
     },
     {
       text: "Could you check the flights once more before I choose?",
-      faults: { weather: "error:rpc(-32050)@1" },
+      faults: { weather: "error:rpc(-32050)@1", "weather-backup": "error:rpc(-32050)@1" },
       expect: {
         agent: "flights",
         handoffs: [],

@@ -15,6 +15,12 @@
  * offers, listings and forecasts. Child processes stop when the layer's
  * scope closes.
  *
+ * Resilience (`policies`, `fallbacks`): each service's timeout, retries
+ * and breaker are set for what it does (searches retry more than a
+ * forecast; payments retry only with the saga's idempotency key), over the
+ * gateway's default bulkhead; a second weather provider (`weather-backup`)
+ * answers forecasts when `weather` cannot.
+ *
  * Caching (`caching`): a flight offer's availability is reused for 30 s,
  * and a reservation or a cancellation of that offer invalidates it, so the
  * booking saga never reads a seat count from before its own reservation.
@@ -41,7 +47,8 @@ import * as MockProcess from "./internal/mockProcess.js"
 export const seed = 1
 
 /**
- * The services TripSage uses.
+ * The services TripSage uses; `weather-backup` answers forecasts when
+ * `weather` cannot.
  *
  * @since 0.1.0 @category constants
  */
@@ -49,9 +56,42 @@ export const used: ReadonlyArray<MockService.MockService> = [
   MockServices.flights,
   MockServices.accommodations,
   MockServices.weather,
+  MockServices.weatherBackup,
   MockServices.activities,
   MockServices.payments
 ]
+
+// A flapping search service still answers about half its calls, and the
+// retries get through between its outages; a crashed one fails nearly all.
+// The breaker opens for the second, and briefly: searches are what users wait on.
+const searchBreaker: McpConfig.Policy["breaker"] = {
+  trip: { _tag: "TimeWindow", windowMs: 5_000, failureRate: 0.75, minimumThroughput: 20 },
+  openMs: 2_000,
+  maxOpenMs: 10_000
+}
+
+/**
+ * Each service's policy over the gateway's defaults (`McpGateway.recommendedPolicy`).
+ *
+ * @since 0.2.0 @category constants
+ */
+export const policies: Readonly<Record<string, McpConfig.Policy>> = {
+  flights: { timeoutMs: 8_000, retry: { maxRetries: 3, maxDelayMs: 1_000 }, breaker: searchBreaker },
+  accommodations: { timeoutMs: 8_000, retry: { maxRetries: 3, maxDelayMs: 1_000 }, breaker: searchBreaker },
+  // One retry: the backup provider answers sooner than more retries would.
+  weather: { timeoutMs: 3_000, retry: { maxRetries: 1 } },
+  "weather-backup": { timeoutMs: 3_000, retry: { maxRetries: 1 } },
+  activities: { timeoutMs: 5_000 },
+  // Retried only with the saga's idempotency key, so a retry never charges twice.
+  payments: { timeoutMs: 10_000, retry: { maxRetries: 3, maxDelayMs: 1_000 } }
+}
+
+/**
+ * The services that answer for another when it fails.
+ *
+ * @since 0.2.0 @category constants
+ */
+export const fallbacks: Readonly<Record<string, ReadonlyArray<string>>> = { weather: ["weather-backup"] }
 
 /** @since 0.1.0 @category models */
 export type Provided = ToolGateway.ToolGateway | McpServices.McpServices | ServiceHealth.ServiceHealth
@@ -80,14 +120,21 @@ export const caching: Readonly<Record<string, McpConfig.ServerOptions["tools"]>>
   }
 }
 
-const withCaching = (name: string, server: McpConfig.ServerConfig): McpConfig.ServerConfig => {
+const configured = (name: string, server: McpConfig.ServerConfig): McpConfig.ServerConfig => {
   const tools = caching[name]
-  return tools === undefined ? server : { ...server, tools }
+  const policy = policies[name]
+  const fallback = fallbacks[name]
+  return {
+    ...server,
+    ...(tools === undefined ? {} : { tools }),
+    ...(policy === undefined ? {} : { policy }),
+    ...(fallback === undefined ? {} : { fallback })
+  }
 }
 
 const gateway = (entries: ReadonlyArray<readonly [string, McpConfig.ServerConfig]>, options?: McpGateway.Options) =>
   McpGateway.layer(
-    { mcpServers: Object.fromEntries(entries.map(([name, server]) => [name, withCaching(name, server)])) },
+    { mcpServers: Object.fromEntries(entries.map(([name, server]) => [name, configured(name, server)])) },
     options
   )
 

@@ -57,10 +57,12 @@ describe("the TripSage demo", () => {
       ])
     }).pipe(Effect.provide(conversation)))
 
-  it.live("has a degraded turn: the weather fails for one turn and the reply says so in plain words", () =>
+  it.live("has a degraded turn: both weather providers fail for one turn and the reply says so in plain words", () =>
     Effect.gen(function*() {
       const degraded = demo.turns.filter((turn) => turn.faults !== undefined)
-      expect(degraded.map((turn) => turn.faults)).toEqual([{ weather: "error:rpc(-32050)@1" }])
+      expect(degraded.map((turn) => turn.faults)).toEqual([
+        { weather: "error:rpc(-32050)@1", "weather-backup": "error:rpc(-32050)@1" }
+      ])
       const replies: Array<string> = []
       for (const turn of demo.turns) replies.push((yield* send(turn)).reply)
       const index = demo.turns.findIndex((turn) => turn.faults !== undefined)

@@ -1,4 +1,4 @@
-import { WorkflowCheckpoint, WorkflowExecutor } from "@baton/core"
+import { Degradation, WorkflowCheckpoint, WorkflowExecutor } from "@baton/core"
 import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
@@ -83,9 +83,23 @@ describe("the parallel search", () => {
       expect([...result.completed].sort()).toEqual(["activities", "flights", "stays", "weather"])
     }).pipe(Effect.provide(mocks)))
 
-  it.live("comes back partial without the forecast when the weather fails, and says so in plain words", () =>
+  it.live("takes the forecast from the backup provider when the weather service fails, and says so", () =>
     Effect.gen(function*() {
       yield* Effect.flatMap(mock("weather"), (control) => control.setFaults("error:rpc(-32050)@1"))
+      const [result, notes] = yield* Degradation.collect(WorkflowExecutor.execute(Workflows.search(request)))
+      expect(result.status).toBe("completed")
+      expect(result.outputs.weather).toBeDefined()
+      expect(notes).toMatchObject([{ kind: "fallback", service: "weather", tool: "forecast", servedBy: "weather-backup" }])
+      expect(yield* Effect.flatMap(mock("weather-backup"), (control) => control.stats)).toMatchObject({
+        tools: { forecast: { calls: 1 } }
+      })
+      expect(Degradation.describe(notes[0]!)).toBe("weather is unavailable right now; forecast was answered by weather-backup instead.")
+    }).pipe(Effect.provide(mocks)))
+
+  it.live("comes back partial without the forecast when both weather providers fail, and says so in plain words", () =>
+    Effect.gen(function*() {
+      yield* Effect.flatMap(mock("weather"), (control) => control.setFaults("error:rpc(-32050)@1"))
+      yield* Effect.flatMap(mock("weather-backup"), (control) => control.setFaults("error:rpc(-32050)@1"))
       const result = yield* WorkflowExecutor.execute(Workflows.search(request))
       expect(result.status).toBe("partial")
       expect(result.outputs.flights?.offers.length).toBeGreaterThan(0)

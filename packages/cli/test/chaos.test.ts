@@ -23,6 +23,8 @@ interface Report {
   readonly timeline: ReadonlyArray<{ readonly atMs: number; readonly kind: string; readonly text: string }>
   readonly invariants: ReadonlyArray<{ readonly name: string; readonly holds: boolean; readonly evidence: string }>
   readonly clusterFaults: ReadonlyArray<Chaos.ClusterFault>
+  readonly replay: boolean
+  readonly recovery: Chaos.Report["recovery"]
   readonly run: {
     readonly acknowledged: number
     readonly turns: number
@@ -50,14 +52,17 @@ const chaos = async (profile: string, sessions = 50) => {
   }
 }
 
-const holdsAll = (report: Report, sessions = 50) => {
+const holdsAll = (report: Report) => {
   expect(report.format).toBe("baton.chaos-report")
   expect(report.invariants.map((invariant) => invariant.name)).toEqual(invariants)
   for (const invariant of report.invariants) expect(invariant, invariant.evidence).toMatchObject({ holds: true })
   expect(report.passed).toBe(true)
   // Every session played every scripted turn plus the turn after the timeline.
-  expect(report.run.acknowledged).toBe(sessions * report.run.turns)
+  expect(report.run.acknowledged).toBe(report.run.turns)
   expect(report.run).toMatchObject({ lostTurns: 0, lostSessions: 0, duplicateTurns: 0, sessionsGivenUp: 0 })
+  // The harness played no failed turn again: every turn came through on Baton's own recovery.
+  expect(report.replay).toBe(false)
+  expect(report.recovery.run).toMatchObject({ turns: report.run.acknowledged, replayed: 0, failed: 0 })
 }
 
 /** Whether something still listens on 127.0.0.1:`port`. */
@@ -79,7 +84,7 @@ const failedOver = async (profile: string, fault: string) => {
   const sessions = 30
   const { children, code, report, stdout } = await chaos(profile, sessions)
   expect(code, stdout).toBe(0)
-  holdsAll(report, sessions)
+  holdsAll(report)
   expect(report.profile).toBe(profile)
   expect(report.store).toMatch(/^Redis Cluster: masters on ports \d+, \d+, \d+, a replica each on ports \d+, \d+, \d+; commits wait for 1 replica/)
   expect(report.clusterFaults).toHaveLength(1)
@@ -115,6 +120,10 @@ describe("baton chaos", () => {
     holdsAll(report)
     expect(report.profile).toBe("worker-crash")
     expect(report.run.workerRestarts).toBe(1)
+    // The successor carried the dead worker's sessions on.
+    expect(report.recovery.run.takeover).toBeGreaterThan(0)
+    expect(stdout).toMatch(/^Recovery \(the harness's replay off\)$/m)
+    expect(stdout).toMatch(/^ {2}\d+\.\ds SIGKILL worker \d +\d+ turns committed; .*\d+ carried by a worker takeover; 0 failed$/m)
     expect(report.timeline.filter((entry) => entry.kind === "fault").map((entry) => entry.text)).toEqual([
       expect.stringMatching(/^SIGKILL worker \d \(pid \d+\) at \d+% of turns$/)
     ])
@@ -122,6 +131,18 @@ describe("baton chaos", () => {
     expect(stdout).toMatch(/✓ holds +no-acked-turn-lost/)
     expect(stdout).toContain("PASS: every invariant held")
     // redis-server and every worker are gone.
+    expect(await survivors(children)).toEqual([])
+  }, timeoutMs + 5_000)
+
+  it("service-flap: with the harness's replay off, Baton's retry policy carries the turns through; every invariant holds", async () => {
+    const { children, code, report, stdout } = await chaos("service-flap")
+    expect(code, stdout).toBe(0)
+    holdsAll(report)
+    const [flap] = report.recovery.faults
+    expect(flap).toMatchObject({ fault: "flights: flap(300,300)#1 for 3000 ms", failed: 0 })
+    expect(flap!.retries).toBeGreaterThan(0)
+    expect(flap!.retried).toBeGreaterThan(0)
+    expect(stdout).toMatch(/flights: flap\(300,300\)#1 for 3000 ms +\d+ turns committed; .*[1-9]\d* recovered by Baton's retry policy/)
     expect(await survivors(children)).toEqual([])
   }, timeoutMs + 5_000)
 

@@ -179,19 +179,36 @@ describe("baton load", () => {
     const dir = temp()
     const json = Path.join(dir, "faults.json")
     const { code, stdout } = await baton(
-      ["load", "--sessions", "3", "--turns", "2", "--faults", "weather=error:rpc(-32050)@1", "--slo", "errors<1%", "--json", json],
+      [
+        "load",
+        "--sessions",
+        "3",
+        "--turns",
+        "2",
+        "--faults",
+        "weather=error:rpc(-32050)@1,weather-backup=error:rpc(-32050)@1",
+        "--slo",
+        "errors<1%",
+        "--json",
+        json
+      ],
       bounded
     )
-    // Every forecast fails: each turn answers without it and says so, so every turn is degraded and none failed.
+    // Every forecast fails, from both providers: each turn answers without it and says so, so every turn is degraded and none failed.
     expect(code).toBe(0)
-    expect(stdout).toContain("faults: weather=error:rpc(-32050)@1#1")
+    expect(stdout).toContain("faults: weather=error:rpc(-32050)@1#1, weather-backup=error:rpc(-32050)@1#1")
     expect(stdout).toMatch(/^turns        6: ok 0, degraded 6, failed 0 \(0\.00 % failed\) · /m)
     expect(stdout).toMatch(/^SLO errors<1% +0 % +met$/m)
     const report = JSON.parse(readFileSync(json, "utf8"))
-    expect(report.settings.faults).toEqual({ weather: "error:rpc(-32050)@1#1" })
+    expect(report.settings.faults).toEqual({ weather: "error:rpc(-32050)@1#1", "weather-backup": "error:rpc(-32050)@1#1" })
     expect(report.turns).toMatchObject({ total: 6, failed: 0, errorRate: 0, classes: { ok: 0, degraded: 6, failed: 0 } })
-    expect(report.turns.outcomes.partial).toBe(6)
-    expect(report.tools.find((tool: { service: string }) => tool.service === "weather").outcomes.error).toBe(6)
+    // The default breaker opens after five failures in a row: the sixth forecast is refused without a call.
+    expect(report.turns.outcomes).toMatchObject({ partial: 5, "breaker-rejected": 1 })
+    expect(report.tools.find((tool: { service: string }) => tool.service === "weather").outcomes).toEqual({ error: 5 })
+    expect(report.breakerTransitions).toMatchObject([
+      { service: "weather", from: "closed", to: "open" },
+      { service: "weather-backup", from: "closed", to: "open" }
+    ])
     expect(report.sessions).toMatchObject({ started: 3, completed: 3, lost: 0 })
     expect(report.handoffs.contextViolations).toBe(0)
   })
@@ -276,8 +293,15 @@ describe("baton load", () => {
       expect(report.turns.total).toBe(40 * report.settings.turnsPerSession)
       expect(report.turns.failed).toBe(0)
       expect(report.handoffs.contextViolations).toBe(0)
-      expect(report.workers).toEqual({ count: 2, exits: [], takeovers: 0, recoveredTurns: 0 })
-      expect(stdout).toMatch(/^workers      2 · none exited · 0 took over · 0 turns found committed after their worker died$/m)
+      expect(report.workers).toEqual({ count: 2, exits: [], takeovers: 0, recoveredTurns: 0, replayedAttempts: 0 })
+      expect(stdout).toMatch(
+        /^workers      2 · none exited · 0 took over · 0 turns found committed after their worker died · 0 failed attempts played again$/m
+      )
+      // The workers say what each turn and each workflow came to: one booking saga per session, each counted once.
+      const bookings = Object.values(report.workflows.booking as Record<string, number>).reduce((sum, n) => sum + n, 0)
+      expect(bookings).toBe(40)
+      const classes = report.turns.classes as { ok: number; degraded: number; failed: number }
+      expect(classes.ok + classes.degraded + classes.failed).toBe(report.turns.total)
       expect(report.passed).toBe(true)
     } finally {
       await Effect.runPromise(redis.dispose)

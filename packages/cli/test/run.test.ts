@@ -203,7 +203,7 @@ describe("baton run (spawned)", () => {
         "expected one of latency:<distribution>, error:<kind>, hang, late, crash, flap, malformed, truncate, slow-start. " +
         "See packages/testkit/README.md for the grammar.",
         `  turns[2].faults.weathr: the app injects faults into no service "weathr"; ` +
-        "it injects them into flights, accommodations, weather, activities, payments"
+        "it injects them into flights, accommodations, weather, weather-backup, activities, payments"
       ])
       expect(code).toBe(2)
     }

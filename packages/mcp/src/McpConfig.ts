@@ -81,7 +81,11 @@ export const BulkheadPolicy = ResiliencePolicy.BulkheadConfig
  * - `retry`: `{ maxRetries: 2 }` (backoff from 100 ms, budget 20 % of calls
  *   + 10 per 10 s); never for side-effecting calls without an idempotency key;
  * - `breaker`: 5 consecutive failures, open 5 s (doubling up to 60 s), one probe;
- * - `bulkhead`, `rateLimit`, `hedge`, `adaptiveTimeout`: none.
+ * - `bulkhead`: 64 calls in flight, 1,000 waiting;
+ * - `rateLimit`, `hedge`, `adaptiveTimeout`: none.
+ *
+ * (`McpGateway.Options.defaultPolicy` changes these defaults; `retry:
+ * { maxRetries: 0 }` turns retries off for one service.)
  *
  * @since 0.1.0 @category schemas
  */

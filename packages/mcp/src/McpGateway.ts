@@ -90,8 +90,8 @@ export interface Options {
   /**
    * The resilience policies (retry, breaker, bulkhead, rate limit, hedge) of
    * services whose `policy` leaves them out; each field of a service's own
-   * policy replaces the same field here. Default none: a service without a
-   * policy gets only its timeout. `recommendedPolicy` is a good start.
+   * policy replaces the same field here. Default `recommendedPolicy`; `{}`
+   * leaves a service without a policy only its timeout.
    */
   readonly defaultPolicy?: DefaultPolicy
   /** How Baton introduces itself to servers. */
@@ -106,9 +106,11 @@ export interface Options {
 export type DefaultPolicy = resilience.DefaultPolicy
 
 /**
- * Two retries within the retry budget (20 % of calls + 10 per 10 s; core's
- * backoff from 100 ms) and a breaker that opens after 5 consecutive
- * failures for 5 s (doubling up to 60 s) and closes after one good probe.
+ * The default policy: two retries within the retry budget (20 % of calls +
+ * 10 per 10 s; core's backoff from 100 ms; a retry-after hint is waited for,
+ * up to 30 s), a breaker that opens after 5 consecutive failures for 5 s
+ * (doubling up to 60 s) and closes after one good probe, and a bulkhead of
+ * 64 calls in flight with 1,000 waiting.
  *
  * @since 0.1.0 @category constructors
  */
@@ -143,7 +145,7 @@ export const make = (config: McpConfig.McpConfig, options: Options = {}): Effect
     )
     const tools = yield* gateway.make(pools, {
       cacheMaxEntries: options.cacheMaxEntries ?? 1_000,
-      defaultPolicy: options.defaultPolicy ?? {}
+      defaultPolicy: options.defaultPolicy ?? resilience.recommended
     })
     return { gateway: tools, services: makeServices(pools) }
   })

@@ -36,7 +36,10 @@ describe("McpOrchestrator: a step's alternative plan", () => {
       const backup = yield* MockServer.make(MockServices.weather, { seed: 2 })
       const config: McpConfig.McpConfig = {
         mcpServers: {
-          weather: entry(weather, { policy: { breaker: { trip: { _tag: "ConsecutiveFailures", threshold: 1 }, openMs: 60_000 } } }),
+          // No retry: the first failure opens the breaker, and the step's reason is the service's own error.
+          weather: entry(weather, {
+            policy: { retry: { maxRetries: 0 }, breaker: { trip: { _tag: "ConsecutiveFailures", threshold: 1 }, openMs: 60_000 } }
+          }),
           "weather-backup": entry(backup)
         }
       }

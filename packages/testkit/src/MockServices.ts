@@ -12,7 +12,7 @@ import { activities } from "./services/activities.js"
 import { flights } from "./services/flights.js"
 import { maps } from "./services/maps.js"
 import { payments } from "./services/payments.js"
-import { weather } from "./services/weather.js"
+import { weather, weatherBackup } from "./services/weather.js"
 
 export {
   /** @since 0.1.0 @category services */
@@ -26,7 +26,9 @@ export {
   /** @since 0.1.0 @category services */
   payments,
   /** @since 0.1.0 @category services */
-  weather
+  weather,
+  /** @since 0.2.0 @category services */
+  weatherBackup
 }
 export type { AccommodationReservation, AccommodationsState } from "./services/accommodations.js"
 export type { FlightReservation, FlightsState } from "./services/flights.js"
@@ -37,7 +39,7 @@ export type { Payment, PaymentsState, Refund } from "./services/payments.js"
  *
  * @since 0.1.0 @category services
  */
-export const all: ReadonlyArray<MockService> = [flights, accommodations, weather, maps, activities, payments]
+export const all: ReadonlyArray<MockService> = [flights, accommodations, weather, weatherBackup, maps, activities, payments]
 
 /**
  * The mock service called `name`.

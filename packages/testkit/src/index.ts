@@ -4,6 +4,7 @@
 export * as Chaos from "./chaos/Chaos.js"
 export * as ChaosInvariants from "./chaos/ChaosInvariants.js"
 export * as ChaosProfile from "./chaos/ChaosProfile.js"
+export * as ChaosRecovery from "./chaos/ChaosRecovery.js"
 export * as Cluster from "./cluster/Cluster.js"
 export * as ClusterError from "./cluster/ClusterError.js"
 export * as ClusterProtocol from "./cluster/ClusterProtocol.js"

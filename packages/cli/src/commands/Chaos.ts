@@ -9,7 +9,10 @@
  * prints the timeline as it happens, then checks the invariants — no
  * session lost, no acknowledged turn lost, every turn played once, every
  * context preserved, every transient fault recovered without a person —
- * and prints each with its evidence, then each cluster failover's figures
+ * and prints each with its evidence, then which layer carried the turns
+ * through each fault (Baton's retry policy, a fallback, a degraded answer,
+ * a worker takeover; with `--replay`, the workers playing failed turns
+ * again; the harness's replay is off by default), each cluster failover's figures
  * (which master, when, how long its slots refused writes, the attempts
  * retried meanwhile) and the run's (turns acknowledged, lost, duplicated,
  * sessions lost and given up, retries). Exit 0 when all hold, 1 otherwise,
@@ -17,7 +20,7 @@
  *
  * @since 0.1.0
  */
-import { Chaos, ChaosProfile, Cluster } from "@baton/testkit"
+import { Chaos, ChaosProfile, ChaosRecovery, Cluster } from "@baton/testkit"
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 import { mkdirSync, writeFileSync } from "node:fs"
@@ -38,6 +41,7 @@ export const Options = Schema.Struct({
   seed: Schema.String,
   concurrency: Text,
   json: Text,
+  replay: Schema.Boolean,
   color: Schema.Boolean
 })
 /** @since 0.1.0 @category models */
@@ -87,6 +91,14 @@ export const renderReport = (report: Chaos.Report, style: Style.Style): Array<st
     for (const violation of invariant.violations) lines.push(`      ${style.red("-")} ${TerminalText.inline(violation)}`)
     if (invariant.count > invariant.violations.length) lines.push(`      … and ${invariant.count - invariant.violations.length} more`)
   }
+  lines.push(
+    "",
+    style.bold("Recovery") + (report.replay ? " (the workers played failed turns again)" : " (the harness's replay off)"),
+    `  ${"the whole run".padEnd(36)}  ${ChaosRecovery.describe(report.recovery.run)}`,
+    ...report.recovery.faults.map((fault) =>
+      `  ${`${seconds(fault.fromMs)} ${fault.fault}`.padEnd(36)}  ${ChaosRecovery.describe(fault)}`
+    )
+  )
   if (report.clusterFaults.length > 0) {
     lines.push("", style.bold("Failovers"), ...report.clusterFaults.flatMap((fault) => failoverLines(fault, style)))
   }
@@ -126,7 +138,8 @@ export const run = (name: string, options: Options, io: Io): Effect.Effect<numbe
       if (typeof value === "string") return yield* usage({ message: value })
     }
     const { app, module } = yield* AppCommand.load(io, options)
-    const turns = Cluster.demoTurns(app)
+    // Each session plays the app's scenario for its user; the first stands for all in the heading.
+    const turns = Cluster.sessionTurns(app, 0)
     if (turns.length === 0) return yield* new AppLoader.AppLoadError({ module, reason: "the app has no demo scenario to play" })
     yield* print([
       style.bold(`Chaos: ${profile.name}`) + ` — ${profile.description}`,
@@ -137,11 +150,11 @@ export const run = (name: string, options: Options, io: Io): Effect.Effect<numbe
     ])
     const outcome = yield* Effect.either(Chaos.run(profile, {
       app: module,
-      turns,
       sessions: sessions as number,
       workers: workers as number,
       seed: seed as number,
       concurrency: concurrency as number,
+      replay: options.replay,
       // The testkit does not depend on the session package: the workers load the one the CLI has.
       storeModule: import.meta.resolve("@baton/session"),
       onTimeline: (entry) => io.write(`${timelineLine(entry, style)}\n`)

@@ -26,6 +26,11 @@ export const register = (program: Command, io: Io, exit: (code: number) => void)
     .option("--workers <n>", "worker processes sharing the Redis store", "2")
     .option("--seed <n>", "picks the worker to kill and jitters when faults fire", "1")
     .option("--concurrency <n>", "sessions each worker plays at once (default 16)")
+    .option(
+      "--replay",
+      "let the workers play a failed turn again (off by default: the run shows what Baton recovers by itself)",
+      false
+    )
     .option("--json <file>", "also write the report (timeline, invariants with evidence, figures) as JSON")
     .option("--no-color", "plain output even on a terminal (NO_COLOR also works)")
     .addHelpText(

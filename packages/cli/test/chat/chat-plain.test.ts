@@ -45,7 +45,10 @@ describe("baton chat (no terminal)", () => {
         "Sounds lovely. Please find us flights.",
         "/faults weather error:rpc(-32050)@1",
         "Could you check the flights once more before I choose?",
+        "/faults weather-backup error:rpc(-32050)@1",
+        "Could you check the flights once more before I choose?",
         "/faults weather off",
+        "/faults weather-backup off",
         ""
       ].join("\n"),
       PROCESS_MS
@@ -65,15 +68,23 @@ describe("baton chat (no terminal)", () => {
     expect(answered).toBeGreaterThan(handedOver)
     expect(moved).toBeGreaterThan(answered)
     expect(flights).toBeGreaterThan(moved)
-    // A fault injected live into the weather mock: the search comes back
-    // partial, and the notes say what is missing.
+    // A fault injected live into the weather mock: the backup provider
+    // answers the forecast, and the reply and a note say so.
     const injected = again.indexOf("fault injected into weather: error:rpc(-32050)@1 (until /faults weather off)")
     expect(injected).toBeGreaterThan(flights)
-    const degraded = again.slice(injected)
+    const backupDown = again.indexOf("fault injected into weather-backup: error:rpc(-32050)@1 (until /faults weather-backup off)")
+    expect(backupDown).toBeGreaterThan(injected)
+    const servedByBackup = again.slice(injected, backupDown)
+    expect(servedByBackup).toContain("  weather is unavailable right now; forecast was answered by weather-backup instead.")
+    expect(servedByBackup.some((line) => /^⚠ weather: served by weather-backup: .*-32050/.test(line))).toBe(true)
+    expect(servedByBackup.some((line) => line.includes("Weather, 10 Dec 2026 to 17 Dec 2026"))).toBe(true)
+    // Both providers down: the search comes back partial, and the notes say what is missing.
+    const degraded = again.slice(backupDown)
     expect(degraded.some((line) => line.includes("Weather is unavailable right now"))).toBe(true)
     expect(degraded.some((line) => /^⚠ .*weather failed \(.*-32050.*\)/.test(line))).toBe(true)
     expect(degraded.some((line) => /^⚠ .*: partial — \d+ step\(s\) done, 1 failed$/.test(line))).toBe(true)
     expect(again).toContain("faults cleared on weather")
+    expect(again).toContain("faults cleared on weather-backup")
   }, 3 * PROCESS_MS)
 
   it("refuses another user's session with exit 2 and a one-line reason", async () => {

@@ -25,12 +25,17 @@ export interface Resilience {
 export type DefaultPolicy = Omit<ResiliencePolicy.Config, "timeoutMs" | "adaptiveTimeout">
 
 /**
- * A stack worth having for most services: two retries (core's backoff, 100 ms
- * doubling with jitter, within core's retry budget of 20 % of calls + 10 per
- * 10 s) and core's breaker (5 consecutive failures, open 5 s doubling up to
- * 60 s, one half-open probe).
+ * What every service gets unless told otherwise: two retries (core's
+ * backoff, 100 ms doubling with jitter, within core's retry budget of 20 %
+ * of calls + 10 per 10 s, honouring a retry-after hint up to 30 s), core's
+ * breaker (5 consecutive failures, open 5 s doubling up to 60 s, one
+ * half-open probe) and a bulkhead of 64 calls in flight with 1,000 waiting.
  */
-export const recommended: DefaultPolicy = { retry: { maxRetries: 2 }, breaker: {} }
+export const recommended: DefaultPolicy = {
+  retry: { maxRetries: 2 },
+  breaker: {},
+  bulkhead: { maxConcurrent: 64, maxQueued: 1_000 }
+}
 
 export const make = (service: string, pool: Pool, defaultPolicy: DefaultPolicy): Effect.Effect<Resilience> =>
   Effect.gen(function*() {

@@ -6,6 +6,12 @@
  * one more turn per session once the timeline is over, and the invariants
  * (`ChaosInvariants`) checked against the store, each with its evidence.
  *
+ * The workers run with the harness's replay off by default: a failed turn
+ * is not played again, so the run shows what Baton recovers by itself. The
+ * report says which layer carried each turn (`ChaosRecovery`: Baton's retry
+ * policy, a fallback, a degraded answer, a worker takeover), over the run
+ * and per fault. `replay: true` lets the workers play failed turns again.
+ *
  * A Redis Cluster fault is reported with its figures (`ClusterFault`): the
  * master failed over and the replica that took over, when, how long its
  * slots refused writes and how long until every node said the cluster was
@@ -35,6 +41,7 @@ import * as ServiceProcesses from "./internal/serviceProcesses.js"
 import * as ChaosProfile from "./ChaosProfile.js"
 import * as RedisCluster from "./RedisCluster.js"
 import * as RedisServer from "./RedisServer.js"
+import * as ChaosRecovery from "./ChaosRecovery.js"
 
 /** @since 0.1.0 @category models */
 export interface Options {
@@ -48,7 +55,7 @@ export interface Options {
   readonly seed?: number
   /** The module exporting `RedisSessionStore`. Default `@baton/session`. */
   readonly storeModule?: string
-  /** The texts each session sends. Default: the app's demo turns. */
+  /** The texts each session sends. Default: the app's scenario for the session's user (`Cluster.sessionTurns`). */
   readonly turns?: ReadonlyArray<string>
   /** The turn every session plays after the timeline, to show it recovered. */
   readonly probe?: string
@@ -56,6 +63,8 @@ export interface Options {
   readonly concurrency?: number
   /** Told of each timeline entry as it happens. */
   readonly onTimeline?: (entry: TimelineEntry) => void
+  /** Whether the workers play a failed turn again. Default false. @since 0.2.0 */
+  readonly replay?: boolean
 }
 
 /** @since 0.1.0 @category models */
@@ -117,10 +126,15 @@ export interface Report {
   readonly timeline: ReadonlyArray<TimelineEntry>
   readonly invariants: ReadonlyArray<ChaosInvariants.Invariant>
   readonly passed: boolean
+  /** Whether the workers played failed turns again. @since 0.2.0 */
+  readonly replay: boolean
+  /** Which layer carried the turns, over the run and per fault. @since 0.2.0 */
+  readonly recovery: { readonly run: ChaosRecovery.Layers; readonly faults: ReadonlyArray<ChaosRecovery.Window> }
   /** The Redis Cluster faults the timeline played, with their figures. @since 0.2.0 */
   readonly clusterFaults: ReadonlyArray<ClusterFault>
   readonly run: {
     readonly wallMs: number
+    /** Turns in all, the sessions' turns after the timeline included. */
     readonly turns: number
     readonly acknowledged: number
     readonly recovered: number
@@ -228,8 +242,11 @@ export const run = (
       ...(options.storeModule === undefined ? {} : { module: options.storeModule }),
       ...(shared.cluster === undefined ? {} : { waitForReplicas: CLUSTER_WAIT })
     }
+    const replay = options.replay ?? false
     let gaveUp = 0
     let rewinds = 0
+    const failures: Array<ChaosRecovery.Failure> = []
+    const spans: Array<{ fault: string; from: number; to: number; slot?: number }> = []
     const attempts: Array<Attempt> = []
     const clusterFaults: Array<ClusterFault> = []
     const slotsThatAcked = new Set<number>()
@@ -242,11 +259,17 @@ export const run = (
       // A spare takes a killed worker's place at once: recovery is not a cold start.
       spares: profile.steps({ seed, workers }).some((step) => step.action._tag === "KillWorker") ? 1 : 0,
       sessionPrefix: `chaos-${profile.name}-${seed}`,
+      replay,
       ...(profile.transport === undefined ? {} : { transport: profile.transport }),
       ...(options.turns === undefined ? {} : { turns: options.turns }),
       onEvent: (event) => {
         switch (event._tag) {
           case "WorkerReady":
+            // A killed worker's fault lasts until its successor is ready
+            // and the dead worker's leases have expired.
+            for (const span of spans) {
+              if (span.slot === event.slot && event.takeover) span.to = event.at + Cluster.DEFAULT_LEASE_TTL_MS
+            }
             return event.takeover
               ? note("recovery", `worker ${event.slot} (pid ${event.pid}) took over ${event.assigned} unfinished sessions`)
               : note("cluster", `worker ${event.slot} (pid ${event.pid}) ready, ${event.assigned} sessions assigned`)
@@ -260,6 +283,7 @@ export const run = (
           case "WorkerStarted":
             return note("cluster", event.slot < 0 ? `spare worker started (pid ${event.pid})` : `worker ${event.slot} started (pid ${event.pid})`)
           case "GaveUp":
+            failures.push({ at: event.at })
             if (gaveUp++ < 5) note("cluster", `worker ${event.slot} gave up on ${event.gaveUp.sessionId}`, event.gaveUp.error)
             return
           case "Acked":
@@ -309,6 +333,9 @@ export const run = (
         const atShare = share()
         const at = `at ${Math.round(atShare * 100)}% of turns`
         const action = step.action
+        const span = { fault: ChaosProfile.describeAction(action), from: Date.now(), to: Date.now() }
+        spans.push(action._tag === "KillWorker" ? Object.assign(span, { slot: action.slot }) : span)
+        const ended = () => void (span.to = Date.now())
         switch (action._tag) {
           case "KillWorker": {
             const pid = yield* cluster.kill(action.slot)
@@ -321,6 +348,7 @@ export const run = (
             note("fault", `redis-server stopped ${at}`)
             yield* Effect.sleep(action.downMs)
             yield* redis.restart
+            ended()
             return note("recovery", `redis-server started again on port ${redis.port} after ${action.downMs} ms`)
           }
           case "FailoverMaster":
@@ -337,6 +365,7 @@ export const run = (
                 `(serving ${target.sessions} of the ${sessions} sessions) ${at}`
             )
             const failover = yield* (manual ? redis.failover(target.port) : redis.killMaster(target.port))
+            ended()
             note(
               "recovery",
               `the replica on port ${failover.to} took over from ${failover.from}: its slots took writes again after ` +
@@ -373,6 +402,7 @@ export const run = (
             note("fault", `${action.services.join(", ")}: ${action.spec} ${at}, for ${action.forMs} ms`)
             yield* Effect.sleep(action.forMs)
             yield* Effect.forEach(action.services, (service) => cluster.fault(service))
+            ended()
             return note("recovery", `${action.services.join(", ")}: faults cleared`)
           }
         }
@@ -380,7 +410,6 @@ export const run = (
     const faults = yield* Effect.fork(play)
     yield* cluster.finished
     yield* Fiber.join(faults)
-    const probeTurn = cluster.result().turns.length
     note("cluster", `every session played its turns; timeline over; one more turn per session`)
     yield* cluster.addTurn(options.probe ?? DEFAULT_PROBE)
     yield* cluster.finished
@@ -388,7 +417,7 @@ export const run = (
     note("cluster", `done: ${result.acks.length} turns acknowledged`)
 
     const storeLayer = yield* Modules.storeLayer(store)
-    const invariants = yield* ChaosInvariants.check({ result, probeTurn }).pipe(
+    const invariants = yield* ChaosInvariants.check({ result, probed: true, replay }).pipe(
       Effect.provide(storeLayer),
       Effect.mapError((error) => new ClusterError({ reason: `cannot read the store to check the invariants: ${error.message}` }))
     )
@@ -404,6 +433,8 @@ export const run = (
       timeline,
       invariants,
       passed: invariants.every((invariant) => invariant.holds),
+      replay,
+      recovery: ChaosRecovery.attribute(result, failures, spans, started),
       clusterFaults: clusterFaults.map((fault) => {
         const from = started + fault.atMs
         const during = attempts.filter((attempt) => attempt.at >= from && attempt.at <= from + fault.failoverMs)
@@ -416,7 +447,7 @@ export const run = (
       }),
       run: {
         wallMs: Date.now() - started,
-        turns: result.turns.length,
+        turns: result.sessions.reduce((sum, session) => sum + session.turns.length, 0),
         acknowledged: result.acks.length,
         recovered: result.acks.filter((ack) => ack.recovered).length,
         lostTurns: count("no-acked-turn-lost"),

@@ -13,8 +13,11 @@
  * - **every context preserved**: no handoff, acknowledged or stored, has
  *   `contextPreserved: false`;
  * - **every transient fault recovered without a person**: after the
- *   timeline, one more turn per session succeeded (workers retry on their
- *   own; nobody intervened), and no session was given up.
+ *   timeline, one more turn per session succeeded, and no session was given
+ *   up. With the harness's replay off (`replay: false`), a session whose
+ *   turn failed even once breaks it: the recovery must be Baton's own
+ *   (its policies, fallbacks, store and worker takeover), not the workers
+ *   playing failed turns again.
  *
  * @since 0.1.0
  */
@@ -43,8 +46,10 @@ export interface Invariant {
 /** @since 0.1.0 @category models */
 export interface Input {
   readonly result: Cluster.Result
-  /** The index of the turn played after the timeline (the probe), if one was. */
-  readonly probeTurn?: number
+  /** Whether each session's last turn was played after the timeline (the probe). @since 0.2.0 */
+  readonly probed?: boolean
+  /** Whether the workers played failed turns again. Default true. @since 0.2.0 */
+  readonly replay?: boolean
 }
 
 interface Stored {
@@ -128,7 +133,7 @@ export const check = (input: Input): Effect.Effect<ReadonlyArray<Invariant>, nev
     const missingNow = sessions.flatMap(({ session, stored }) => {
       const history = userMessages(stored)
       return session.acks.flatMap((ack, turn) =>
-        ack !== undefined && history[turn] !== result.turns[turn]
+        ack !== undefined && history[turn] !== session.turns[turn]
           ? [`${session.sessionId} turn ${turn + 1}: acknowledged by worker ${ack.slot} (pid ${ack.pid}) but the stored history has ${JSON.stringify(history[turn] ?? null)}`]
           : []
       )
@@ -138,9 +143,9 @@ export const check = (input: Input): Effect.Effect<ReadonlyArray<Invariant>, nev
 
     const twice = sessions.flatMap(({ session, stored }) => {
       const history = userMessages(stored)
-      const expected = result.turns.slice(0, history.length)
+      const expected = session.turns.slice(0, history.length)
       if (Option.isNone(stored.state)) return []
-      if (history.some((text, i) => text !== expected[i]) || history.length > result.turns.length) {
+      if (history.some((text, i) => text !== expected[i]) || history.length > session.turns.length) {
         return [`${session.sessionId}: stored messages ${JSON.stringify(history)} are not the script's turns in order`]
       }
       if (stored.turnsCompleted !== history.length) {
@@ -162,17 +167,25 @@ export const check = (input: Input): Effect.Effect<ReadonlyArray<Invariant>, nev
     ]
     const storedHandoffs = stored.reduce((sum, one) => sum + one.handoffsCompleted, 0)
 
-    const probe = input.probeTurn
+    const probeOf = (session: Cluster.SessionRecord) => (input.probed === true ? session.turns.length - 1 : undefined)
+    const replay = input.replay ?? true
     const unrecovered = sessions.flatMap(({ session }) => {
       const last = session.gaveUp[session.gaveUp.length - 1]
+      const first = session.gaveUp[0]
+      if (!replay && first !== undefined) {
+        return [`${session.sessionId}: turn ${first.turn + 1} failed, and the harness does not play it again: ${first.error}`]
+      }
+      const probe = probeOf(session)
       if (probe !== undefined && session.acks[probe] === undefined) {
         return [`${session.sessionId}: the turn after the timeline did not succeed${last === undefined ? "" : ` (${last.error})`}`]
       }
-      return session.acks.length < result.turns.length || session.acks.includes(undefined)
+      return session.acks.length < session.turns.length || session.acks.includes(undefined)
         ? [`${session.sessionId}: gave up at turn ${(last?.turn ?? session.acks.length) + 1}${last === undefined ? "" : `: ${last.error}`}`]
         : []
     })
-    const probed = probe === undefined ? 0 : sessions.filter(({ session }) => session.acks[probe] !== undefined).length
+    const probed = input.probed === true
+      ? sessions.filter(({ session }) => session.acks[session.turns.length - 1] !== undefined).length
+      : 0
 
     return [
       invariant(
@@ -201,7 +214,11 @@ export const check = (input: Input): Effect.Effect<ReadonlyArray<Invariant>, nev
       invariant(
         "faults-recovered",
         unrecovered,
-        probe === undefined
+        !replay
+          ? `${sessions.length - unrecovered.length} of ${sessions.length} sessions played every turn without a failed ` +
+            `turn, with the harness's replay off (no failed turn played again)` +
+            (input.probed === true ? `; ${probed} answered a turn after the timeline ended` : "")
+          : input.probed !== true
           ? `${sessions.length - unrecovered.length} of ${sessions.length} sessions finished every turn; ${result.retries} failed attempts retried by the workers themselves`
           : `${probed} of ${sessions.length} sessions answered a turn after the timeline ended; ` +
             `${result.retries} failed attempts were retried by the workers themselves, with no intervention`

@@ -30,7 +30,7 @@
  *
  * @since 0.1.0
  */
-import { type BatonApp, Scenario } from "@baton/core"
+import { BatonApp, Scenario } from "@baton/core"
 import * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
 import type * as Protocol from "./ClusterProtocol.js"
@@ -50,7 +50,10 @@ export interface Options {
   readonly store: StoreSpec
   readonly sessions: number
   readonly workers: number
-  /** The texts each session sends, in order. Default: `demoTurns` of the app. */
+  /**
+   * The texts each session sends, in order. Default: the app's
+   * `loadScenario` for each session (`sessionTurns`), or its demo's turns.
+   */
   readonly turns?: ReadonlyArray<string>
   /** How workers reach the app's services. Default `in-process`. */
   readonly transport?: BatonApp.Transport
@@ -63,10 +66,15 @@ export interface Options {
   readonly concurrency?: number
   /** Session ids are `<prefix>-<n>`, users `<prefix>-user-<n>`. Default `cluster-<time>`. */
   readonly sessionPrefix?: string
-  /** The store lease a worker holds per turn. Default 5 s. */
+  /** The store lease a worker holds per turn. Default `DEFAULT_LEASE_TTL_MS`. */
   readonly leaseTtlMs?: number
   /** How long a worker keeps retrying a session that makes no progress. Default 30 s. */
   readonly retryForMs?: number
+  /**
+   * Whether a worker plays a failed turn again (default); off, it gives the
+   * session up at its first failed turn. @since 0.2.0
+   */
+  readonly replay?: boolean
   /** A turn running longer is abandoned and tried again. Default 60 s. */
   readonly turnTimeoutMs?: number
   /** Told of workers starting and exiting, and of every acknowledged turn. */
@@ -118,6 +126,8 @@ export interface SessionRecord {
   readonly sessionId: string
   readonly userId: string
   readonly slot: number
+  /** The texts it sends, in order. @since 0.2.0 */
+  readonly turns: ReadonlyArray<string>
   /** Acknowledgements by turn index; a turn acknowledged twice counts in `Result.duplicateAcks`. */
   readonly acks: ReadonlyArray<AckRecord | undefined>
   /** Times the session was given to a worker. */
@@ -156,7 +166,6 @@ export interface WorkerRecord {
 
 /** @since 0.1.0 @category models */
 export interface Result {
-  readonly turns: ReadonlyArray<string>
   readonly sessions: ReadonlyArray<SessionRecord>
   readonly workers: ReadonlyArray<WorkerRecord>
   /** Every acknowledgement, in the order received. */
@@ -171,7 +180,7 @@ export interface Result {
 /** @since 0.1.0 @category models */
 export interface Cluster {
   readonly sessions: ReadonlyArray<{ readonly sessionId: string; readonly userId: string }>
-  /** Acknowledged turns and turns in all. */
+  /** Acknowledged turns, and turns in all but those of sessions given up. */
   readonly progress: () => { readonly acked: number; readonly total: number }
   /** Sends `signal` (SIGKILL by default) to the slot's worker; its pid, if it had one. */
   readonly kill: (slot: number, signal?: NodeJS.Signals) => Effect.Effect<number | undefined>
@@ -188,6 +197,7 @@ interface MutableSession {
   readonly sessionId: string
   readonly userId: string
   readonly slot: number
+  readonly turns: Array<string>
   readonly acks: Array<AckRecord | undefined>
   assignments: number
   readonly gaveUp: Array<Protocol.GaveUp>
@@ -214,6 +224,14 @@ interface Proc {
 
 const MAX_START_FAILURES = 3
 
+/**
+ * The store lease a worker holds per turn, 5 s: a successor waits for a dead
+ * worker's leases to expire before it plays that worker's sessions.
+ *
+ * @since 0.2.0 @category constants
+ */
+export const DEFAULT_LEASE_TTL_MS = 5_000
+
 const ackedCount = (session: MutableSession) => {
   let count = 0
   while (session.acks[count] !== undefined) count++
@@ -231,6 +249,19 @@ export const demoTurns = (app: BatonApp.BatonApp): ReadonlyArray<string> =>
   app.demo === undefined ? [] : Scenario.turnsIn(app.demo).map((turn) => turn.text)
 
 /**
+ * What the `index`-th session plays unless told otherwise: its scenario
+ * (`BatonApp.scenarioFor`: the app's `loadScenario` for that user, else its
+ * demo), so that sessions are many people sharing the services' inventory,
+ * not one person many times over.
+ *
+ * @since 0.2.0 @category accessors
+ */
+export const sessionTurns = (app: BatonApp.BatonApp, index: number): ReadonlyArray<string> => {
+  const scenario = BatonApp.scenarioFor(app, index)
+  return scenario === undefined ? [] : Scenario.turnsIn(scenario).map((turn) => turn.text)
+}
+
+/**
  * Starts the workers and assigns the sessions; the workers stop when the
  * scope closes.
  *
@@ -241,17 +272,18 @@ export const start = (options: Options): Effect.Effect<Cluster, ClusterError, Sc
     if (!Number.isInteger(options.workers) || options.workers < 1) {
       return yield* new ClusterError({ reason: `workers must be a positive integer, got ${options.workers}` })
     }
-    const scripted = options.turns ?? demoTurns(yield* Modules.app(options.app))
-    if (scripted.length === 0) {
+    const app = options.turns === undefined ? yield* Modules.app(options.app) : undefined
+    const turnsOf = (index: number) => options.turns ?? sessionTurns(app!, index)
+    if (turnsOf(0).length === 0) {
       return yield* new ClusterError({ reason: `${options.app} has no demo scenario and no turns were given` })
     }
-    const turns = [...scripted]
     const prefix = options.sessionPrefix ?? `cluster-${Date.now().toString(36)}`
     const emit = options.onEvent ?? (() => {})
     const sessions: Array<MutableSession> = Array.from({ length: options.sessions }, (_, i) => ({
       sessionId: `${prefix}-${i}`,
       userId: `${prefix}-user-${i}`,
       slot: i % options.workers,
+      turns: [...turnsOf(i)],
       acks: [],
       assignments: 0,
       gaveUp: [],
@@ -280,7 +312,7 @@ export const start = (options: Options): Effect.Effect<Cluster, ClusterError, Sc
     const startedAt = Date.now()
     let finishedAt: number | undefined
 
-    const done = (session: MutableSession) => session.stuck || ackedCount(session) >= turns.length
+    const done = (session: MutableSession) => session.stuck || ackedCount(session) >= session.turns.length
     const settle = () => {
       if (fatal === undefined && !sessions.every(done)) return
       finishedAt ??= Date.now()
@@ -289,7 +321,13 @@ export const start = (options: Options): Effect.Effect<Cluster, ClusterError, Sc
 
     const assign = (slot: Slot, session: MutableSession) => {
       session.assignments++
-      slot.process?.send({ _tag: "Assign", sessionId: session.sessionId, userId: session.userId, turns, acked: ackedCount(session) })
+      slot.process?.send({
+        _tag: "Assign",
+        sessionId: session.sessionId,
+        userId: session.userId,
+        turns: session.turns,
+        acked: ackedCount(session)
+      })
     }
 
     let launched = 0
@@ -300,8 +338,9 @@ export const start = (options: Options): Effect.Effect<Cluster, ClusterError, Sc
       transport: options.transport ?? "in-process",
       owner: `${prefix}/worker-${launched++}`,
       concurrency: options.concurrency ?? 32,
-      leaseTtlMs: options.leaseTtlMs ?? 5_000,
+      leaseTtlMs: options.leaseTtlMs ?? DEFAULT_LEASE_TTL_MS,
       retryForMs: options.retryForMs ?? 30_000,
+      replay: options.replay ?? true,
       turnTimeoutMs: options.turnTimeoutMs ?? 60_000
     })
 
@@ -465,11 +504,11 @@ export const start = (options: Options): Effect.Effect<Cluster, ClusterError, Sc
     )
 
     const snapshot = (): Result => ({
-      turns: [...turns],
       sessions: sessions.map((session) => ({
         sessionId: session.sessionId,
         userId: session.userId,
         slot: session.slot,
+        turns: [...session.turns],
         acks: [...session.acks],
         assignments: session.assignments,
         gaveUp: [...session.gaveUp],
@@ -492,7 +531,8 @@ export const start = (options: Options): Effect.Effect<Cluster, ClusterError, Sc
       sessions: sessions.map(({ sessionId, userId }) => ({ sessionId, userId })),
       progress: () => ({
         acked: sessions.reduce((sum, session) => sum + ackedCount(session), 0),
-        total: sessions.length * turns.length
+        // A session given up plays no more turns until it is given another.
+        total: sessions.reduce((sum, session) => sum + (session.stuck ? ackedCount(session) : session.turns.length), 0)
       }),
       kill: (index, signal = "SIGKILL") =>
         Effect.sync(() => {
@@ -511,9 +551,9 @@ export const start = (options: Options): Effect.Effect<Cluster, ClusterError, Sc
         }),
       addTurn: (text) =>
         Effect.sync(() => {
-          turns.push(text)
           finishedAt = undefined
           for (const session of sessions) {
+            session.turns.push(text)
             session.stuck = false
             const slot = slots[session.slot]!
             if (slot.ready) assign(slot, session)

@@ -10,6 +10,7 @@
  */
 import { HandoffResult } from "@baton/core"
 import * as Schema from "effect/Schema"
+import * as Recorder from "../load/Recorder.js"
 import type * as ClusterWorker from "./ClusterWorker.js"
 
 /**
@@ -70,16 +71,26 @@ export const Ack = Schema.TaggedStruct("Ack", {
   handoffs: Schema.Array(HandoffResult.HandoffResult),
   durationMs: Schema.Number,
   version: Schema.Number,
-  /** Failed attempts before the turn committed. */
+  /** Failed attempts before the turn committed: the worker played it again after each. */
   retries: Schema.Number,
-  recovered: Schema.Boolean
+  recovered: Schema.Boolean,
+  /** What the turn came to (`TurnOutcome`); absent for a recovered turn, which the worker did not see. @since 0.2.0 */
+  outcome: Schema.optional(Recorder.Outcome),
+  /** Calls Baton's retry policy tried again during the turn's committed attempt. @since 0.2.0 */
+  policyRetries: Schema.optionalWith(Schema.Number, { default: () => 0 }),
+  /** Calls a fallback service (or a stale result) answered during that attempt. @since 0.2.0 */
+  fallbacks: Schema.optionalWith(Schema.Number, { default: () => 0 }),
+  /** The workflows that attempt ran, by name, with what each came to. @since 0.2.0 */
+  workflows: Schema.optionalWith(Schema.Array(Schema.Struct({ name: Schema.String, kind: Recorder.WorkflowClass })), {
+    default: () => []
+  })
 })
 /** @since 0.1.0 @category worker */
 export type Ack = typeof Ack.Type
 
 /**
- * A turn kept failing until the worker's retry deadline; the session is left
- * unfinished.
+ * A turn kept failing until the worker's retry deadline (with replay off:
+ * it failed once); the session is left unfinished.
  *
  * @since 0.1.0 @category worker
  */
@@ -87,7 +98,9 @@ export const GaveUp = Schema.TaggedStruct("GaveUp", {
   sessionId: Schema.String,
   turn: Schema.Number,
   attempts: Schema.Number,
-  error: Schema.String
+  error: Schema.String,
+  /** The failed turn's class (`TurnOutcome`), when a turn was played. @since 0.2.0 */
+  outcome: Schema.optional(Recorder.Outcome)
 })
 /** @since 0.1.0 @category worker */
 export type GaveUp = typeof GaveUp.Type

@@ -9,9 +9,16 @@
  * turn whose commit landed before a crash (of this worker, of the previous
  * one, or of the store's connection) shows in the stored history, so it is
  * acknowledged as `recovered` and never played again; a turn that did not
- * commit is played. A failed turn is retried, after reading the store again,
- * until `retryForMs` have passed since the session's last progress; a turn
- * that hangs is abandoned after `turnTimeoutMs`.
+ * commit is played. A failed turn is played again (`replay`), after reading
+ * the store again, until `retryForMs` have passed since the session's last
+ * progress; with `replay` off the worker gives the session up at its first
+ * failed turn, so that only Baton's own recovery (its policies, fallbacks
+ * and store) stands between a fault and a failed turn. A turn that hangs is
+ * abandoned after `turnTimeoutMs`.
+ *
+ * Each turn runs with its own `EventBus` (`TurnOutcome`): its
+ * acknowledgement says what it came to (ok, degraded, failed) and how many
+ * calls Baton's retry policy tried again and fallbacks answered.
  *
  * A store holding fewer turns than were acknowledged (a Redis master that
  * died before its replica had them) is said (`Rewound`), and the missing
@@ -29,18 +36,22 @@
  *
  * @since 0.1.0
  */
-import { BatonApp, Conversation, Ids, JsonInput, type SessionState, SessionStore } from "@baton/core"
+import { BatonApp, Conversation, EventBus, Ids, JsonInput, type SessionState, SessionStore } from "@baton/core"
+import * as Cause from "effect/Cause"
 import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
+import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Runtime from "effect/Runtime"
 import * as Schedule from "effect/Schedule"
 import * as Schema from "effect/Schema"
 import { createInterface } from "node:readline"
+import type * as Recorder from "../load/Recorder.js"
+import * as TurnOutcome from "../load/TurnOutcome.js"
 import * as Protocol from "./ClusterProtocol.js"
 import { ClusterError } from "./ClusterError.js"
 import * as Modules from "./internal/modules.js"
@@ -61,6 +72,8 @@ export const Options = Schema.Struct({
   concurrency: Schema.Number,
   leaseTtlMs: Schema.Number,
   retryForMs: Schema.Number,
+  /** Whether a failed turn is played again (default) or its session given up at once. @since 0.2.0 */
+  replay: Schema.optionalWith(Schema.Boolean, { default: () => true }),
   /** A turn still running after this long is abandoned and tried again. */
   turnTimeoutMs: Schema.Number
 })
@@ -108,12 +121,19 @@ const play = (options: Options) => (assign: Protocol.Assign) =>
     let acked = assign.acked
     let attempts = 0
     let lastProgress = yield* Clock.currentTimeMillis
-    const retryable = (turn: number, error: string) =>
+    const retryable = (turn: number, error: string, outcome?: Recorder.Outcome) =>
       Effect.gen(function*() {
         attempts++
         const now = yield* Clock.currentTimeMillis
-        if (now - lastProgress > options.retryForMs) {
-          yield* send({ _tag: "GaveUp", sessionId: assign.sessionId, turn, attempts, error })
+        if (!options.replay || now - lastProgress > options.retryForMs) {
+          yield* send({
+            _tag: "GaveUp",
+            sessionId: assign.sessionId,
+            turn,
+            attempts,
+            error,
+            ...(outcome === undefined ? {} : { outcome })
+          })
           return false
         }
         yield* send({ _tag: "Retrying", sessionId: assign.sessionId, turn, error })
@@ -121,7 +141,7 @@ const play = (options: Options) => (assign: Protocol.Assign) =>
         return true
       })
 
-    const acknowledge = (turn: number) => (result: Conversation.TurnResult) =>
+    const acknowledge = (turn: number, observed: TurnOutcome.Observed) => (result: Conversation.TurnResult) =>
       send({
         _tag: "Ack",
         sessionId: assign.sessionId,
@@ -131,7 +151,11 @@ const play = (options: Options) => (assign: Protocol.Assign) =>
         durationMs: result.durationMs,
         version: result.version,
         retries: attempts,
-        recovered: false
+        recovered: false,
+        outcome: TurnOutcome.outcomeOf(Exit.succeed(result), observed),
+        policyRetries: observed.retries,
+        fallbacks: observed.fallbacks,
+        workflows: observed.workflows
       })
 
     while (true) {
@@ -160,13 +184,17 @@ const play = (options: Options) => (assign: Protocol.Assign) =>
           durationMs: 0,
           version: stored.right.value.version,
           retries: attempts,
-          recovered: true
+          recovered: true,
+          policyRetries: 0,
+          fallbacks: 0,
+          workflows: []
         })
         attempts = 0
         lastProgress = yield* Clock.currentTimeMillis
       }
       if (committed >= assign.turns.length) return
       const turn = committed
+      const observed = TurnOutcome.make()
       const outcome = yield* Effect.either(
         Effect.acquireUseRelease(
           store.acquireLease(Ids.sessionId(assign.sessionId), options.owner, Duration.millis(options.leaseTtlMs)).pipe(
@@ -179,17 +207,18 @@ const play = (options: Options) => (assign: Protocol.Assign) =>
           // is committed but not acknowledged stays as short as it can be.
           () =>
             conversation.turn(assign.sessionId, assign.userId, assign.turns[turn]!).pipe(
+              Effect.provideService(EventBus.EventBus, TurnOutcome.bus(observed)),
               Effect.timeoutFail({
                 duration: Duration.millis(options.turnTimeoutMs),
-                onTimeout: () => new Error(`the turn took longer than ${options.turnTimeoutMs} ms`)
+                onTimeout: () => new Cause.TimeoutException(`the turn took longer than ${options.turnTimeoutMs} ms`)
               }),
-              Effect.tap(acknowledge(turn))
+              Effect.tap(acknowledge(turn, observed))
             ),
           (lease) => Effect.ignore(store.releaseLease(lease))
         )
       )
       if (outcome._tag === "Left") {
-        if (yield* retryable(turn, describe(outcome.left))) continue
+        if (yield* retryable(turn, describe(outcome.left), TurnOutcome.outcomeOf(Exit.fail(outcome.left), observed))) continue
         return
       }
       acked = turn + 1

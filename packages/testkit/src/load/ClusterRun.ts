@@ -8,12 +8,18 @@
  * the run (a Redis master that died before its replica had them), even
  * though they were played again.
  *
- * Workers report turns and handoffs, not their tool calls, so a cluster
- * report has turn and handoff latency, sessions lost and context violations,
- * but no tool, workflow or restore histograms, and no memory per session
- * (workers report only their peak heap). It counts every committed turn,
- * those found committed after their worker died among them (not timed), and
- * names each worker that exited during the run and each takeover.
+ * Workers report each turn's outcome class (ok, degraded, failed), its
+ * handoffs, the workflows it ran with what each came to, and the calls
+ * Baton's retry policy tried again and fallbacks answered, not their tool
+ * calls, so a cluster report has turn and handoff latency, outcomes,
+ * workflow classes, retries, fallbacks, sessions lost and context
+ * violations, but no tool, workflow or restore latency histograms, and no memory per
+ * session (workers report only their peak heap). It counts every committed
+ * turn, those found committed after their worker died among them (not
+ * timed; counted ok: their reply is stored, how it was reached was not
+ * seen), every turn a worker gave up on as failed, and names each worker
+ * that exited during the run, each takeover and the failed attempts the
+ * workers played again.
  *
  * @since 0.1.0
  */
@@ -49,7 +55,7 @@ const lostSessions = (store: SessionStore.Service, result: Cluster.Result) =>
     Effect.forEach(result.sessions, (session) => {
       const acked = session.acks.filter((ack) => ack !== undefined)
       const lastVersion = Math.max(0, ...acked.map((ack) => ack.version))
-      const unfinished = acked.length < result.turns.length
+      const unfinished = acked.length < session.turns.length
       return store.restore(Ids.sessionId(session.sessionId)).pipe(
         Effect.map((restored): Report.LostSession | undefined => {
           if (Option.isNone(restored)) {
@@ -63,7 +69,7 @@ const lostSessions = (store: SessionStore.Service, result: Cluster.Result) =>
             }
           }
           const said = state.context.history.filter((message) => message.role === "user").map((message) => message.content)
-          const missing = acked.findIndex((ack) => said[ack.turn] !== result.turns[ack.turn])
+          const missing = acked.findIndex((ack) => said[ack.turn] !== session.turns[ack.turn])
           if (missing >= 0) {
             return { sessionId: session.sessionId, reason: `acknowledged turn ${acked[missing]!.turn + 1} is missing` }
           }
@@ -91,7 +97,11 @@ const report = (
   result: Cluster.Result,
   lost: ReadonlyArray<Report.LostSession>,
   options: Options,
-  events: { readonly exits: Array<Report.Workers["exits"][number]>; takeovers: number }
+  events: {
+    readonly exits: Array<Report.Workers["exits"][number]>
+    takeovers: number
+    readonly failed: Array<{ readonly at: number; readonly outcome: Recorder.Outcome }>
+  }
 ) => {
   const played = result.acks.filter((ack) => !ack.recovered)
   const recorder = Recorder.make(played.length === 0 ? Date.now() : Math.min(...played.map((ack) => ack.at - ack.durationMs)))
@@ -100,12 +110,17 @@ const report = (
     Recorder.recordTurn(recorder, {
       at: ack.at,
       durationMs: ack.recovered ? null : ack.durationMs,
-      outcome: "ok",
+      outcome: ack.outcome ?? "ok",
       failed: false,
       handoffs: ack.handoffs
     })
+    recorder.retries += ack.policyRetries
+    recorder.fallbacks += ack.fallbacks
+    for (const run of ack.workflows) Recorder.recordWorkflowRun(recorder, run.name, run.kind)
   }
-  recorder.retries = result.retries
+  for (const { at, outcome } of events.failed) {
+    Recorder.recordTurn(recorder, { at, durationMs: null, outcome, failed: true, handoffs: [] })
+  }
   recorder.sessionsStarted = result.sessions.length
   recorder.sessionsCompleted = result.sessions.length - lost.length
   const base = Report.fromRecorder(recorder, {
@@ -119,7 +134,8 @@ const report = (
       count: options.workers,
       exits: events.exits,
       takeovers: events.takeovers,
-      recoveredTurns: result.acks.length - played.length
+      recoveredTurns: result.acks.length - played.length,
+      replayedAttempts: result.retries
     }
   })
   return Report.withVerdicts(base, Slo.evaluate(Slo.withDefaults(options.objectives ?? []), base))
@@ -136,7 +152,11 @@ export const run = (options: Options): Effect.Effect<Report.Report, ClusterError
     const store = yield* SessionStore.SessionStore
     const startedAt = Date.now()
     // What the workers did, as the cluster tells it while the run goes on.
-    const events = { exits: [] as Array<Report.Workers["exits"][number]>, takeovers: 0 }
+    const events = {
+      exits: [] as Array<Report.Workers["exits"][number]>,
+      takeovers: 0,
+      failed: [] as Array<{ readonly at: number; readonly outcome: Recorder.Outcome }>
+    }
     const result = yield* Effect.scoped(Effect.gen(function*() {
       const cluster = yield* Cluster.start({
         app: options.app,
@@ -149,6 +169,7 @@ export const run = (options: Options): Effect.Effect<Report.Report, ClusterError
             events.exits.push({ slot, pid, atMs: event.at - startedAt, code, signal })
           }
           if (event._tag === "WorkerReady" && event.takeover) events.takeovers++
+          if (event._tag === "GaveUp") events.failed.push({ at: event.at, outcome: event.gaveUp.outcome ?? "error" })
         },
         ...(options.concurrency === undefined ? {} : { concurrency: Math.ceil(options.concurrency / options.workers) })
       })
@@ -166,10 +187,10 @@ export const run = (options: Options): Effect.Effect<Report.Report, ClusterError
             durationMs: null,
             sessionsStarted: options.sessions,
             sessionsCompleted: sofar.sessions.filter((session) =>
-              session.acks.filter((ack) => ack !== undefined).length >= sofar.turns.length
+              session.acks.filter((ack) => ack !== undefined).length >= session.turns.length
             ).length,
             turns: acked,
-            failedTurns: 0,
+            failedTurns: events.failed.length,
             handoffs: sofar.acks.reduce((sum, ack) => sum + ack.handoffs.filter((handoff) => handoff.success).length, 0),
             contextViolations: sofar.acks.reduce(
               (sum, ack) => sum + ack.handoffs.filter((handoff) => !handoff.contextPreserved).length,

@@ -32,7 +32,6 @@
 import {
   type BatonApp,
   BatonApp as App,
-  type BatonEvent,
   Conversation,
   EventBus,
   Ids,
@@ -40,7 +39,6 @@ import {
   Sensitive,
   SessionStore
 } from "@baton/core"
-import * as Cause from "effect/Cause"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -50,13 +48,13 @@ import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
-import * as Stream from "effect/Stream"
 import * as MockServices from "../MockServices.js"
 import * as Prng from "../Prng.js"
 import * as FaultProfile from "./FaultProfile.js"
 import * as Recorder from "./Recorder.js"
 import * as Report from "./Report.js"
 import * as Slo from "./Slo.js"
+import * as TurnOutcome from "./TurnOutcome.js"
 
 /**
  * A run that cannot start as asked: no scenario to play, faults for an app
@@ -187,61 +185,6 @@ interface Played {
   lastVersion: number
 }
 
-/** What degraded a turn, from its events. */
-interface Flags {
-  breaker: boolean
-  workflowFailed: boolean
-  fallback: boolean
-  partial: boolean
-  timeout: boolean
-}
-
-const mentionsBreaker = (text: string) => text.includes("circuit breaker")
-
-const flag = (flags: Flags, event: BatonEvent.BatonEvent) => {
-  switch (event._tag) {
-    case "ToolCalled":
-      if (event.outcome === "timeout") flags.timeout = true
-      return
-    case "PolicyTimedOut":
-      flags.timeout = true
-      return
-    case "FallbackUsed":
-      flags.fallback = true
-      return
-    case "WorkflowCompleted":
-      if (event.status === "partial") flags.partial = true
-      if (event.status === "failed") flags.workflowFailed = true
-      return
-    case "StepFailed":
-    case "RetryGaveUp":
-      if (mentionsBreaker(event.error)) flags.breaker = true
-      return
-    default:
-      return
-  }
-}
-
-const describeCause = (cause: Cause.Cause<unknown>) => {
-  const failure = Cause.failureOption(cause)
-  const error = Option.isSome(failure) ? failure.value : Cause.squash(cause)
-  return error instanceof Error ? error.message : String(error)
-}
-
-const outcomeOf = (exit: Exit.Exit<unknown, unknown>, flags: Flags): Recorder.Outcome => {
-  if (Exit.isFailure(exit)) {
-    const failure = Cause.failureOption(exit.cause)
-    if (Option.isSome(failure) && Cause.isTimeoutException(failure.value)) return "timeout"
-    if (flags.breaker || mentionsBreaker(describeCause(exit.cause))) return "breaker-rejected"
-    return flags.timeout ? "timeout" : "error"
-  }
-  if (flags.breaker) return "breaker-rejected"
-  if (flags.workflowFailed) return "workflow-failed"
-  if (flags.fallback) return "fallback"
-  if (flags.partial) return "partial"
-  return flags.timeout ? "timeout" : "ok"
-}
-
 const heapUsed = (gc: (() => void) | undefined) => {
   gc?.()
   return process.memoryUsage().heapUsed
@@ -357,15 +300,8 @@ export const run = (
 
       const playTurn = (session: Played, text: string) =>
         admit(Effect.suspend(() => {
-          const flags: Flags = { breaker: false, workflowFailed: false, fallback: false, partial: false, timeout: false }
-          const bus: Context.Tag.Service<EventBus.EventBus> = {
-            publish: (event) =>
-              Effect.sync(() => {
-                Recorder.recordEvent(recorder, event)
-                flag(flags, event)
-              }),
-            subscribe: Effect.succeed(Stream.empty)
-          }
+          const observed = TurnOutcome.make()
+          const bus = TurnOutcome.bus(observed, (event) => Recorder.recordEvent(recorder, event))
           const turnStarted = performance.now()
           return chat.turn(session.sessionId, session.userId, text).pipe(
             Effect.provideService(EventBus.EventBus, bus),
@@ -374,12 +310,10 @@ export const run = (
             Effect.map((exit) => {
               const durationMs = performance.now() - turnStarted
               const failed = Exit.isFailure(exit)
-              // An agent that answered without a part a service failed to give.
-              if (Exit.isSuccess(exit) && exit.value.degradations.some((note) => note.kind === "omitted")) flags.partial = true
               Recorder.recordTurn(recorder, {
                 at: Date.now(),
                 durationMs,
-                outcome: outcomeOf(exit, flags),
+                outcome: TurnOutcome.outcomeOf(exit, observed),
                 failed,
                 handoffs: Exit.isSuccess(exit) ? exit.value.handoffs : []
               })

@@ -13,6 +13,7 @@
  * @since 0.1.0
  */
 import type { BatonEvent, HandoffResult } from "@baton/core"
+import * as Schema from "effect/Schema"
 import * as Histogram from "./Histogram.js"
 
 /**
@@ -30,18 +31,13 @@ import * as Histogram from "./Histogram.js"
  *
  * @since 0.1.0 @category models
  */
-export type Outcome = "ok" | "error" | "timeout" | "breaker-rejected" | "workflow-failed" | "fallback" | "partial"
+export type Outcome = typeof Outcome.Type
+
+/** @since 0.2.0 @category schemas */
+export const Outcome = Schema.Literal("ok", "partial", "fallback", "workflow-failed", "breaker-rejected", "timeout", "error")
 
 /** @since 0.1.0 @category constants */
-export const outcomes: ReadonlyArray<Outcome> = [
-  "ok",
-  "partial",
-  "fallback",
-  "workflow-failed",
-  "breaker-rejected",
-  "timeout",
-  "error"
-]
+export const outcomes: ReadonlyArray<Outcome> = Outcome.literals
 
 /**
  * What a workflow run came to: `completed`, `partial` (its required steps
@@ -50,7 +46,10 @@ export const outcomes: ReadonlyArray<Outcome> = [
  *
  * @since 0.2.0 @category models
  */
-export type WorkflowClass = "completed" | "partial" | "compensated" | "failed"
+export type WorkflowClass = typeof WorkflowClass.Type
+
+/** @since 0.2.0 @category schemas */
+export const WorkflowClass = Schema.Literal("completed", "partial", "compensated", "failed")
 
 /**
  * The class of a finished workflow run.
@@ -191,6 +190,16 @@ export const recordRestore = (recorder: Recorder, durationMs: number): void => {
   Histogram.record(recorder.restore, durationMs)
 }
 
+/**
+ * Counts a finished workflow run of `workflow` in `kind`.
+ *
+ * @since 0.2.0 @category recording
+ */
+export const recordWorkflowRun = (recorder: Recorder, workflow: string, kind: WorkflowClass): void => {
+  const runs = recorder.workflows[workflow] ??= {}
+  runs[kind] = (runs[kind] ?? 0) + 1
+}
+
 const toolStats = (recorder: Recorder, service: string): ToolStats => {
   let stats = recorder.tools.get(service)
   if (stats === undefined) {
@@ -216,9 +225,7 @@ export const recordEvent = (recorder: Recorder, event: BatonEvent.BatonEvent): v
       return
     }
     case "WorkflowCompleted": {
-      const kind = workflowClass(event)
-      const runs = recorder.workflows[event.workflow] ??= {}
-      runs[kind] = (runs[kind] ?? 0) + 1
+      recordWorkflowRun(recorder, event.workflow, workflowClass(event))
       Histogram.record(recorder.workflow, event.durationMs)
       return
     }

@@ -96,6 +96,8 @@ export interface Workers {
   }>
   readonly takeovers: number
   readonly recoveredTurns: number
+  /** Failed attempts the workers played again (Baton's own retries are `Report.retries`). @since 0.2.0 */
+  readonly replayedAttempts: number
 }
 
 /** @since 0.1.0 @category models */

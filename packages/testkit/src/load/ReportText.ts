@@ -98,13 +98,14 @@ export const render = (report: Report.Report, options: Options = {}): Array<stri
     }`
   ]
   if (report.workers !== null) {
-    const { count, exits, recoveredTurns, takeovers } = report.workers
+    const { count, exits, recoveredTurns, replayedAttempts, takeovers } = report.workers
     const died = exits.map((exit) =>
       `slot ${exit.slot} pid ${exit.pid} ${exit.signal ?? `exit ${exit.code}`} at ${formatMs(exit.atMs)}`
     )
     lines.push(
       `workers      ${count} · ${exits.length === 0 ? "none exited" : `${exits.length} exited (${died.join("; ")})`} · ` +
-        `${takeovers} took over · ${recoveredTurns} turns found committed after their worker died`
+        `${takeovers} took over · ${recoveredTurns} turns found committed after their worker died · ` +
+        `${replayedAttempts} failed attempts played again`
     )
   }
   if (report.memory !== null) {

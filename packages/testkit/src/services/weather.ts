@@ -101,3 +101,14 @@ export const weather: MockService<Stateless> = {
   description: "Daily weather forecasts",
   make
 }
+
+/**
+ * A second weather provider: the same forecasts under another name, so an
+ * app can fall back from one provider to the other, and a fault or a crash
+ * can hit one of them alone.
+ */
+export const weatherBackup: MockService<Stateless> = {
+  ...weather,
+  name: "weather-backup",
+  description: "Daily weather forecasts from a second provider"
+}

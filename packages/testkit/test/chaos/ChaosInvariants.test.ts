@@ -36,6 +36,10 @@ const ack = (sessionId: string, turn: number, handoffs: ReadonlyArray<HandoffRes
   version: turn + 1,
   retries: 0,
   recovered: false,
+  outcome: "ok",
+  policyRetries: 0,
+  fallbacks: 0,
+  workflows: [],
   slot: 0,
   pid: 1,
   at: 0
@@ -90,6 +94,7 @@ const session = (
   sessionId,
   userId: `${sessionId}-user`,
   slot: 0,
+  turns: [...turns, probe],
   acks,
   assignments: 1,
   gaveUp,
@@ -97,7 +102,6 @@ const session = (
 })
 
 const result = (sessions: ReadonlyArray<Cluster.SessionRecord>, duplicateAcks = 0): Cluster.Result => ({
-  turns: [...turns, probe],
   sessions,
   workers: [],
   acks: sessions.flatMap((one) => one.acks.filter((a): a is Cluster.AckRecord => a !== undefined)),
@@ -119,7 +123,7 @@ describe("ChaosInvariants", () => {
       yield* store("s-2", [...turns, probe])
       const invariants = yield* ChaosInvariants.check({
         result: result([session("s-1", all("s-1", [handoff(true)])), session("s-2", all("s-2"))]),
-        probeTurn: 3
+        probed: true
       })
       expect(invariants.map((invariant) => [invariant.name, invariant.holds])).toEqual([
         ["no-session-lost", true],
@@ -151,7 +155,7 @@ describe("ChaosInvariants", () => {
             { _tag: "GaveUp", sessionId: "s-stuck", turn: 3, attempts: 9, error: "Redis is down" }
           ])
         ]),
-        probeTurn: 3
+        probed: true
       }))
       expect(invariants["no-session-lost"]).toMatchObject({ holds: false, violations: ["s-lost: not in the store"] })
       expect(invariants["no-acked-turn-lost"]!.holds).toBe(false)
@@ -174,7 +178,7 @@ describe("ChaosInvariants", () => {
     Effect.gen(function*() {
       yield* store("s-1", [...turns, probe])
       const rewound = session("s-1", all("s-1"), [], [{ acknowledged: 3, stored: 1, slot: 0, pid: 7, at: 0 }])
-      const invariants = byName(yield* ChaosInvariants.check({ result: result([rewound]), probeTurn: 3 }))
+      const invariants = byName(yield* ChaosInvariants.check({ result: result([rewound]), probed: true }))
       expect(invariants["no-acked-turn-lost"]).toMatchObject({
         holds: false,
         count: 2,
@@ -190,7 +194,7 @@ describe("ChaosInvariants", () => {
   it.effect("a turn acknowledged twice breaks every-turn-once", () =>
     Effect.gen(function*() {
       yield* store("s-1", [...turns, probe])
-      const invariants = byName(yield* ChaosInvariants.check({ result: result([session("s-1", all("s-1"))], 1), probeTurn: 3 }))
+      const invariants = byName(yield* ChaosInvariants.check({ result: result([session("s-1", all("s-1"))], 1), probed: true }))
       expect(invariants["every-turn-once"]).toMatchObject({ holds: false, violations: ["1 turns were acknowledged twice"] })
     }).pipe(Effect.provide(SessionStore.layerMemory)))
 })

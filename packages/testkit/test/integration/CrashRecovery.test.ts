@@ -103,7 +103,11 @@ describe("recovery from a dead mock process", () => {
           expect(offersOf(yield* invoke(service, "search_flights", flightSearch)).length).toBeGreaterThan(0)
           yield* logged("WARN", `Lost the connection to ${first.url} of "flights"; reconnecting`)
         }),
-        gatewayLayer({ mcpServers: { [service]: { url: first.url, reconnect } } }).pipe(Layer.provideMerge(captureLogs))
+        // One attempt per call: each failure is the pool's own, not the default retry's (whose
+        // attempts would also trip the default breaker while the process is down).
+        gatewayLayer({ mcpServers: { [service]: { url: first.url, reconnect, policy: { retry: { maxRetries: 0 } } } } }).pipe(
+          Layer.provideMerge(captureLogs)
+        )
       )
     }))
 })

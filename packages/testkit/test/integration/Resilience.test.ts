@@ -144,7 +144,12 @@ describe("resilience policies in the gateway (TestClock)", () => {
           const error = yield* Effect.flip(invoke("flights", "search_flights", flightSearch))
           expect(error).toMatchObject({ _tag: "ToolProtocolError", code: -32603 })
         }),
-        gatewayLayer({ mcpServers: { flights: inMemoryMock(mock, { cacheTtlMs: 1_000, staleIfErrorMs: 60_000 }) } })
+        // No retries: the first failure goes to the stale result, on a clock that moved exactly 5 s.
+        gatewayLayer({
+          mcpServers: {
+            flights: inMemoryMock(mock, { cacheTtlMs: 1_000, staleIfErrorMs: 60_000, policy: { retry: { maxRetries: 0 } } })
+          }
+        })
       )
     }))
 
@@ -183,7 +188,8 @@ describe("resilience policies in the gateway (TestClock)", () => {
         gatewayLayer({
           mcpServers: {
             flights: inMemoryMock(mock, {
-              policy: { timeoutMs: 500, adaptiveTimeout: { floorMs: 100, ceilingMs: 60_000 } }
+              // No retries: the attempt's timeout is the call's.
+              policy: { timeoutMs: 500, adaptiveTimeout: { floorMs: 100, ceilingMs: 60_000 }, retry: { maxRetries: 0 } }
             })
           }
         })
