@@ -138,10 +138,10 @@ const gateway = (entries: ReadonlyArray<readonly [string, McpConfig.ServerConfig
     options
   )
 
-// A mock child process compiles its TypeScript when it starts. Five of them
-// starting at once on a busy two-core machine took more than the default 10 s
-// to answer; a connection attempt that times out kills its child, and the
-// first turn then finds no service connected. So the stdio children get 30 s.
+// Six mock child processes starting at once on a busy two-core machine can
+// take more than the default 10 s to answer; a connection attempt that times
+// out kills its child, and the first turn then finds no service connected.
+// So the stdio children get 30 s.
 const STDIO_CONNECT_TIMEOUT_MS = 30_000
 
 const seedArgs = ["--seed", String(seed)]

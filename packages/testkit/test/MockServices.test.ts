@@ -8,6 +8,12 @@ import * as MockServices from "../src/MockServices.js"
 import { call, connect, data, flightSearch } from "./support.js"
 
 /** A typical session per service; every answer passes the client's output-schema validation. */
+const forecastTour = (client: Client) =>
+  Effect.map(
+    call(client, "forecast", { location: "Reykjavik", start_date: "2026-01-10", end_date: "2026-01-16" }),
+    (result) => [data(result)]
+  )
+
 const tours: Record<string, (client: Client) => Effect.Effect<ReadonlyArray<unknown>, Error>> = {
   flights: (client) =>
     Effect.gen(function*() {
@@ -25,11 +31,8 @@ const tours: Record<string, (client: Client) => Effect.Effect<ReadonlyArray<unkn
       const listing = data(yield* call(client, "get_listing", { listing_id: search.listings[0].id, currency: "EUR" }))
       return [search, listing]
     }),
-  weather: (client) =>
-    Effect.map(
-      call(client, "forecast", { location: "Reykjavik", start_date: "2026-01-10", end_date: "2026-01-16" }),
-      (result) => [data(result)]
-    ),
+  weather: (client) => forecastTour(client),
+  "weather-backup": (client) => forecastTour(client),
   maps: (client) =>
     Effect.gen(function*() {
       const geocode = data(yield* call(client, "geocode", { query: "CDG" }))
@@ -52,6 +55,7 @@ const readOnly: Record<string, Record<string, boolean>> = {
   flights: { search_flights: true, get_offer_details: true, check_availability: true, reserve: false, cancel_reservation: false },
   accommodations: { search: true, get_listing: true, reserve: false, cancel: false },
   weather: { forecast: true },
+  "weather-backup": { forecast: true },
   maps: { geocode: true, route: true },
   activities: { search: true },
   payments: { process: false, refund: false }
@@ -93,7 +97,7 @@ describe("MockServices.lookup", () => {
     expect(MockServices.lookup("weather")).toEqual(Either.right(MockServices.weather))
     const missing = MockServices.lookup("trains")
     expect(Either.isLeft(missing) && missing.left.message).toBe(
-      `There is no mock service "trains". Available: flights, accommodations, weather, maps, activities, payments.`
+      `There is no mock service "trains". Available: flights, accommodations, weather, weather-backup, maps, activities, payments.`
     )
   })
 })

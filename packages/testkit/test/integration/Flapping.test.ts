@@ -41,7 +41,8 @@ describe("flapping through the gateway (TestClock)", () => {
           expect((yield* mock.stats).tools["search_flights"]).toMatchObject({ calls: 7, faults: { flap: 3 } })
           expect((yield* statusOf(service)).instances[0]).toMatchObject({ connected: true, connects: 1 })
         }),
-        gatewayLayer({ mcpServers: { [service]: inMemoryMock(mock) } })
+        // One attempt per call: each outcome is the mock's answer at that instant, not a retry's after its hint.
+        gatewayLayer({ mcpServers: { [service]: inMemoryMock(mock, { policy: { retry: { maxRetries: 0 } } }) } })
       )
     }))
 })

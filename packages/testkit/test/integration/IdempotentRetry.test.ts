@@ -24,7 +24,8 @@ describe("idempotent reserve across a crash and a retry", () => {
   it.scoped("the retry with the same key returns the first reservation and books nothing more", () =>
     Effect.gen(function*() {
       const mock = yield* MockServer.make(MockServices.flights, { seed: 7, faults: "tool=reserve:crash" })
-      const server = inMemoryMock(mock, { reconnect: { initialDelayMs: 100, maxDelayMs: 100 } })
+      // No gateway retry: the caller retries here, and sees each attempt's error.
+      const server = inMemoryMock(mock, { reconnect: { initialDelayMs: 100, maxDelayMs: 100 }, policy: { retry: { maxRetries: 0 } } })
       yield* Effect.provide(
         Effect.gen(function*() {
           // Room for two bookings of two passengers.
@@ -62,7 +63,12 @@ describe("idempotent reserve across a crash and a retry", () => {
     Effect.gen(function*() {
       const mock = yield* MockServer.serveHttp(MockServices.flights, { seed: 7, faults: "tool=reserve:crash" })
       // The timeout is how the crash shows; it also bounds connecting and every other call: room for a busy machine.
-      const server = { url: mock.url, policy: { timeoutMs: 2_000 }, reconnect: { initialDelayMs: 20, maxDelayMs: 50 } }
+      // No gateway retry: the caller retries here, and sees each attempt's error.
+      const server = {
+        url: mock.url,
+        policy: { timeoutMs: 2_000, retry: { maxRetries: 0 } },
+        reconnect: { initialDelayMs: 20, maxDelayMs: 50 }
+      }
       yield* Effect.provide(
         Effect.gen(function*() {
           const offer = offersOf(yield* invoke(service, "search_flights", flightSearch)).find((o) => o.seats_left >= 4)

@@ -37,7 +37,8 @@ describe("changing a running mock's faults", () => {
             faults: { "rate-limit": 1 }
           })
         }),
-        gatewayLayer({ mcpServers: { flights: { url: mock.url } } })
+        // One attempt per call: the rate limit's own error, not the default retry waiting out its hint.
+        gatewayLayer({ mcpServers: { flights: { url: mock.url, policy: { retry: { maxRetries: 0 } } } } })
       )
     }))
 

@@ -23,7 +23,8 @@ import { httpMock, stdioMock } from "./mocks.js"
 
 const service = "flights"
 const timeoutMs = 300
-const options = { policy: { timeoutMs } }
+// One attempt per call: the timeout of that attempt is what the caller sees.
+const options = { policy: { timeoutMs, retry: { maxRetries: 0 } } }
 
 const transports = [
   { name: "stdio", gateway: gatewayLayer({ mcpServers: { [service]: stdioMock(service, options) } }) },

@@ -13,12 +13,17 @@ import { httpMock, stdioMock } from "./mocks.js"
 
 const service = "flights"
 
+// One attempt per call: what reaches the caller is the fault's own typed
+// error, not the gateway's default retry of it (a rate limit's would wait out
+// its retry-after hint first).
+const policy = { retry: { maxRetries: 0 } }
+
 const transports = [
-  { name: "stdio", gateway: gatewayLayer({ mcpServers: { [service]: stdioMock(service) } }) },
+  { name: "stdio", gateway: gatewayLayer({ mcpServers: { [service]: stdioMock(service, { policy }) } }) },
   {
     name: "Streamable HTTP",
     gateway: Layer.unwrapScoped(
-      Effect.map(httpMock(service), (mock) => gatewayLayer({ mcpServers: { [service]: { url: mock.url } } }))
+      Effect.map(httpMock(service), (mock) => gatewayLayer({ mcpServers: { [service]: { url: mock.url, policy } } }))
     )
   }
 ]
