@@ -59,6 +59,11 @@
  *   session now. Turns of one `Conversation` on the same session run one at a
  *   time, since they share the owner's lease. The backoff follows the Effect
  *   `Clock`.
+ * - **Interruption** (the user pressed Ctrl-C, a caller's timeout): a turn
+ *   interrupted before its commit keeps the user's message, marked
+ *   interrupted (`Message.isInterrupted`), in a commit of its own; nothing
+ *   the agents did meanwhile is kept, and no reply is made up. A turn
+ *   interrupted during its commit is left to that commit.
  *
  * @since 0.1.0
  */
@@ -338,7 +343,18 @@ export const make = <S, E, R>(config: Config<S, E, R>) =>
       )
     }
 
-    const turnBody = function*(sessionId: SessionId, userId: UserId, text: string, fencingToken: number | undefined) {
+    /** What an interruption of the turn under way commits, until its own commit starts. */
+    interface OnInterrupt {
+      commit: Effect.Effect<void> | undefined
+    }
+
+    const turnBody = function*(
+      sessionId: SessionId,
+      userId: UserId,
+      text: string,
+      fencingToken: number | undefined,
+      onInterrupt: OnInterrupt
+    ) {
       const started = yield* Clock.currentTimeNanos
       const now = Number(started / 1_000_000n)
       const loaded = yield* loadOwned(sessionId, userId)
@@ -380,6 +396,21 @@ export const make = <S, E, R>(config: Config<S, E, R>) =>
 
       const userMessage = append({ role: "user", content: text, ...(session.currentAgent ? { agent: session.currentAgent } : {}) })
       record({ _tag: "TurnStarted", sessionId, userId, text, at: now })
+      const interruptedAt = {
+        ...session,
+        context: {
+          ...session.context,
+          history: [...session.context.history.slice(0, -1), { ...userMessage, metadata: { ...userMessage.metadata, interrupted: true } }]
+        },
+        lastActivity: now,
+        version: expectedVersion + 1
+      }
+      onInterrupt.commit = Effect.ignore(store.commit({
+        state: interruptedAt,
+        expectedVersion,
+        events: events.slice(),
+        ...(fencingToken === undefined ? {} : { fencingToken })
+      }))
 
       const active = session.currentAgent
       const routeStarted = yield* Clock.currentTimeNanos
@@ -548,6 +579,7 @@ export const make = <S, E, R>(config: Config<S, E, R>) =>
         version: committed.version
       })
       const handedOver = handoffSnapshot !== false && handoffs.some((result) => result.success)
+      onInterrupt.commit = undefined
       yield* store.commit({
         state: committed,
         expectedVersion,
@@ -571,7 +603,12 @@ export const make = <S, E, R>(config: Config<S, E, R>) =>
       } satisfies TurnResult
     }
     const runTurn = (sessionId: SessionId, userId: UserId, text: string, fencingToken: number | undefined) =>
-      Effect.gen(() => turnBody(sessionId, userId, text, fencingToken))
+      Effect.suspend(() => {
+        const onInterrupt: OnInterrupt = { commit: undefined }
+        return Effect.gen(() => turnBody(sessionId, userId, text, fencingToken, onInterrupt)).pipe(
+          Effect.onInterrupt(() => onInterrupt.commit ?? Effect.void)
+        )
+      })
 
     const turn = (sessionId: string, userId: string, text: string) =>
       Effect.gen(function*() {

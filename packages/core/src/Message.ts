@@ -38,3 +38,11 @@ export type Message = typeof Message.Type
  * @since 0.1.0 @category constructors
  */
 export const idAt = (sessionId: SessionId, index: number): MessageId => MessageId.make(`${sessionId}#${index}`)
+
+/**
+ * Whether `message` is a user's message whose turn was interrupted before
+ * any reply (`Conversation`): it is kept, but no agent answered it.
+ *
+ * @since 0.2.0 @category predicates
+ */
+export const isInterrupted = (message: Message): boolean => message.metadata?.["interrupted"] === true

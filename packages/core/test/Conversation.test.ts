@@ -1,6 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import * as Chunk from "effect/Chunk"
 import * as Clock from "effect/Clock"
+import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Fiber from "effect/Fiber"
@@ -706,6 +707,41 @@ describe("Conversation.turn: durability", () => {
           return yield* fiber.await.pipe(Effect.flatten)
         }))))
       expect(failed._tag).toBe("LeaseHeld")
+    }))
+})
+
+describe("Conversation.turn: interruption", () => {
+  it.effect("a turn interrupted while its agent works keeps the user's message, marked, and nothing the agent did", () =>
+    Effect.gen(function*() {
+      const working = yield* Deferred.make<void>()
+      const { conversation, store } = yield* conversationOf([
+        agent(triage, ["help"], {
+          handle: (input) =>
+            input.message.content === "slow"
+              ? Effect.zipRight(Deferred.succeed(working, undefined), Effect.never)
+              : Effect.succeed(Agent.reply<TripState>("triage here"))
+        })
+      ])
+      yield* conversation.turn("s-1", "u-1", "help")
+      const fiber = yield* Effect.fork(conversation.turn("s-1", "u-1", "slow"))
+      yield* Deferred.await(working)
+      yield* Fiber.interrupt(fiber)
+
+      const after = yield* stored(store)
+      expect(after.version).toBe(2)
+      expect(after.context.history.map((message) => [message.role, message.content, Message.isInterrupted(message)])).toEqual([
+        ["user", "help", false],
+        ["agent", "triage here", false],
+        ["user", "slow", true]
+      ])
+      expect((yield* store.events(Ids.sessionId("s-1"))).map((event) => event._tag)).toEqual([
+        "TurnStarted",
+        "RouteDecided",
+        "TurnCompleted",
+        "TurnStarted"
+      ])
+      // The conversation goes on from there.
+      expect(yield* conversation.turn("s-1", "u-1", "help")).toMatchObject({ reply: "triage here", version: 3 })
     }))
 })
 

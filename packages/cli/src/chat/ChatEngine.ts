@@ -37,6 +37,8 @@ import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
+import * as Exit from "effect/Exit"
+import * as Fiber from "effect/Fiber"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Runtime from "effect/Runtime"
@@ -52,6 +54,12 @@ export interface Engine {
   readonly subscribe: (listener: (state: ChatState.State, action: ChatState.Action) => void) => () => void
   /** Handles one input line; `"quit"` when the user asked to leave. Never rejects. */
   readonly submit: (line: string) => Promise<"continue" | "quit">
+  /**
+   * Interrupts the turn under way (Ctrl-C), if one is: the conversation
+   * keeps its message, marked interrupted, and makes no reply. Whether a
+   * turn was running.
+   */
+  readonly interrupt: () => boolean
 }
 
 /** @since 0.1.0 @category models */
@@ -183,6 +191,7 @@ export const make = (
         Effect.sync(() => dispatch({ _tag: "UserSent", text })),
         conversation.turn(state.sessionId, options.userId, text).pipe(
           Effect.provideService(EventBus.EventBus, tapped),
+          Effect.onInterrupt(() => Effect.sync(() => dispatch({ _tag: "TurnInterrupted" }))),
           // A defect ends the turn like a failure: the chat carries on.
           Effect.matchCauseEffect({
             onSuccess: (result) => Effect.sync(() => dispatch({ _tag: "TurnDone", result })),
@@ -306,7 +315,17 @@ export const make = (
     const loaded = yield* load(options.sessionId)
     yield* show(options.sessionId, loaded)
 
-    const run = Runtime.runPromise(runtime)
+    // The line being handled, so that Ctrl-C can interrupt its turn.
+    let handling: Fiber.RuntimeFiber<"continue" | "quit"> | undefined
+    const run = (line: string) => {
+      const fiber = Runtime.runFork(runtime)(handle(Slash.parse(line)))
+      handling = fiber
+      return Effect.runPromise(Fiber.await(fiber)).then((exit) => {
+        if (handling === fiber) handling = undefined
+        // An interrupted turn was the user's choice: the chat goes on.
+        return Exit.isSuccess(exit) ? exit.value : "continue" as const
+      })
+    }
     return {
       getState: () => state,
       subscribe: (listener) => {
@@ -317,10 +336,16 @@ export const make = (
       submit: (() => {
         let queue: Promise<unknown> = Promise.resolve()
         return (line: string) => {
-          const next = queue.then(() => run(handle(Slash.parse(line))))
+          const next = queue.then(() => run(line))
           queue = next
           return next
         }
-      })()
+      })(),
+      interrupt: () => {
+        const fiber = handling
+        if (fiber === undefined || !state.busy) return false
+        Runtime.runFork(runtime)(Fiber.interrupt(fiber))
+        return true
+      }
     } satisfies Engine
   })

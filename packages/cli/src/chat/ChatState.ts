@@ -8,7 +8,7 @@
  *
  * @since 0.1.0
  */
-import type { BatonEvent, Conversation, HandoffResult, Message, SessionState } from "@baton/core"
+import { type BatonEvent, type Conversation, type HandoffResult, Message, type SessionState } from "@baton/core"
 
 /**
  * One line (or block) of the conversation pane.
@@ -86,6 +86,8 @@ export type Action =
     /** The message the turn was for: it was not saved, so the user is shown it to send again. */
     readonly text: string
   }
+  /** The user interrupted the turn under way (Ctrl-C): its message is kept, marked interrupted, unanswered. */
+  | { readonly _tag: "TurnInterrupted" }
   | { readonly _tag: "Event"; readonly event: BatonEvent.BatonEvent }
   | { readonly _tag: "Health"; readonly scores: Readonly<Record<string, number>> }
   | { readonly _tag: "FaultsChanged"; readonly service: string; readonly spec: string | undefined }
@@ -133,6 +135,7 @@ const history = (
   for (const message of messages) {
     if (message.role === "user") {
       entries.push({ _tag: "User", text: message.content, past: true })
+      if (Message.isInterrupted(message)) entries.push({ _tag: "Info", lines: [INTERRUPTED] })
       for (const handoff of handoffsByTurn[turn] ?? []) entries.push({ _tag: "Handoff", handoff, past: true })
       turn++
     } else if (message.role === "agent") {
@@ -252,6 +255,13 @@ const flush = (state: State): Pick<State, "entries" | "notes" | "pending"> => ({
   pending: []
 })
 
+/**
+ * What the chat says of a turn the user interrupted.
+ *
+ * @since 0.2.0 @category constants
+ */
+export const INTERRUPTED = "turn interrupted: your message is kept, marked interrupted; no reply was made"
+
 /** @since 0.1.0 @category reducers */
 export const reduce = (state: State, action: Action): State => {
   switch (action._tag) {
@@ -296,6 +306,11 @@ export const reduce = (state: State, action: Action): State => {
       }
       const next = { ...state, entries: [...state.entries, failed] }
       return { ...next, ...flush(next), busy: false, failedTurns: state.failedTurns + 1 }
+    }
+    case "TurnInterrupted": {
+      const interrupted: Entry = { _tag: "Info", lines: [INTERRUPTED] }
+      const next = { ...state, entries: [...state.entries, interrupted] }
+      return { ...next, ...flush(next), busy: false }
     }
     case "Event": {
       const note = noteOf(action.event)

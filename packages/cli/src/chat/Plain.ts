@@ -1,7 +1,8 @@
 /**
  * The chat without a terminal: one input line at a time from a stream
  * (slash commands included), the conversation written as plain lines
- * (`ChatLines`), until `/quit` or the end of the input.
+ * (`ChatLines`), until `/quit` or the end of the input. SIGINT (Ctrl-C)
+ * interrupts the turn under way; with none, it ends the chat.
  *
  * @since 0.1.0
  */
@@ -34,11 +35,16 @@ export const run = async (engine: Engine, input: NodeJS.ReadableStream, write: (
     print()
   })
   const lines = Readline.createInterface({ input, crlfDelay: Infinity, terminal: false })
+  const interrupt = () => {
+    if (!engine.interrupt()) lines.close()
+  }
+  process.on("SIGINT", interrupt)
   try {
     for await (const line of lines) {
       if ((await engine.submit(line)) === "quit") break
     }
   } finally {
+    process.removeListener("SIGINT", interrupt)
     unsubscribe()
     lines.close()
   }

@@ -1,6 +1,6 @@
 /**
- * The chat on a terminal: renders `ChatApp` with ink until `/quit` or
- * Ctrl+C.
+ * The chat on a terminal: renders `ChatApp` with ink until `/quit`, or
+ * Ctrl+C while no turn runs (Ctrl+C during a turn interrupts the turn).
  *
  * @since 0.1.0
  */
@@ -10,6 +10,6 @@ import { ChatApp } from "./components/ChatApp.js"
 
 /** @since 0.1.0 @category running */
 export const run = async (engine: Engine): Promise<void> => {
-  const instance = render(<ChatApp engine={engine} />, { exitOnCtrlC: true })
+  const instance = render(<ChatApp engine={engine} />, { exitOnCtrlC: false })
   await instance.waitUntilExit()
 }

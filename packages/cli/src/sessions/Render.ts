@@ -12,7 +12,7 @@
  *
  * @since 0.1.0
  */
-import type { SessionState, SessionStore } from "@baton/core"
+import { Message, type SessionState, type SessionStore } from "@baton/core"
 import type { SessionManager } from "@baton/session"
 import * as Style from "../Style.js"
 import * as Table from "../Table.js"
@@ -93,6 +93,7 @@ export const show = (state: SessionState.SessionState, options: ShowOptions = {}
   const labelWidth = Math.max(3, ...history.map((message) => labelOf(message).length))
   const messages = history.flatMap((message) => {
     const [first = "", ...rest] = safe(message.content).split("\n")
+    if (Message.isInterrupted(message)) rest.push("(interrupted: no reply was made)")
     const label = labelOf(message).padEnd(labelWidth)
     const colour = message.role === "user" ? (text: string) => style.bold(style.cyan(text)) : style.magenta
     const prefix = `${style.dim(time(message.time).slice(11))}  ${colour(label)}  `

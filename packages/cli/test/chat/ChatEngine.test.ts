@@ -4,21 +4,22 @@
  * says so, or says plainly that they cannot be; reserved ids are refused;
  * failed turns are counted.
  */
-import { Ids, SessionStore } from "@baton/core"
+import { Ids, Message, SessionStore } from "@baton/core"
 import { describe, expect, it } from "@effect/vitest"
 import { SqliteSessionStore } from "@baton/session"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
+import * as Option from "effect/Option"
 import * as Scope from "effect/Scope"
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import * as Path from "node:path"
 import { afterEach } from "vitest"
 import * as ChatLines from "../../src/chat/ChatLines.js"
-import type * as ChatState from "../../src/chat/ChatState.js"
+import * as ChatState from "../../src/chat/ChatState.js"
 import * as Recovery from "../../src/chat/Recovery.js"
 import * as Chat from "../../src/commands/Chat.js"
-import { engine } from "./support.js"
+import { engine, until } from "./support.js"
 
 const cleanups: Array<() => Promise<void> | void> = []
 afterEach(async () => {
@@ -156,6 +157,30 @@ describe("ChatEngine: reserved ids and failed turns", () => {
     await chat.submit("hello")
     expect(chat.getState().failedTurns).toBe(1)
     expect(lines(chat.getState())).toContain("  your message was not saved — send it again: please break")
+  })
+})
+
+describe("ChatEngine: Ctrl-C", () => {
+  it("interrupts the turn under way: the message is kept, marked interrupted, no reply is made up, and the chat goes on", async () => {
+    const sessions = SessionStore.makeMemory()
+    const chat = await open({ sessions })
+    expect(chat.interrupt()).toBe(false)
+    expect(await chat.submit("/faults weather hang")).toBe("continue")
+    const turn = chat.submit("what is the weather like?")
+    await until(() => (chat.getState().busy ? true : undefined), () => lines(chat.getState()).join("\n"))
+    expect(chat.interrupt()).toBe(true)
+    expect(await turn).toBe("continue")
+    expect(chat.getState()).toMatchObject({ busy: false, failedTurns: 0 })
+    expect(lines(chat.getState())).toContain(ChatState.INTERRUPTED)
+    const stored = Option.getOrThrow(await Effect.runPromise(sessions.load(Ids.sessionId("s1"))))
+    expect(stored.context.history.map((message) => [message.role, message.content, Message.isInterrupted(message)])).toEqual([
+      ["user", "what is the weather like?", true]
+    ])
+    // The next turn is an ordinary one.
+    await chat.submit("/faults weather off")
+    await chat.submit("hello")
+    expect(chat.getState().entries.at(-1)).toMatchObject({ _tag: "Agent", text: "Hello! Ask me about the weather." })
+    expect(chat.interrupt()).toBe(false)
   })
 })
 

@@ -21,7 +21,7 @@
  *
  * @since 0.1.0
  */
-import { Ids, type SessionState, SessionStore } from "@baton/core"
+import { Ids, Message, type SessionState, SessionStore } from "@baton/core"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import type * as Cluster from "../cluster/Cluster.js"
@@ -103,7 +103,10 @@ const read = (sessionId: string) =>
 const userMessages = (stored: Stored): ReadonlyArray<string> =>
   Option.match(stored.state, {
     onNone: () => [],
-    onSome: (state) => state.context.history.filter((message) => message.role === "user").map((message) => message.content)
+    // An interrupted turn's message is kept, unanswered: it is not a played turn.
+    onSome: (state) =>
+      state.context.history.filter((message) => message.role === "user" && !Message.isInterrupted(message))
+        .map((message) => message.content)
   })
 
 /**

@@ -36,7 +36,7 @@
  *
  * @since 0.1.0
  */
-import { BatonApp, Conversation, EventBus, Ids, JsonInput, type SessionState, SessionStore } from "@baton/core"
+import { BatonApp, Conversation, EventBus, Ids, JsonInput, Message, type SessionState, SessionStore } from "@baton/core"
 import * as Cause from "effect/Cause"
 import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
@@ -87,11 +87,11 @@ const describe = (error: unknown): string =>
     ? String(error.message)
     : String(error)
 
-/** The user's messages in the stored history: one per committed turn. */
+/** The user's messages in the stored history: one per committed turn (an interrupted turn's is none). */
 const committedTurns = (session: Option.Option<SessionState.SessionState>) =>
   Option.match(session, {
     onNone: () => [],
-    onSome: (state) => state.context.history.filter((message) => message.role === "user")
+    onSome: (state) => state.context.history.filter((message) => message.role === "user" && !Message.isInterrupted(message))
   })
 
 /** The agent that answered the `turn`-th user message, from the stored history. */
@@ -99,7 +99,7 @@ const answeredBy = (state: SessionState.SessionState, turn: number): string => {
   let users = -1
   let agent = state.currentAgent ?? ""
   for (const message of state.context.history) {
-    if (message.role === "user") {
+    if (message.role === "user" && !Message.isInterrupted(message)) {
       if (users === turn) break
       users++
     } else if (users === turn && message.agent !== undefined) {

@@ -23,7 +23,7 @@
  *
  * @since 0.1.0
  */
-import { Ids, SessionStore } from "@baton/core"
+import { Ids, Message, SessionStore } from "@baton/core"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Cluster from "../cluster/Cluster.js"
@@ -68,7 +68,8 @@ const lostSessions = (store: SessionStore.Service, result: Cluster.Result) =>
               reason: `version ${state.version} is older than the last acknowledged version ${lastVersion}`
             }
           }
-          const said = state.context.history.filter((message) => message.role === "user").map((message) => message.content)
+          const said = state.context.history.filter((message) => message.role === "user" && !Message.isInterrupted(message))
+            .map((message) => message.content)
           const missing = acked.findIndex((ack) => said[ack.turn] !== session.turns[ack.turn])
           if (missing >= 0) {
             return { sessionId: session.sessionId, reason: `acknowledged turn ${acked[missing]!.turn + 1} is missing` }

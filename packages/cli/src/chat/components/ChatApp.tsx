@@ -5,7 +5,7 @@
  *
  * @since 0.1.0
  */
-import { Box, useApp, useStdout } from "ink"
+import { Box, useApp, useInput, useStdout } from "ink"
 import { useCallback, useSyncExternalStore } from "react"
 import type { Engine } from "../ChatEngine.js"
 import { ConversationPane } from "./ConversationPane.js"
@@ -30,6 +30,10 @@ export const ChatApp = ({ engine }: { readonly engine: Engine }) => {
       if (next === "quit") exit()
     })
   }, [engine, exit])
+  // Ctrl+C interrupts the turn under way; with none, it leaves.
+  useInput((input, key) => {
+    if (key.ctrl && input === "c" && !engine.interrupt()) exit()
+  })
   const notes = Math.min(NOTE_ROWS, state.notes.length)
   // Header, input and status lines, the notes and their title, and a margin.
   const height = Math.max(5, rows - 5 - (notes > 0 ? notes + 1 : 0) - (Object.keys(state.faults).length > 0 ? 1 : 0))

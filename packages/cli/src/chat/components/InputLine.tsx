@@ -44,7 +44,7 @@ export const InputLine = (
   })
   return (
     <Box flexDirection="column">
-      <Text dimColor>{busy ? "… the agents are working" : "Enter sends · /help lists the commands · /quit leaves"}</Text>
+      <Text dimColor>{busy ? "… the agents are working · Ctrl+C interrupts" : "Enter sends · /help lists the commands · /quit leaves"}</Text>
       <Text>
         <Text color="cyan" bold>{"› "}</Text>
         {TerminalText.inline(text)}
