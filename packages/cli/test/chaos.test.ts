@@ -6,11 +6,12 @@
  */
 import type { Chaos } from "@baton/testkit"
 import { describe, expect, it } from "@effect/vitest"
+import { spawn } from "node:child_process"
 import { mkdtempSync, readFileSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import * as net from "node:net"
 import * as Path from "node:path"
-import { baton, survivors } from "./support.js"
+import { baton, childrenOf, nodeArgs, root, survivors } from "./support.js"
 
 const invariants = ["no-session-lost", "no-acked-turn-lost", "every-turn-once", "context-preserved", "faults-recovered"]
 
@@ -144,6 +145,45 @@ describe("baton chaos", () => {
     expect(flap!.retried).toBeGreaterThan(0)
     expect(stdout).toMatch(/flights: flap\(300,300\)#1 for 3000 ms +\d+ turns committed; .*[1-9]\d* recovered by Baton's retry policy/)
     expect(await survivors(children)).toEqual([])
+  }, timeoutMs + 5_000)
+
+  it("stops on Ctrl-C: the workers stop, the partial report is shown and written, and nothing is left running; exit 130", async () => {
+    const dir = mkdtempSync(Path.join(tmpdir(), "baton-chaos-"))
+    try {
+      const file = Path.join(dir, "report.json")
+      const child = spawn(process.execPath, nodeArgs(["chaos", "worker-crash", "--sessions", "2000", "--json", file]), {
+        cwd: root,
+        env: { ...process.env, NO_COLOR: "1" }
+      })
+      let stdout = ""
+      let stderr = ""
+      child.stderr.on("data", (chunk) => (stderr += chunk))
+      const exited = new Promise<number | null>((resolve) => child.on("close", resolve))
+      // Once both workers are ready, the run is under way.
+      await new Promise<void>((resolve) =>
+        child.stdout.on("data", (chunk) => {
+          stdout += chunk
+          if ((stdout.match(/ready, \d+ sessions assigned/g) ?? []).length === 2) resolve()
+        })
+      )
+      // Its workers and its redis-server.
+      const children = await childrenOf(child.pid!)
+      expect(children.length).toBeGreaterThanOrEqual(3)
+      child.kill("SIGINT")
+      expect(await exited, stderr).toBe(130)
+      expect(await survivors(children)).toEqual([])
+      expect(stderr).toContain("stopping: the timeline stops and the workers stop now; the partial report follows")
+      expect(stdout).toContain("stopped (Ctrl-C): the timeline stops; the workers stop now, their turns in flight uncommitted")
+      expect(stdout).toContain("INTERRUPTED: the run was stopped before its end")
+      const report = JSON.parse(readFileSync(file, "utf8")) as Report & { readonly interrupted: boolean }
+      expect(report).toMatchObject({ interrupted: true, passed: false })
+      // What was acknowledged is in the store, once.
+      for (const name of ["no-session-lost", "no-acked-turn-lost", "every-turn-once", "context-preserved"]) {
+        expect(report.invariants.find((invariant) => invariant.name === name), name).toMatchObject({ holds: true })
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
   }, timeoutMs + 5_000)
 
   it("redis-restart: redis-server is stopped and started again mid-run; every invariant holds; exit 0", async () => {

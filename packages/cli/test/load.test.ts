@@ -334,6 +334,29 @@ describe("baton load", () => {
     }
   }, 150_000)
 
+  it("with --workers, stops on Ctrl-C: the workers stop, the partial report is shown and written, exit 130", async () => {
+    const redis = await Effect.runPromise(RedisServer.start())
+    try {
+      const json = Path.join(temp(), "stopped.json")
+      const { child, exited, out, playing } = loadInBackground([
+        "--sessions", "2000", "--workers", "2", "--store", "redis", "--redis-url", redis.url,
+        "--json", json, "--progress-interval", "200ms"
+      ])
+      await playing
+      child.kill("SIGINT")
+      expect(await exited, out.stderr).toBe(130)
+      expect(out.stderr).toContain("stopping: the workers stop now; their turns in flight are not committed (Ctrl-C again to quit now)")
+      expect(out.stdout).toContain("result FAIL")
+      const report = JSON.parse(readFileSync(json, "utf8"))
+      // Every acknowledged turn is in the store: sessions the stop cut short are unfinished, not lost.
+      expect(report).toMatchObject({ interrupted: true, passed: false, sessions: { started: 2000, lost: 0 } })
+      expect(report.turns.total).toBeGreaterThan(0)
+      expect(report.sessions.completed).toBeLessThan(2000)
+    } finally {
+      await Effect.runPromise(redis.dispose)
+    }
+  }, 150_000)
+
   it("with --workers, a Redis password given only in BATON_REDIS_URL is on no process's command line, and the run works", async () => {
     const password = `pw-${Math.random().toString(36).slice(2)}`
     const redis = await Effect.runPromise(RedisServer.start({ password }))

@@ -21,7 +21,8 @@ export interface Ran {
   readonly children: ReadonlyArray<number>
 }
 
-const childrenOf = (pid: number) =>
+/** The pids of the processes whose parent is `pid`. */
+export const childrenOf = (pid: number) =>
   new Promise<Array<number>>((resolve) =>
     execFile("ps", ["-eo", "pid=,ppid="], (error, out) => {
       if (error !== null) return resolve([])

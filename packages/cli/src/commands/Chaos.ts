@@ -16,12 +16,15 @@
  * (which master, when, how long its slots refused writes, the attempts
  * retried meanwhile) and the run's (turns acknowledged, lost, duplicated,
  * sessions lost and given up, retries). Exit 0 when all hold, 1 otherwise,
- * 2 on a usage error (an unknown profile lists the known ones).
+ * 2 on a usage error (an unknown profile lists the known ones), 130 when
+ * Ctrl-C stopped it (the partial report is shown and written first).
  *
  * @since 0.1.0
  */
 import { Chaos, ChaosProfile, ChaosRecovery, Cluster } from "@baton/testkit"
+import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
 import * as Schema from "effect/Schema"
 import { mkdirSync, writeFileSync } from "node:fs"
 import * as Path from "node:path"
@@ -113,7 +116,11 @@ export const renderReport = (report: Chaos.Report, style: Style.Style): Array<st
       `${run.retries} failed attempts retried, ${run.workerRestarts} worker replacement(s); ` +
       `turn p50 ${run.turnP50Ms.toFixed(0)} ms, p99 ${run.turnP99Ms.toFixed(0)} ms; wall ${seconds(run.wallMs)}; ` +
       `peak RSS per worker ${run.peakRssBytesPerWorker.map(megabytes).join(", ")}`,
-    report.passed ? style.green("PASS: every invariant held") : style.red("FAIL: an invariant broke")
+    report.interrupted
+      ? style.red("INTERRUPTED: the run was stopped before its end; the invariants above cover what was acknowledged")
+      : report.passed
+      ? style.green("PASS: every invariant held")
+      : style.red("FAIL: an invariant broke")
   )
   return lines
 }
@@ -148,7 +155,25 @@ export const run = (name: string, options: Options, io: Io): Effect.Effect<numbe
       "",
       style.bold("Timeline")
     ])
+    // Ctrl-C stops the run: the timeline stops, the workers stop at once,
+    // and the partial report is shown and written. A second Ctrl-C quits.
+    const stop = yield* Deferred.make<void>()
+    yield* Effect.acquireRelease(
+      Effect.sync(() => {
+        let asked = false
+        const onInterrupt = () => {
+          if (asked) process.exit(ExitCode.interrupted)
+          asked = true
+          Deferred.unsafeDone(stop, Exit.void)
+          io.writeError("stopping: the timeline stops and the workers stop now; the partial report follows (Ctrl-C again to quit now)\n")
+        }
+        process.on("SIGINT", onInterrupt)
+        return onInterrupt
+      }),
+      (onInterrupt) => Effect.sync(() => void process.off("SIGINT", onInterrupt))
+    )
     const outcome = yield* Effect.either(Chaos.run(profile, {
+      stop: Deferred.await(stop),
       app: module,
       sessions: sessions as number,
       workers: workers as number,
@@ -176,8 +201,8 @@ export const run = (name: string, options: Options, io: Io): Effect.Effect<numbe
         return ExitCode.failed
       }
     }
-    return report.passed ? ExitCode.ok : ExitCode.failed
-  }).pipe(AppCommand.exitCode(io, "the chaos run"))
+    return report.interrupted ? ExitCode.interrupted : report.passed ? ExitCode.ok : ExitCode.failed
+  }).pipe(Effect.scoped, AppCommand.exitCode(io, "the chaos run"))
 }
 
 const decodeOptions = Schema.decodeUnknownSync(Options)

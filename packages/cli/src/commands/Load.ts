@@ -156,28 +156,28 @@ export const run = (options: Options, io: Io): Effect.Effect<number> => {
       })
 
     const progressIntervalMs = progressMs ?? (live ? 250 : 5000)
-    // Ctrl-C stops an in-process run: no new sessions or turns, turns in
-    // flight finish, and the partial report is shown and written. A second
-    // Ctrl-C quits. (A run on workers still stops at once, without a report.)
+    // Ctrl-C stops the run and the partial report is shown and written: in
+    // process, no new sessions or turns and the turns in flight finish; on
+    // workers, the workers stop at once, their turns in flight uncommitted.
+    // A second Ctrl-C quits.
     const stop = yield* Deferred.make<void>()
-    if (workers === undefined) {
-      yield* Effect.acquireRelease(
-        Effect.sync(() => {
-          let asked = false
-          const onInterrupt = () => {
-            if (asked) process.exit(ExitCode.interrupted)
-            asked = true
-            Deferred.unsafeDone(stop, Exit.void)
-            io.writeError(
-              `${drawn ? "\n" : ""}stopping: no new sessions or turns; the turns in flight finish (Ctrl-C again to quit now)\n`
-            )
-          }
-          process.on("SIGINT", onInterrupt)
-          return onInterrupt
-        }),
-        (onInterrupt) => Effect.sync(() => void process.off("SIGINT", onInterrupt))
-      )
-    }
+    yield* Effect.acquireRelease(
+      Effect.sync(() => {
+        let asked = false
+        const onInterrupt = () => {
+          if (asked) process.exit(ExitCode.interrupted)
+          asked = true
+          Deferred.unsafeDone(stop, Exit.void)
+          const what = workers === undefined
+            ? "no new sessions or turns; the turns in flight finish"
+            : "the workers stop now; their turns in flight are not committed"
+          io.writeError(`${drawn ? "\n" : ""}stopping: ${what} (Ctrl-C again to quit now)\n`)
+        }
+        process.on("SIGINT", onInterrupt)
+        return onInterrupt
+      }),
+      (onInterrupt) => Effect.sync(() => void process.off("SIGINT", onInterrupt))
+    )
     const inProcess = Load.LoadRun.run(app, {
       stop: Deferred.await(stop),
       ...engine,
@@ -202,6 +202,7 @@ export const run = (options: Options, io: Io): Effect.Effect<number> => {
       ...(engine.objectives === undefined ? {} : { objectives: engine.objectives }),
       onProgress,
       progressIntervalMs,
+      stop: Deferred.await(stop),
       settings: {
         app: app.name,
         scenario: app.demo?.name ?? "",

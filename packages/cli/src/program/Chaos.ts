@@ -45,7 +45,10 @@ Examples:
   $ baton chaos all --workers 3 --seed 7 --json chaos.json
   $ baton chaos cluster-master-kill --sessions 100    a Redis Cluster master SIGKILLed mid-run
 
-Exit codes: 0 every invariant held, 1 an invariant broke or the run failed, 2 usage error (unknown profile: the known ones are listed).`
+Ctrl-C stops the run: the timeline and the workers stop, and the partial report is shown and written.
+
+Exit codes: 0 every invariant held, 1 an invariant broke or the run failed, 2 usage error (unknown profile: the known ones are listed),
+130 stopped by Ctrl-C.`
     )
     .action(async (name: string, options: unknown) => {
       const command = await import("../commands/Chaos.js")

@@ -65,6 +65,14 @@ export interface Options {
   readonly onTimeline?: (entry: TimelineEntry) => void
   /** Whether the workers play a failed turn again. Default false. @since 0.2.0 */
   readonly replay?: boolean
+  /**
+   * When it completes (Ctrl-C), the timeline stops, the workers stop at once
+   * (their turns in flight are cut off, not committed), no turn is played
+   * after the timeline, and the invariants are checked on what was
+   * acknowledged; the report is marked interrupted and does not pass.
+   * @since 0.2.0
+   */
+  readonly stop?: Effect.Effect<void>
 }
 
 /** @since 0.1.0 @category models */
@@ -125,7 +133,10 @@ export interface Report {
   readonly store: string
   readonly timeline: ReadonlyArray<TimelineEntry>
   readonly invariants: ReadonlyArray<ChaosInvariants.Invariant>
+  /** Every invariant held, and the run was not interrupted. */
   readonly passed: boolean
+  /** The run was stopped before its end (`Options.stop`). @since 0.2.0 */
+  readonly interrupted: boolean
   /** Whether the workers played failed turns again. @since 0.2.0 */
   readonly replay: boolean
   /** Which layer carried the turns, over the run and per fault. @since 0.2.0 */
@@ -408,16 +419,30 @@ export const run = (
         }
       }), { discard: true })
     const faults = yield* Effect.fork(play)
+    let interrupted = false
+    if (options.stop !== undefined) {
+      yield* Effect.forkScoped(Effect.zipRight(
+        options.stop,
+        Effect.suspend(() => {
+          interrupted = true
+          note("cluster", "stopped (Ctrl-C): the timeline stops; the workers stop now, their turns in flight uncommitted")
+          return Effect.zipRight(Fiber.interrupt(faults), cluster.halt)
+        })
+      ))
+    }
     yield* cluster.finished
-    yield* Fiber.join(faults)
-    note("cluster", `every session played its turns; timeline over; one more turn per session`)
-    yield* cluster.addTurn(options.probe ?? DEFAULT_PROBE)
-    yield* cluster.finished
+    // A timeline that failed fails the run; one the stop interrupted does not.
+    yield* Effect.suspend(() => (interrupted ? Effect.asVoid(Fiber.await(faults)) : Fiber.join(faults)))
+    if (!interrupted) {
+      note("cluster", `every session played its turns; timeline over; one more turn per session`)
+      yield* cluster.addTurn(options.probe ?? DEFAULT_PROBE)
+      yield* cluster.finished
+    }
     const result = cluster.result()
     note("cluster", `done: ${result.acks.length} turns acknowledged`)
 
     const storeLayer = yield* Modules.storeLayer(store)
-    const invariants = yield* ChaosInvariants.check({ result, probed: true, replay }).pipe(
+    const invariants = yield* ChaosInvariants.check({ result, probed: !interrupted, replay, interrupted }).pipe(
       Effect.provide(storeLayer),
       Effect.mapError((error) => new ClusterError({ reason: `cannot read the store to check the invariants: ${error.message}` }))
     )
@@ -432,7 +457,8 @@ export const run = (
       store: storeText,
       timeline,
       invariants,
-      passed: invariants.every((invariant) => invariant.holds),
+      passed: !interrupted && invariants.every((invariant) => invariant.holds),
+      interrupted,
       replay,
       recovery: ChaosRecovery.attribute(result, failures, spans, started),
       clusterFaults: clusterFaults.map((fault) => {

@@ -50,6 +50,11 @@ export interface Input {
   readonly probed?: boolean
   /** Whether the workers played failed turns again. Default true. @since 0.2.0 */
   readonly replay?: boolean
+  /**
+   * The run was stopped before its end: a session that did not play all
+   * its turns was stopped, not given up. @since 0.2.0
+   */
+  readonly interrupted?: boolean
 }
 
 interface Stored {
@@ -120,8 +125,10 @@ export const check = (input: Input): Effect.Effect<ReadonlyArray<Invariant>, nev
     const stored = yield* Effect.forEach(result.sessions, (session) => read(session.sessionId), { concurrency: 16 })
     const sessions = result.sessions.map((session, i) => ({ session, stored: stored[i]! }))
 
-    const missing = sessions.flatMap(({ stored }) =>
-      Option.isNone(stored.state) ? [`${stored.sessionId}: ${stored.error ?? "not in the store"}`] : []
+    // A session an interrupted run never got to is not lost: it never started.
+    const started = (session: Cluster.SessionRecord) => input.interrupted !== true || session.acks.some((ack) => ack !== undefined)
+    const missing = sessions.flatMap(({ session, stored }) =>
+      Option.isNone(stored.state) && started(session) ? [`${stored.sessionId}: ${stored.error ?? "not in the store"}`] : []
     )
 
     const acked = result.acks.length - result.duplicateAcks
@@ -182,6 +189,7 @@ export const check = (input: Input): Effect.Effect<ReadonlyArray<Invariant>, nev
       if (probe !== undefined && session.acks[probe] === undefined) {
         return [`${session.sessionId}: the turn after the timeline did not succeed${last === undefined ? "" : ` (${last.error})`}`]
       }
+      if (input.interrupted === true && last === undefined) return []
       return session.acks.length < session.turns.length || session.acks.includes(undefined)
         ? [`${session.sessionId}: gave up at turn ${(last?.turn ?? session.acks.length) + 1}${last === undefined ? "" : `: ${last.error}`}`]
         : []
@@ -194,7 +202,8 @@ export const check = (input: Input): Effect.Effect<ReadonlyArray<Invariant>, nev
       invariant(
         "no-session-lost",
         missing,
-        `${sessions.length - missing.length} of ${sessions.length} sessions are in the store`
+        `${sessions.filter(({ stored }) => Option.isSome(stored.state)).length} of ${sessions.length} sessions are in the store` +
+          (input.interrupted === true ? "; the run was stopped before the others had a turn acknowledged" : "")
       ),
       invariant(
         "no-acked-turn-lost",

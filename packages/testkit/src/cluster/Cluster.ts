@@ -188,8 +188,15 @@ export interface Cluster {
   readonly fault: (service: string, spec?: string) => Effect.Effect<void>
   /** Appends a turn to every session and hands each session its new turn. */
   readonly addTurn: (text: string) => Effect.Effect<void>
-  /** Waits until every session played every turn, or a worker gave up on it. */
+  /** Waits until every session played every turn, or a worker gave up on it, or the cluster was halted. */
   readonly finished: Effect.Effect<void, ClusterError>
+  /**
+   * Stops every worker now (Ctrl-C): turns in flight are cut off, not
+   * committed, and `finished` resolves with what was acknowledged.
+   *
+   * @since 0.2.0
+   */
+  readonly halt: Effect.Effect<void>
   readonly result: () => Result
 }
 
@@ -313,8 +320,9 @@ export const start = (options: Options): Effect.Effect<Cluster, ClusterError, Sc
     let finishedAt: number | undefined
 
     const done = (session: MutableSession) => session.stuck || ackedCount(session) >= session.turns.length
+    let halted = false
     const settle = () => {
-      if (fatal === undefined && !sessions.every(done)) return
+      if (fatal === undefined && !halted && !sessions.every(done)) return
       finishedAt ??= Date.now()
       waiters.splice(0).forEach((wake) => wake())
     }
@@ -567,6 +575,11 @@ export const start = (options: Options): Effect.Effect<Cluster, ClusterError, Sc
           const at = waiters.indexOf(wake)
           if (at >= 0) waiters.splice(at, 1)
         })
+      }),
+      halt: Effect.suspend(() => {
+        closing = true
+        halted = true
+        return Effect.zipRight(stopAll, Effect.sync(settle))
       }),
       result: snapshot
     } satisfies Cluster

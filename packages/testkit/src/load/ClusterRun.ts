@@ -48,14 +48,21 @@ export interface Options {
   readonly onProgress?: (progress: Progress) => Effect.Effect<void>
   /** Default 1 s. */
   readonly progressIntervalMs?: number
+  /**
+   * When it completes (Ctrl-C), the workers stop at once: their turns in
+   * flight are cut off, not committed, and the report, marked interrupted,
+   * covers what was acknowledged. @since 0.2.0
+   */
+  readonly stop?: Effect.Effect<void>
 }
 
-const lostSessions = (store: SessionStore.Service, result: Cluster.Result) =>
+const lostSessions = (store: SessionStore.Service, result: Cluster.Result, interrupted: boolean) =>
   Effect.map(
     Effect.forEach(result.sessions, (session) => {
       const acked = session.acks.filter((ack) => ack !== undefined)
       const lastVersion = Math.max(0, ...acked.map((ack) => ack.version))
-      const unfinished = acked.length < session.turns.length
+      // A session the run stopped before its end is unfinished, not lost.
+      const unfinished = !interrupted && acked.length < session.turns.length
       return store.restore(Ids.sessionId(session.sessionId)).pipe(
         Effect.map((restored): Report.LostSession | undefined => {
           if (Option.isNone(restored)) {
@@ -102,6 +109,7 @@ const report = (
     readonly exits: Array<Report.Workers["exits"][number]>
     takeovers: number
     readonly failed: Array<{ readonly at: number; readonly outcome: Recorder.Outcome }>
+    interrupted: boolean
   }
 ) => {
   const played = result.acks.filter((ack) => !ack.recovered)
@@ -123,12 +131,16 @@ const report = (
     Recorder.recordTurn(recorder, { at, durationMs: null, outcome, failed: true, handoffs: [] })
   }
   recorder.sessionsStarted = result.sessions.length
-  recorder.sessionsCompleted = result.sessions.length - lost.length
+  const lostIds = new Set(lost.map((session) => session.sessionId))
+  recorder.sessionsCompleted = result.sessions.filter((session) =>
+    !lostIds.has(session.sessionId) && session.acks.filter((ack) => ack !== undefined).length >= session.turns.length
+  ).length
   const base = Report.fromRecorder(recorder, {
     wallMs: result.wallMs,
     settings: options.settings,
     lost: lost.slice(0, 20),
     lostCount: lost.length,
+    interrupted: events.interrupted,
     // Workers report their peak heap, not a delta after GC: no honest per-session figure.
     memory: null,
     workers: {
@@ -156,7 +168,8 @@ export const run = (options: Options): Effect.Effect<Report.Report, ClusterError
     const events = {
       exits: [] as Array<Report.Workers["exits"][number]>,
       takeovers: 0,
-      failed: [] as Array<{ readonly at: number; readonly outcome: Recorder.Outcome }>
+      failed: [] as Array<{ readonly at: number; readonly outcome: Recorder.Outcome }>,
+      interrupted: false
     }
     const result = yield* Effect.scoped(Effect.gen(function*() {
       const cluster = yield* Cluster.start({
@@ -206,8 +219,17 @@ export const run = (options: Options): Effect.Effect<Report.Report, ClusterError
           Effect.forever(Effect.zipRight(Effect.sleep(options.progressIntervalMs ?? 1000), tick))
         )
       }
+      if (options.stop !== undefined) {
+        yield* Effect.forkScoped(Effect.zipRight(
+          options.stop,
+          Effect.suspend(() => {
+            events.interrupted = true
+            return cluster.halt
+          })
+        ))
+      }
       yield* cluster.finished
       return cluster.result()
     }))
-    return report(result, yield* lostSessions(store, result), options, events)
+    return report(result, yield* lostSessions(store, result, events.interrupted), options, events)
   })
