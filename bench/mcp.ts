@@ -3,7 +3,9 @@
  * testkit's `maps.geocode` mock (a cheap tool, so the overhead shows): in
  * process and over a real stdio child. Each tinybench run makes `BATCH`
  * sequential calls — the gateway's inside one fiber, as an agent's calls are —
- * so the figures are per call, averaged over a batch.
+ * so the figures are per call, averaged over a batch. The gateway cases run
+ * with its default policy (`McpGateway.recommendedPolicy`), but one without
+ * any, for what the policy costs.
  */
 import { Client } from "@modelcontextprotocol/sdk/client/index.js"
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js"
@@ -54,14 +56,14 @@ const rawCase = (name: string, transport: () => Promise<Transport>): Case => {
   }
 }
 
-const gatewayCase = (name: string, server: McpConfig.ServerConfig): Case => {
+const gatewayCase = (name: string, server: McpConfig.ServerConfig, options?: McpGateway.Options): Case => {
   let runtime: ManagedRuntime.ManagedRuntime<ToolGateway.ToolGateway, unknown> | undefined
   const batch = Effect.flatMap(ToolGateway.ToolGateway, (tools) =>
     Effect.repeatN(tools.invoke({ service: "maps", tool: "geocode", args }), BATCH - 1))
   return {
     name,
     setup: async () => {
-      runtime = ManagedRuntime.make(Layer.merge(McpGateway.layer({ mcpServers: { maps: server } }), EventBus.layer()))
+      runtime = ManagedRuntime.make(Layer.merge(McpGateway.layer({ mcpServers: { maps: server } }, options), EventBus.layer()))
       await runtime.runPromise(batch)
     },
     fn: () => runtime!.runPromise(batch),
@@ -73,6 +75,8 @@ const gatewayCase = (name: string, server: McpConfig.ServerConfig): Case => {
 const cases: Array<Case> = [
   rawCase("raw SDK callTool, in-memory", connectInMemory),
   gatewayCase("McpGateway.invoke, in-memory", McpConfig.inMemory(connectInMemory)),
+  // What the default policy (retry, breaker, bulkhead) costs a call that succeeds.
+  gatewayCase("McpGateway.invoke, in-memory, no policy", McpConfig.inMemory(connectInMemory), { defaultPolicy: {} }),
   rawCase("raw SDK callTool, stdio", async () => new StdioClientTransport(stdio)),
   gatewayCase("McpGateway.invoke, stdio", stdio),
   // The same tool declared not read-only: no coalescing (and no cache) on the path.
