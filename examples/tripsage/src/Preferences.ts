@@ -196,6 +196,20 @@ const NEXT: Readonly<Record<string, string>> = {
 }
 
 /**
+ * What a trip usually does after each step, offered until a traveller's
+ * profile has learned their own habits (`PreferenceProfile.suggest`'s `next`).
+ *
+ * @since 0.2.0 @category constants
+ */
+export const nextActions: Readonly<Record<string, ReadonlyArray<string>>> = {
+  destination: ["flights"],
+  flights: ["hotels"],
+  hotels: ["activities"],
+  activities: ["dining"],
+  booking: ["activities"]
+}
+
+/**
  * "Next, travellers like you usually look at things to do." — or nothing.
  *
  * @since 0.1.0 @category formatting

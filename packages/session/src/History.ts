@@ -7,9 +7,10 @@
  *   extractive by default). The compressed form points into the full history
  *   (`totalMessages`, `lastMessageId`), which the session keeps unedited:
  *   `expand` brings back every message a compressed history stands for.
- * - **Topics**: each turn is tagged with topics from keywords (`flights`,
- *   `hotels`, `weather`, `budget`, `destination`, …; the rules are
- *   pluggable) and `indexTopics` answers "which turns were about hotels?".
+ * - **Topics**: each turn is tagged with topics from the app's keywords
+ *   (`TopicRules`: a travel app's `hotels`, `flights`…; a support desk's
+ *   `billing`, `refunds`…) and `indexTopics` answers "which turns were
+ *   about hotels?".
  * - **Retrieval**: `relevant` ranks past turns for a request by BM25 over
  *   their words plus the topics they share with it, and returns the best `k`.
  * - **Expiration**: `expire` keeps the longest newest part of a history that
@@ -25,8 +26,9 @@
  * import { History } from "@baton/session"
  *
  * declare const history: ReadonlyArray<Message.Message>
- * const recall = History.relevant(history, "which hotel did we like?", 3)
- * const hotels = History.indexTopics(history).search("hotels")
+ * const topics: History.TopicRules = { hotels: ["hotel", "room", "stay"], flights: ["flight", "fly"] }
+ * const recall = History.relevant(history, "which hotel did we like?", 3, { rules: topics })
+ * const hotels = History.indexTopics(history, topics).search("hotels")
  * const window = History.compress(history, Agent.defaultBudget, Summariser.extractive)
  * const kept = History.expire(history, { maxTurns: 20, maxBytes: 64_000 }, Date.now()).kept
  *
@@ -186,18 +188,6 @@ export const expand = (
  */
 export type TopicRules = Readonly<Record<string, ReadonlyArray<string>>>
 
-/** @since 0.1.0 @category topics */
-export const defaultTopics: TopicRules = {
-  flights: ["flight", "fly", "flying", "airline", "airport", "plane", "airfare", "seat", "aisle", "cabin", "economy"],
-  hotels: ["hotel", "stay", "accommodation", "room", "apartment", "suite", "hostel", "nights", "neighbourhood"],
-  weather: ["weather", "forecast", "rain", "sunny", "temperature", "climate", "°c", "snow"],
-  budget: ["budget", "cost", "afford", "cheap", "expensive", "total", "spend"],
-  destination: ["destination", "visit", "city", "trip", "holiday", "travel", "sightseeing", "explore"],
-  activities: ["activity", "activities", "tour", "museum", "things to do", "hike", "attraction"],
-  booking: ["book", "booking", "booked", "reserve", "reservation", "pay", "payment", "confirm"],
-  dining: ["restaurant", "food", "dinner", "lunch", "vegetarian", "vegan", "dietary", "halal", "kosher"]
-}
-
 interface CompiledRules {
   readonly words: ReadonlyMap<string, ReadonlyArray<string>>
   readonly phrases: ReadonlyArray<readonly [string, string]>
@@ -231,7 +221,7 @@ const compile = (rules: TopicRules): CompiledRules => {
  *
  * @since 0.1.0 @category topics
  */
-export const topicsOf = (text: string, rules: TopicRules = defaultTopics): Array<string> => {
+export const topicsOf = (text: string, rules: TopicRules): Array<string> => {
   const { phrases, words } = compile(rules)
   const found = new Set<string>()
   for (const token of Lexical.tokenize(text)) for (const topic of words.get(token) ?? []) found.add(topic)
@@ -256,7 +246,7 @@ export interface TopicIndex {
  *
  * @since 0.1.0 @category topics
  */
-export const indexTopics = (history: ReadonlyArray<Message.Message>, rules: TopicRules = defaultTopics): TopicIndex => {
+export const indexTopics = (history: ReadonlyArray<Message.Message>, rules: TopicRules): TopicIndex => {
   const turns = turnsOf(history)
   const topicsByTurn = turns.map((turn) => topicsOf(textOf(turn), rules))
   const byTopic = new Map<string, Array<Turn>>()
@@ -287,6 +277,7 @@ export interface Relevant {
 
 /** @since 0.1.0 @category retrieval */
 export interface RelevantOptions {
+  /** The app's topics, which add to the words a turn shares with the request. Default none. */
   readonly rules?: TopicRules
   /** Added to a turn's BM25 score for every topic it shares with the request. Default 0.5. */
   readonly topicWeight?: number
@@ -307,7 +298,7 @@ export const relevant = (
   k: number,
   options: RelevantOptions = {}
 ): Array<Relevant> => {
-  const rules = options.rules ?? defaultTopics
+  const rules = options.rules ?? {}
   const weight = options.topicWeight ?? 0.5
   const turns = turnsOf(history)
   const candidates = turns.slice(0, Math.max(0, turns.length - (options.skipRecent ?? 0)))

@@ -15,8 +15,8 @@
  * - **Personalisation** (`rank`): items scored by the confidence of every
  *   preference they match, stable for ties.
  * - **Next actions** (`suggest`): what users did after the same step,
- *   learned per user (`recordAction`), then the defaults (after flights,
- *   hotels; after a hotel, activities).
+ *   learned per user (`recordAction`), then the app's own defaults (`next`:
+ *   a travel app offers hotels after flights).
  * - **Already answered** (`answered`, `unanswered`): a question whose answer
  *   is known with enough confidence is not asked again.
  *
@@ -301,22 +301,13 @@ export const rank = <A>(
     })
     .sort((a, b) => b.score - a.score || a.index - b.index)
 
-/**
- * What usually comes after each step when the profile has not learned
- * otherwise.
- *
- * @since 0.1.0 @category suggestions
- */
-export const defaultNextActions: Readonly<Record<string, ReadonlyArray<string>>> = {
-  destination: ["flights"],
-  flights: ["hotels"],
-  hotels: ["activities"],
-  activities: ["dining"],
-  booking: ["activities"]
-}
-
 /** @since 0.1.0 @category suggestions */
 export interface SuggestOptions {
+  /**
+   * The app's own idea of what comes after each action, offered when the
+   * profile has not learned otherwise (a travel app: after flights, hotels).
+   * Default none: only what the user was seen to do.
+   */
   readonly next?: Readonly<Record<string, ReadonlyArray<string>>>
   /** Default 2. */
   readonly limit?: number
@@ -331,7 +322,7 @@ export interface SuggestOptions {
  * @since 0.1.0 @category suggestions
  */
 export const suggest = (profile: Profile, done: ReadonlyArray<string>, options: SuggestOptions = {}): Array<string> => {
-  const next = options.next ?? defaultNextActions
+  const next = options.next ?? {}
   const candidates = [...done].reverse().flatMap((action) => [
     ...Object.entries(profile.transitions[action] ?? {})
       .sort((a, b) => b[1] - a[1])

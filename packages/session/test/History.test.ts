@@ -16,6 +16,18 @@ const conversation = (lines: ReadonlyArray<readonly ["user" | "agent", string]>,
     ...(role === "agent" ? { agent: Ids.agentId("helper") } : {})
   }))
 
+/** A travel app's topics: the SDK has none of its own. */
+const travelTopics: History.TopicRules = {
+  flights: ["flight", "fly", "flying", "airline", "airport", "plane", "airfare", "seat", "aisle", "cabin", "economy"],
+  hotels: ["hotel", "stay", "accommodation", "room", "apartment", "suite", "hostel", "nights", "neighbourhood"],
+  weather: ["weather", "forecast", "rain", "sunny", "temperature", "climate", "°c", "snow"],
+  budget: ["budget", "cost", "afford", "cheap", "expensive", "total", "spend"],
+  destination: ["destination", "visit", "city", "trip", "holiday", "travel", "sightseeing", "explore"],
+  activities: ["activity", "activities", "tour", "museum", "things to do", "hike", "attraction"],
+  booking: ["book", "booking", "booked", "reserve", "reservation", "pay", "payment", "confirm"],
+  dining: ["restaurant", "food", "dinner", "lunch", "vegetarian", "vegan", "dietary", "halal", "kosher"]
+}
+
 const trip = conversation([
   ["user", "We want to fly from London to Lisbon on 2026-12-10."],
   ["agent", "Flights London → Lisbon: 1) TAP TP1351 £120 2) ANA NH90 £226."],
@@ -113,12 +125,12 @@ describe("History", () => {
 
   describe("topics", () => {
     it("tags each turn with its topics and searches the history by topic", () => {
-      const index = History.indexTopics(trip)
+      const index = History.indexTopics(trip, travelTopics)
       expect(index.topicsByTurn).toEqual([["flights"], ["weather"], ["hotels"], ["budget"]])
       expect(index.search("hotels").map((turn) => turn.index)).toEqual([2])
       expect(index.search("budget").map((turn) => turn.messages[0]!.content)).toEqual(["Is that within our budget of £2,500?"])
       expect(index.search("dining")).toEqual([])
-      expect(History.topicsOf("A vegetarian dinner after the museum tour?")).toEqual(["activities", "dining"])
+      expect(History.topicsOf("A vegetarian dinner after the museum tour?", travelTopics)).toEqual(["activities", "dining"])
     })
 
     it("takes custom rules, phrases included", () => {
@@ -129,13 +141,20 @@ describe("History", () => {
 
   describe("retrieval", () => {
     it("returns the k most relevant past turns for a request", () => {
-      const found = History.relevant(trip, "which hotel in the old town did we see?", 2)
+      const rules = travelTopics
+      const found = History.relevant(trip, "which hotel in the old town did we see?", 2, { rules })
       expect(found[0]!.turn.index).toBe(2)
       expect(found[0]!.sharedTopics).toEqual(["hotels"])
       expect(found.length).toBeLessThanOrEqual(2)
-      expect(History.relevant(trip, "will it rain?", 1).map((r) => r.turn.index)).toEqual([1])
-      expect(History.relevant(trip, "zebra", 3)).toEqual([])
-      expect(History.relevant(trip, "flights", 0)).toEqual([])
+      expect(History.relevant(trip, "will it rain?", 1, { rules }).map((r) => r.turn.index)).toEqual([1])
+      expect(History.relevant(trip, "zebra", 3, { rules })).toEqual([])
+      expect(History.relevant(trip, "flights", 0, { rules })).toEqual([])
+    })
+
+    it("without the app's topics, ranks by the words alone", () => {
+      const found = History.relevant(trip, "which hotel in the old town did we see?", 2)
+      expect(found[0]!.turn.index).toBe(2)
+      expect(found[0]!.sharedTopics).toEqual([])
     })
 
     it("can leave out the newest turns, which the agent already sees", () => {

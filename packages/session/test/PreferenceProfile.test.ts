@@ -110,11 +110,15 @@ describe("PreferenceProfile", () => {
   })
 
   describe("next actions", () => {
-    it("suggests hotels after flights and activities after a hotel by default", () => {
+    // A travel app's own idea of what comes next.
+    const next = { flights: ["hotels"], hotels: ["activities"], activities: ["dining"] }
+
+    it("offers the app's next steps while it knows nothing of the user, and none of its own", () => {
       const profile = PreferenceProfile.empty(ana)
-      expect(PreferenceProfile.suggest(profile, ["flights"])).toEqual(["hotels"])
-      expect(PreferenceProfile.suggest(profile, ["flights", "hotels"])).toEqual(["activities"])
-      expect(PreferenceProfile.suggest(profile, [])).toEqual([])
+      expect(PreferenceProfile.suggest(profile, ["flights"], { next })).toEqual(["hotels"])
+      expect(PreferenceProfile.suggest(profile, ["flights", "hotels"], { next })).toEqual(["activities"])
+      expect(PreferenceProfile.suggest(profile, [], { next })).toEqual([])
+      expect(PreferenceProfile.suggest(profile, ["flights"])).toEqual([])
     })
 
     it("learns what this user does next, within a session, and suggests it first", () => {
@@ -125,8 +129,8 @@ describe("PreferenceProfile", () => {
       )
       // Only steps within a session count: s1's dining is not followed by s2's flights.
       expect(profile.transitions).toEqual({ flights: { dining: 2 } })
-      expect(PreferenceProfile.suggest(profile, ["flights"])).toEqual(["dining", "hotels"])
-      expect(PreferenceProfile.suggest(profile, ["flights", "dining"], { limit: 1 })).toEqual(["hotels"])
+      expect(PreferenceProfile.suggest(profile, ["flights"], { next })).toEqual(["dining", "hotels"])
+      expect(PreferenceProfile.suggest(profile, ["flights", "dining"], { limit: 1, next })).toEqual(["hotels"])
     })
   })
 

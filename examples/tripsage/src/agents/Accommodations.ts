@@ -82,7 +82,7 @@ const select = (profile: PreferenceProfile.Profile) => (state: TripState, option
   const nights = state.departDate && state.returnDate ? Dates.nightsBetween(state.departDate, state.returnDate) : 0
   const next = chosen.selectedFlight === undefined ? "You still need a flight: ask me for flights." : "Say \"book\" when you're ready."
   const done = [...(chosen.selectedFlight === undefined ? [] : ["flights"]), "hotels"]
-  const suggestions = PreferenceProfile.suggest(profile, done, { limit: 3 }).filter((action) => action !== "booking")
+  const suggestions = PreferenceProfile.suggest(profile, done, { limit: 3, next: Preferences.nextActions }).filter((action) => action !== "booking")
   const suggested = Preferences.nextStep(suggestions, state.destination?.name)
   const said = [`${option.name} it is: ${Format.money(option.total)} for ${nights} nights.`, next, suggested]
   return Agent.reply(said.filter((part) => part !== "").join(" "), { state: chosen })
