@@ -22,14 +22,13 @@
  * @since 0.1.0
  */
 import { Chaos, ChaosProfile, ChaosRecovery, Cluster } from "@baton/testkit"
-import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
-import * as Exit from "effect/Exit"
 import * as Schema from "effect/Schema"
 import { mkdirSync, writeFileSync } from "node:fs"
 import * as Path from "node:path"
 import * as AppCommand from "../AppCommand.js"
 import * as AppLoader from "../AppLoader.js"
+import * as CtrlC from "../CtrlC.js"
 import { ExitCode, type Io } from "../Io.js"
 import * as Style from "../Style.js"
 import * as TerminalText from "../TerminalText.js"
@@ -156,24 +155,13 @@ export const run = (name: string, options: Options, io: Io): Effect.Effect<numbe
       style.bold("Timeline")
     ])
     // Ctrl-C stops the run: the timeline stops, the workers stop at once,
-    // and the partial report is shown and written. A second Ctrl-C quits.
-    const stop = yield* Deferred.make<void>()
-    yield* Effect.acquireRelease(
-      Effect.sync(() => {
-        let asked = false
-        const onInterrupt = () => {
-          if (asked) process.exit(ExitCode.interrupted)
-          asked = true
-          Deferred.unsafeDone(stop, Exit.void)
-          io.writeError("stopping: the timeline stops and the workers stop now; the partial report follows (Ctrl-C again to quit now)\n")
-        }
-        process.on("SIGINT", onInterrupt)
-        return onInterrupt
-      }),
-      (onInterrupt) => Effect.sync(() => void process.off("SIGINT", onInterrupt))
+    // and the partial report is shown and written.
+    const stop = yield* CtrlC.stopSignal(
+      io,
+      () => "stopping: the timeline stops and the workers stop now; the partial report follows"
     )
     const outcome = yield* Effect.either(Chaos.run(profile, {
-      stop: Deferred.await(stop),
+      stop,
       app: module,
       sessions: sessions as number,
       workers: workers as number,

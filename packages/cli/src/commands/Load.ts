@@ -12,15 +12,14 @@
  */
 import { BatonApp, Scenario, type SessionStore } from "@baton/core"
 import { type ClusterError, Load } from "@baton/testkit"
-import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
-import * as Exit from "effect/Exit"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import { mkdirSync, writeFileSync } from "node:fs"
 import * as Path from "node:path"
 import * as AppCommand from "../AppCommand.js"
+import * as CtrlC from "../CtrlC.js"
 import { ExitCode, type Io } from "../Io.js"
 import * as Gc from "../load/Gc.js"
 import * as LoadOptions from "../load/LoadOptions.js"
@@ -159,27 +158,14 @@ export const run = (options: Options, io: Io): Effect.Effect<number> => {
     // Ctrl-C stops the run and the partial report is shown and written: in
     // process, no new sessions or turns and the turns in flight finish; on
     // workers, the workers stop at once, their turns in flight uncommitted.
-    // A second Ctrl-C quits.
-    const stop = yield* Deferred.make<void>()
-    yield* Effect.acquireRelease(
-      Effect.sync(() => {
-        let asked = false
-        const onInterrupt = () => {
-          if (asked) process.exit(ExitCode.interrupted)
-          asked = true
-          Deferred.unsafeDone(stop, Exit.void)
-          const what = workers === undefined
-            ? "no new sessions or turns; the turns in flight finish"
-            : "the workers stop now; their turns in flight are not committed"
-          io.writeError(`${drawn ? "\n" : ""}stopping: ${what} (Ctrl-C again to quit now)\n`)
-        }
-        process.on("SIGINT", onInterrupt)
-        return onInterrupt
-      }),
-      (onInterrupt) => Effect.sync(() => void process.off("SIGINT", onInterrupt))
-    )
+    const stop = yield* CtrlC.stopSignal(io, () => {
+      const what = workers === undefined
+        ? "no new sessions or turns; the turns in flight finish"
+        : "the workers stop now; their turns in flight are not committed"
+      return `${drawn ? "\n" : ""}stopping: ${what}`
+    })
     const inProcess = Load.LoadRun.run(app, {
-      stop: Deferred.await(stop),
+      stop,
       ...engine,
       transport: options.transport,
       store: StoreOptions.describe(io, options),
@@ -202,7 +188,7 @@ export const run = (options: Options, io: Io): Effect.Effect<number> => {
       ...(engine.objectives === undefined ? {} : { objectives: engine.objectives }),
       onProgress,
       progressIntervalMs,
-      stop: Deferred.await(stop),
+      stop,
       settings: {
         app: app.name,
         scenario: app.demo?.name ?? "",

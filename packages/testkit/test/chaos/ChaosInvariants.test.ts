@@ -8,6 +8,7 @@ import { describe, expect, it } from "@effect/vitest"
 import * as Effect from "effect/Effect"
 import * as ChaosInvariants from "../../src/chaos/ChaosInvariants.js"
 import type * as Cluster from "../../src/cluster/Cluster.js"
+import { ackRecord } from "./acks.js"
 
 const turns = ["hello", "find flights", "book it"]
 const probe = "anything else?"
@@ -26,24 +27,8 @@ const handoff = (contextPreserved: boolean): HandoffResult.HandoffResult => ({
   errors: []
 })
 
-const ack = (sessionId: string, turn: number, handoffs: ReadonlyArray<HandoffResult.HandoffResult> = []): Cluster.AckRecord => ({
-  _tag: "Ack",
-  sessionId,
-  turn,
-  agent: "flights",
-  handoffs,
-  durationMs: 5,
-  version: turn + 1,
-  retries: 0,
-  recovered: false,
-  outcome: "ok",
-  policyRetries: 0,
-  fallbacks: 0,
-  workflows: [],
-  slot: 0,
-  pid: 1,
-  at: 0
-})
+const ack = (sessionId: string, turn: number, handoffs: ReadonlyArray<HandoffResult.HandoffResult> = []): Cluster.AckRecord =>
+  ackRecord(sessionId, turn, { handoffs })
 
 /** Commits a session whose history holds `texts` as user messages, one TurnCompleted each. */
 const store = (sessionId: string, texts: ReadonlyArray<string>, lostContext = false) =>

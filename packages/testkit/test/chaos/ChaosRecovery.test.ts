@@ -5,26 +5,10 @@
 import { describe, expect, it } from "@effect/vitest"
 import type * as Cluster from "../../src/cluster/Cluster.js"
 import * as ChaosRecovery from "../../src/chaos/ChaosRecovery.js"
+import { ackRecord } from "./acks.js"
 
-const ack = (sessionId: string, turn: number, at: number, extra: Partial<Cluster.AckRecord> = {}): Cluster.AckRecord => ({
-  _tag: "Ack",
-  sessionId,
-  turn,
-  agent: "flights",
-  handoffs: [],
-  durationMs: 5,
-  version: turn + 1,
-  retries: 0,
-  recovered: false,
-  outcome: "ok",
-  policyRetries: 0,
-  fallbacks: 0,
-  workflows: [],
-  slot: 0,
-  pid: 100,
-  at,
-  ...extra
-})
+const ack = (sessionId: string, turn: number, at: number, extra: Partial<Cluster.AckRecord> = {}) =>
+  ackRecord(sessionId, turn, { pid: 100, at, ...extra })
 
 const result = (acks: ReadonlyArray<Cluster.AckRecord>): Cluster.Result => ({
   sessions: [],
