@@ -151,7 +151,7 @@ describe("baton chaos", () => {
     const dir = mkdtempSync(Path.join(tmpdir(), "baton-chaos-"))
     try {
       const file = Path.join(dir, "report.json")
-      const child = spawn(process.execPath, nodeArgs(["chaos", "worker-crash", "--sessions", "2000", "--json", file]), {
+      const child = spawn(process.execPath, nodeArgs(["chaos", "worker-crash", "--sessions", "500", "--json", file]), {
         cwd: root,
         env: { ...process.env, NO_COLOR: "1" }
       })
