@@ -67,7 +67,12 @@ export const layer = (options: BatonApp.LayerOptions) =>
       Layer.provide(Profile.layer)
     ),
     Services.faultInjector
-  ).pipe(Layer.provide(Services.layer(options.transport)), Layer.provide(PreferenceProfile.layer))
+  ).pipe(
+    // The services' ports stay in the app's context: a runner that shows the
+    // services (the chat) reads their health and breakers through ServiceHealth.
+    Layer.provideMerge(Services.layer(options.transport)),
+    Layer.provide(PreferenceProfile.layer)
+  )
 
 /** @since 0.1.0 @category apps */
 export const app: BatonApp.BatonApp = {

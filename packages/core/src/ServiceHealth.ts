@@ -7,11 +7,19 @@
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
+import type { BreakerState } from "./CircuitBreaker.js"
 
 /** @since 0.1.0 @category tags */
 export class ServiceHealth extends Context.Tag("@baton/core/ServiceHealth")<
   ServiceHealth,
-  { readonly score: (service: string) => Effect.Effect<number> }
+  {
+    readonly score: (service: string) => Effect.Effect<number>
+    /**
+     * The state of the service's circuit breaker, when the adapter knows it
+     * and the service has one. @since 0.2.0
+     */
+    readonly breaker?: (service: string) => Effect.Effect<BreakerState | undefined>
+  }
 >() {}
 
 /**

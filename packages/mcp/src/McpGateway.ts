@@ -66,7 +66,7 @@
  *
  * @since 0.1.0
  */
-import { ServiceHealth, ToolGateway } from "@baton/core"
+import { type CircuitBreaker, ServiceHealth, ToolGateway } from "@baton/core"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
@@ -120,6 +120,8 @@ export const recommendedPolicy: DefaultPolicy = resilience.recommended
 export interface McpGateway {
   readonly gateway: Context.Tag.Service<ToolGateway.ToolGateway>
   readonly services: McpServices.Service
+  /** The state of a service's circuit breaker; none for a service without one, or not configured. @since 0.2.0 */
+  readonly breaker: (service: string) => Effect.Effect<CircuitBreaker.BreakerState | undefined>
 }
 
 /**
@@ -143,16 +145,18 @@ export const make = (config: McpConfig.McpConfig, options: Options = {}): Effect
         { concurrency: "unbounded" }
       )
     )
-    const tools = yield* gateway.make(pools, {
-      cacheMaxEntries: options.cacheMaxEntries ?? 1_000,
-      defaultPolicy: options.defaultPolicy ?? resilience.recommended
-    })
-    return { gateway: tools, services: makeServices(pools) }
+    const guards = new Map(
+      yield* Effect.forEach([...pools], ([name, pool]) =>
+        Effect.map(resilience.make(name, pool, options.defaultPolicy ?? resilience.recommended), (guard) => [name, guard] as const))
+    )
+    const tools = yield* gateway.make(pools, { cacheMaxEntries: options.cacheMaxEntries ?? 1_000, guards })
+    const breaker = (service: string) => guards.get(service)?.policy.parts.breaker?.state ?? Effect.succeed(undefined)
+    return { gateway: tools, services: makeServices(pools), breaker }
   })
 
 /**
- * Provides core's `ToolGateway` and `ServiceHealth` (fed by instance health)
- * and this package's `McpServices`.
+ * Provides core's `ToolGateway` and `ServiceHealth` (fed by instance health
+ * and each service's breaker) and this package's `McpServices`.
  *
  * @since 0.1.0 @category layers
  */
@@ -161,10 +165,10 @@ export const layer = (
   options?: Options
 ): Layer.Layer<ToolGateway.ToolGateway | McpServices | ServiceHealth.ServiceHealth> =>
   Layer.scopedContext(
-    Effect.map(make(config, options), ({ gateway: tools, services }) =>
+    Effect.map(make(config, options), ({ breaker, gateway: tools, services }) =>
       Context.make(ToolGateway.ToolGateway, tools).pipe(
         Context.add(McpServices, services),
-        Context.add(ServiceHealth.ServiceHealth, { score: services.health })
+        Context.add(ServiceHealth.ServiceHealth, { score: services.health, breaker })
       ))
   )
 

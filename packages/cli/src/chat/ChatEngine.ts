@@ -181,8 +181,18 @@ export const make = (
       onNone: () => Effect.void,
       onSome: (port) =>
         Effect.suspend(() => Effect.flatMap(
-          Effect.forEach(state.services, (status) => Effect.map(port.score(status.name), (score) => [status.name, score] as const)),
-          (scores) => Effect.sync(() => dispatch({ _tag: "Health", scores: Object.fromEntries(scores) }))
+          Effect.forEach(state.services, (status) =>
+            Effect.zip(port.score(status.name), port.breaker?.(status.name) ?? Effect.succeed(undefined)).pipe(
+              Effect.map(([score, breaker]) => ({ name: status.name, score, breaker }))
+            )),
+          (read) =>
+            Effect.sync(() =>
+              dispatch({
+                _tag: "Health",
+                scores: Object.fromEntries(read.map(({ name, score }) => [name, score])),
+                breakers: Object.fromEntries(read.flatMap(({ breaker, name }) => (breaker === undefined ? [] : [[name, breaker]])))
+              })
+            )
         ))
     })
 

@@ -39,7 +39,7 @@ export interface ServiceStatus {
   readonly recent: ReadonlyArray<boolean>
   readonly lastOutcome: string
   readonly lastMs: number
-  /** Absent until the service's breaker reports a transition. */
+  /** Read after each turn from the app's `ServiceHealth`, and moved by its breaker's transitions; absent for a service without one. */
   readonly breaker?: "closed" | "open" | "half-open"
   readonly health?: number
 }
@@ -89,7 +89,12 @@ export type Action =
   /** The user interrupted the turn under way (Ctrl-C): its message is kept, marked interrupted, unanswered. */
   | { readonly _tag: "TurnInterrupted" }
   | { readonly _tag: "Event"; readonly event: BatonEvent.BatonEvent }
-  | { readonly _tag: "Health"; readonly scores: Readonly<Record<string, number>> }
+  | {
+    readonly _tag: "Health"
+    readonly scores: Readonly<Record<string, number>>
+    /** Breaker states, for the services whose adapter reports one. */
+    readonly breakers?: Readonly<Record<string, "closed" | "open" | "half-open">>
+  }
   | { readonly _tag: "FaultsChanged"; readonly service: string; readonly spec: string | undefined }
   | { readonly _tag: "Info"; readonly lines: ReadonlyArray<string> }
   | { readonly _tag: "Error"; readonly text: string }
@@ -324,7 +329,12 @@ export const reduce = (state: State, action: Action): State => {
         ...state,
         services: state.services.map((status) => {
           const score = action.scores[status.name]
-          return score === undefined ? status : { ...status, health: score }
+          const breaker = action.breakers?.[status.name]
+          return {
+            ...status,
+            ...(score === undefined ? {} : { health: score }),
+            ...(breaker === undefined ? {} : { breaker })
+          }
         })
       }
     case "FaultsChanged": {

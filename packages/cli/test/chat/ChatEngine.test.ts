@@ -160,6 +160,14 @@ describe("ChatEngine: reserved ids and failed turns", () => {
   })
 })
 
+describe("ChatEngine: the services panel", () => {
+  it("shows each service's breaker state as the app's ServiceHealth reads it, from the first call on", async () => {
+    const chat = await open({ sessions: SessionStore.makeMemory() })
+    await chat.submit("what is the weather like?")
+    expect(chat.getState().services.find((status) => status.name === "weather")).toMatchObject({ breaker: "closed" })
+  })
+})
+
 describe("ChatEngine: Ctrl-C", () => {
   it("interrupts the turn under way: the message is kept, marked interrupted, no reply is made up, and the chat goes on", async () => {
     const sessions = SessionStore.makeMemory()

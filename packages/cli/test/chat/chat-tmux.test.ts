@@ -78,6 +78,8 @@ describe("baton chat (terminal, under tmux)", () => {
       await chat.see(/Handoff trail \(1\)/)
       expect(chat.screen()).toContain("triage → destination context ✓")
       expect(chat.screen()).toMatch(/Triage: Welcome to TripSage/)
+      // The services panel: each service called, with its breaker's state.
+      await chat.see(/weather +[\d./]+ +closed/)
       await chat.quit()
       expect(chat.screen()).toMatch(/^baton exited with 0$/m)
     } finally {

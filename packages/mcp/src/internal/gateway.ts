@@ -15,7 +15,6 @@ import { makeCoalescer } from "./coalesce.js"
 import { classify, resultError, type ToolResult } from "./errors.js"
 import type { Pool } from "./pool.js"
 import { fallsBack, type Resilience, toToolError } from "./resilience.js"
-import * as resilience from "./resilience.js"
 import * as tags from "./tags.js"
 import { ToolCache } from "./toolCache.js"
 
@@ -45,7 +44,8 @@ interface CacheSettings {
 
 export interface GatewayOptions {
   readonly cacheMaxEntries: number
-  readonly defaultPolicy: resilience.DefaultPolicy
+  /** Each service's policies, by service name (`resilience.make`). */
+  readonly guards: ReadonlyMap<string, Resilience>
 }
 
 // Reported as the instance of calls refused before one was chosen.
@@ -210,8 +210,7 @@ export const make = (
       clock: yield* Effect.clock
     }
     const coalesce = yield* makeCoalescer<Served, ToolError>(scope)
-    const guards = new Map<string, Resilience>()
-    for (const [name, pool] of pools) guards.set(name, yield* resilience.make(name, pool, options.defaultPolicy))
+    const guards = options.guards
 
     // By service, then tool: read on every call, so no key is built.
     const settings = new Map<string, Map<string, CacheSettings>>()

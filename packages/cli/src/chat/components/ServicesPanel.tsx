@@ -1,7 +1,7 @@
 /**
  * The app's services as its events describe them: recent success rate, the
  * `ServiceHealth` score when the app exposes that port, the breaker state
- * once a breaker reports a transition, and the last call's outcome and
+ * (read from that port after each turn, moved by each transition), and the last call's outcome and
  * latency. A service appears with its first call.
  *
  * @since 0.1.0
@@ -39,7 +39,7 @@ export const ServicesPanel = ({ state }: { readonly state: State }) => (
               {`${TerminalText.inline(status.lastOutcome)} ${Math.round(status.lastMs)} ms`}
             </Text>
           ))}
-          <Text dimColor>ok: recent calls that succeeded{"\n"}breaker: — until one reports</Text>
+          <Text dimColor>ok: health 0–1, else recent calls that succeeded{"\n"}breaker: — for a service without one</Text>
         </>
       )}
   </Box>
