@@ -394,23 +394,27 @@ export const make = <S, E, R>(config: Config<S, E, R>) =>
         session = { ...session, context: { ...session.context, history } }
       }
 
+      const asLoaded = session
       const userMessage = append({ role: "user", content: text, ...(session.currentAgent ? { agent: session.currentAgent } : {}) })
       record({ _tag: "TurnStarted", sessionId, userId, text, at: now })
-      const interruptedAt = {
-        ...session,
-        context: {
-          ...session.context,
-          history: [...session.context.history.slice(0, -1), { ...userMessage, metadata: { ...userMessage.metadata, interrupted: true } }]
-        },
-        lastActivity: now,
-        version: expectedVersion + 1
-      }
-      onInterrupt.commit = Effect.ignore(store.commit({
-        state: interruptedAt,
-        expectedVersion,
-        events: events.slice(),
-        ...(fencingToken === undefined ? {} : { fencingToken })
-      }))
+      // Built only if the turn is interrupted: the session as loaded, the
+      // user's message marked, and the TurnStarted event.
+      onInterrupt.commit = Effect.suspend(() =>
+        Effect.ignore(store.commit({
+          state: {
+            ...asLoaded,
+            context: {
+              ...asLoaded.context,
+              history: [...asLoaded.context.history, { ...userMessage, metadata: { ...userMessage.metadata, interrupted: true } }]
+            },
+            lastActivity: now,
+            version: expectedVersion + 1
+          },
+          expectedVersion,
+          events: events.slice(0, 1),
+          ...(fencingToken === undefined ? {} : { fencingToken })
+        }))
+      )
 
       const active = session.currentAgent
       const routeStarted = yield* Clock.currentTimeNanos

@@ -5,7 +5,7 @@ import * as Either from "effect/Either"
 import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import { ReplyError } from "ioredis"
-import { type Client, evalScript, evalScriptWaiting, failure, type SafeUrl } from "./redisClient.js"
+import { type Client, describe, evalScript, evalScriptWaiting, failure, type SafeUrl } from "./redisClient.js"
 import * as scripts from "./redisScripts.js"
 import type { AcquireOutcome, Backend, CommitOutcome, CommitRequest, RenewOutcome, StoredState } from "./store.js"
 
@@ -99,7 +99,7 @@ const outageDelayMs = (retry: number) => 100 * 1.5 ** (retry - 1)
 const waitingOut = <A>(
   attempt: Effect.Effect<A, unknown>,
   retryable: (cause: unknown) => boolean,
-  describe: (cause: unknown) => string
+  explain: (cause: unknown) => string
 ): Effect.Effect<A, unknown> => {
   const loop = (retry: number): Effect.Effect<A, unknown> =>
     Effect.catchAll(attempt, (cause) =>
@@ -113,7 +113,7 @@ const waitingOut = <A>(
                 service: "session-store",
                 attempt: retry,
                 delayMs: outageDelayMs(retry),
-                error: describe(cause)
+                error: explain(cause)
               })
             ),
             Effect.delay(Effect.suspend(() => loop(retry + 1)), outageDelayMs(retry))
@@ -132,7 +132,7 @@ export const makeBackend = (client: Client, url: SafeUrl, options: Options): Bac
 
   // Every command is sent again while it never left; a read (`idempotent`)
   // also when its answer was lost with the connection.
-  const reason = (cause: unknown) => failure(url, "")(cause).reason
+  const reason = (cause: unknown) => url.scrub(describe(cause))
   const call = <A>(operation: string, f: () => Promise<A>, idempotent = false) =>
     waitingOut(
       Effect.tryPromise({ try: f, catch: (cause) => cause }),

@@ -5,6 +5,7 @@ import * as Histogram from "../../src/load/Histogram.js"
 import * as Recorder from "../../src/load/Recorder.js"
 import * as Report from "../../src/load/Report.js"
 import * as Slo from "../../src/load/Slo.js"
+import { workflowCompleted } from "./events.js"
 
 const parsed = (text: string) => Either.getOrThrowWith(Slo.parse(text), (error) => error)
 const failure = (text: string) => {
@@ -105,18 +106,7 @@ describe("Slo shares and defaults", () => {
   it("counts completed and partial runs as completed, compensated and failed ones as not, for the workflow that completes least; a share of nothing holds", () => {
     const recorder = Recorder.make(0)
     const finished = (status: "completed" | "partial" | "failed", compensated: number) =>
-      Recorder.recordEvent(recorder, {
-        _tag: "WorkflowCompleted",
-        at: 0,
-        workflow: "booking",
-        runId: "r",
-        status,
-        completed: 1,
-        failed: status === "failed" ? 1 : 0,
-        skipped: 0,
-        compensated,
-        durationMs: 5
-      })
+      Recorder.recordEvent(recorder, workflowCompleted(status, compensated))
     for (let i = 0; i < 90; i++) finished("completed", 0)
     for (let i = 0; i < 4; i++) finished("partial", 0)
     for (let i = 0; i < 5; i++) finished("failed", 2)

@@ -2,27 +2,16 @@
  * A turn's class and what Baton's policies did, read from the events it
  * published and how it ended.
  */
-import type { BatonEvent, Conversation, Degradation } from "@baton/core"
+import type { Conversation, Degradation } from "@baton/core"
 import { describe, expect, it } from "@effect/vitest"
 import * as Cause from "effect/Cause"
 import * as Exit from "effect/Exit"
 import * as TurnOutcome from "../../src/load/TurnOutcome.js"
+import { workflowCompleted } from "./events.js"
 
 const served = (degradations: ReadonlyArray<Degradation.Note> = []) =>
   Exit.succeed({ degradations } as unknown as Conversation.TurnResult)
 
-const workflow = (status: "completed" | "partial" | "failed", compensated = 0): BatonEvent.BatonEvent => ({
-  _tag: "WorkflowCompleted",
-  at: 0,
-  workflow: "booking",
-  runId: "r",
-  status,
-  completed: 1,
-  failed: status === "failed" ? 1 : 0,
-  skipped: 0,
-  compensated,
-  durationMs: 1
-})
 
 describe("TurnOutcome", () => {
   it("counts retries, fallbacks and the workflows a turn ran", () => {
@@ -30,8 +19,8 @@ describe("TurnOutcome", () => {
     TurnOutcome.observe(observed, { _tag: "RetryAttempted", at: 0, service: "flights", attempt: 1, delayMs: 100, error: "x" })
     TurnOutcome.observe(observed, { _tag: "RetryAttempted", at: 0, service: "flights", attempt: 2, delayMs: 200, error: "x" })
     TurnOutcome.observe(observed, { _tag: "FallbackUsed", at: 0, service: "weather", error: "down" })
-    TurnOutcome.observe(observed, workflow("completed"))
-    TurnOutcome.observe(observed, workflow("failed", 2))
+    TurnOutcome.observe(observed, workflowCompleted("completed"))
+    TurnOutcome.observe(observed, workflowCompleted("failed", 2))
     expect(observed).toMatchObject({
       retries: 2,
       fallbacks: 1,
